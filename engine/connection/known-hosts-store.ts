@@ -1,0 +1,74 @@
+// known_hosts files, read once per run and shared by every connection (a cache keyed by path), with
+// appends serialized per file so parallel first connections under --accept-new-host-keys neither
+// interleave lines nor record the same host twice.
+import { appendFile, mkdir, readFile } from 'node:fs/promises';
+import { dirname, resolve } from 'node:path';
+import { checkHostKey, entryMatchesHost, knownHostsLine, knownHostsName, parseKnownHosts } from './known-hosts.ts';
+import type { HostKeyVerdict, KnownHostEntry } from './known-hosts.ts';
+
+export class KnownHostsStore {
+  readonly path: string;
+  readonly #entries: KnownHostEntry[];
+  #lineCount: number;
+  #endsWithNewline: boolean;
+  #appending: Promise<unknown> = Promise.resolve();
+
+  private constructor(path: string, text: string) {
+    this.path = path;
+    this.#entries = parseKnownHosts(text);
+    this.#endsWithNewline = text === '' || text.endsWith('\n');
+    this.#lineCount = text === '' ? 0 : text.split('\n').length - (this.#endsWithNewline ? 1 : 0);
+  }
+
+  static async load(path: string): Promise<KnownHostsStore> {
+    let text = '';
+    try {
+      text = await readFile(path, 'utf8');
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err; // a missing file just knows no hosts
+    }
+    return new KnownHostsStore(path, text);
+  }
+
+  /** Key types recorded for the host, so the handshake can ask for one we can check. */
+  knownTypes(address: string, port: number): string[] {
+    const name = knownHostsName(address, port);
+    return [...new Set(this.#entries.filter((e) => !e.revoked && entryMatchesHost(e, name)).map((e) => e.keyType))];
+  }
+
+  check(address: string, port: number, key: Buffer): HostKeyVerdict {
+    return checkHostKey(this.#entries, knownHostsName(address, port), key);
+  }
+
+  /** Appends the host's key unless it became known meanwhile; resolves to the entry that covers it. */
+  record(address: string, port: number, key: Buffer): Promise<KnownHostEntry> {
+    const next = this.#appending.then(async () => {
+      const verdict = this.check(address, port, key);
+      if (verdict.kind === 'known') return verdict.entry;
+      const line = knownHostsLine(address, port, key);
+      await mkdir(dirname(resolve(this.path)), { recursive: true, mode: 0o700 });
+      await appendFile(this.path, (this.#endsWithNewline ? '' : '\n') + line + '\n', { mode: 0o600 });
+      this.#endsWithNewline = true;
+      this.#lineCount += 1;
+      const entry = { ...parseKnownHosts(line)[0]!, line: this.#lineCount };
+      this.#entries.push(entry);
+      return entry;
+    });
+    this.#appending = next.catch(() => undefined); // one failed append must not block the next
+    return next;
+  }
+}
+
+const cache = new Map<string, Promise<KnownHostsStore>>();
+
+/** The shared store for a known_hosts path; the file is parsed on first use only. */
+export function knownHostsStore(path: string): Promise<KnownHostsStore> {
+  const key = resolve(path);
+  let store = cache.get(key);
+  if (!store) {
+    store = KnownHostsStore.load(key);
+    cache.set(key, store);
+    store.catch(() => cache.delete(key)); // let a later call retry a read that failed
+  }
+  return store;
+}
