@@ -1,0 +1,14 @@
+// A fact is a reading of host state: a key (what it is about), a POSIX shell script that prints
+// it, and a parser. Facts for a whole play travel in one remote script (see gather.ts).
+
+export interface Fact<T = unknown> {
+  /** Identifies the reading across tasks: "file:/etc/ssh/sshd_config", "user:smp". */
+  key: string;
+  /** Shell text; its stdout and exit status go to parse(). */
+  script: string;
+  parse(stdout: string, code: number): T;
+}
+
+export function defineFact<T>(key: string, script: string, parse: (stdout: string, code: number) => T): Fact<T> {
+  return { key, script, parse };
+}

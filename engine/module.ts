@@ -1,0 +1,83 @@
+// How a module is written. A module declares a params schema (TypeBox, so the same object is the
+// TypeScript type and the ajv schema), the facts it needs, and a pure plan(). It never opens a
+// connection and never knows whether the run is a dry run: the engine decides whether to execute.
+import type { Static, TObject } from '@sinclair/typebox';
+import type { Fact } from './facts/types.ts';
+import type { Plan } from './plan/types.ts';
+import type { BaseFacts } from './facts/base.ts';
+
+/** What a param function and a `when` see of the host. */
+export interface HostContext {
+  host: string;
+  groups: string[];
+  vars: Record<string, unknown>;
+  /** Base facts (OS, memory, architecture...), gathered with the play's first round trip. */
+  facts: BaseFacts;
+  /** Results of earlier tasks that set `register`. */
+  registered: Record<string, TaskOutput>;
+}
+
+export interface TaskOutput {
+  status: 'ok' | 'changed' | 'failed' | 'skipped';
+  changed: boolean;
+  output: Record<string, unknown>;
+}
+
+/** Controller-side context for prepare(): reading local files, rendering templates. */
+export interface PrepareContext {
+  host: string;
+  vars: Record<string, unknown>;
+  /** Folder of the playbook file: relative local paths resolve against it. */
+  baseDir: string;
+}
+
+/** Reads the facts a module declared. */
+export interface FactReader {
+  get<T>(fact: Fact<T>): T;
+}
+
+export interface PlanContext {
+  host: string;
+  base: BaseFacts;
+  facts: FactReader;
+}
+
+export interface ModuleDef<S extends TObject = TObject, Prep = undefined> {
+  name: string;
+  /** One line for `engine modules`. */
+  summary: string;
+  /** Longer reference text, with an example. */
+  doc?: string;
+  params: S;
+  /** Runs on the controller before any host is touched; may fail with a PrepareError. */
+  prepare?(params: Static<S>, ctx: PrepareContext): Promise<Prep> | Prep;
+  facts(params: Static<S>, prep: Prep): Fact[];
+  plan(params: Static<S>, ctx: PlanContext, prep: Prep): Plan;
+}
+
+/** A param value, or a function of the host that gives it (resolved per host). */
+export type Param<T> = T | ((ctx: HostContext) => T);
+export type ParamsInput<P> = { [K in keyof P]: Param<P[K]> };
+
+export interface ModuleCall {
+  module: ModuleDef<TObject, unknown>;
+  params: Record<string, unknown>;
+}
+
+export type ModuleFn<S extends TObject> = ((params: ParamsInput<Static<S>>) => ModuleCall) & { def: ModuleDef<S, any> };
+
+export function defineModule<S extends TObject, Prep = undefined>(def: ModuleDef<S, Prep>): ModuleFn<S> {
+  const fn = (params: ParamsInput<Static<S>>): ModuleCall => ({
+    module: def as unknown as ModuleDef<TObject, unknown>,
+    params: params as Record<string, unknown>,
+  });
+  return Object.assign(fn, { def });
+}
+
+/** A failure in prepare(): a missing local file, a template variable that does not exist. */
+export class PrepareError extends Error {
+  override name = 'PrepareError';
+  constructor(message: string, readonly field?: string) {
+    super(message);
+  }
+}

@@ -1,0 +1,80 @@
+// What a module's plan returns: the changes (for the report and the diff), the steps that make
+// them (for the engine to execute, or not, in check mode) and the facts as they will be after.
+import type { Secret } from '../secret.ts';
+
+/** One remote command, as an argument array; the engine quotes it. */
+export interface RunStep {
+  kind: 'run';
+  argv: string[];
+  /** Fed on stdin; a Secret is revealed only on the wire. */
+  stdin?: string | Buffer | Secret;
+  env?: Record<string, string>;
+  /** Exit codes that count as success (default [0]). */
+  okCodes?: number[];
+  /** Runs in this directory. */
+  cwd?: string;
+  /** Raw shell text instead of argv, only for the `shell` module where the user asked for a shell. */
+  shell?: string;
+}
+
+/** An atomic file write: temp file in the target folder, owner and mode set first, validated, renamed. */
+export interface WriteStep {
+  kind: 'write';
+  path: string;
+  content: string | Buffer | Secret;
+  mode?: string;
+  owner?: string;
+  group?: string;
+  /** A command with %s for the temp file, run before the rename (sshd -t -f %s). */
+  validate?: string;
+  /** Keep the old file as PATH.TIMESTAMP~ before replacing it. */
+  backup?: boolean;
+}
+
+/** Work done on the controller, not the host (transfer between hosts, wait from the controller). */
+export interface LocalStep {
+  kind: 'local';
+  describe: string;
+  run: (io: LocalIO) => Promise<void>;
+}
+
+export interface LocalIO {
+  /** Run a shell command on the current host. */
+  exec(command: string, opts?: { stdin?: Buffer | string | NodeJS.ReadableStream; timeoutMs?: number }): Promise<{ code: number | null; stdout: Buffer; stderr: Buffer }>;
+  /** Run a shell command on another inventory host (for transfers). */
+  execOn(host: string, command: string, opts?: { stdin?: Buffer | string | NodeJS.ReadableStream; stdout?: NodeJS.WritableStream; timeoutMs?: number }): Promise<{ code: number | null; stdout: Buffer; stderr: Buffer }>;
+  /** Reconnect to the current host (after a reboot). */
+  reconnect(timeoutMs: number): Promise<void>;
+}
+
+export type Step = RunStep | WriteStep | LocalStep;
+
+/** One difference between the host and the wanted state. */
+export interface Change {
+  /** What differs, in a few words: "owner", "package nginx", "line PermitRootLogin". */
+  what: string;
+  before?: unknown;
+  after?: unknown;
+  /** Text contents for a unified diff. */
+  text?: { path: string; before: string; after: string };
+  /** True when the text or value holds secrets and must not be shown. */
+  sensitive?: boolean;
+}
+
+export interface Plan {
+  changes: Change[];
+  steps: Step[];
+  /** Facts as they will be after the steps, keyed by fact key. */
+  after?: Record<string, unknown>;
+  /** Fact keys (or prefixes ending in '*') that the steps change in ways the plan cannot predict. */
+  invalidates?: string[];
+  /** A message shown with the result ("would create user smp"). */
+  msg?: string;
+  /** Values a later task can read through `register`. */
+  output?: Record<string, unknown>;
+}
+
+/** A plan that cannot be made: a missing prerequisite or a contradiction. Thrown from plan(). */
+export class PlanError extends Error {
+  override name = 'PlanError';
+}

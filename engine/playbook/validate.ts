@@ -1,0 +1,82 @@
+// Validates module params against their schema with ajv, all errors at once, as Problems naming
+// the field. Params given as functions are checked after they are resolved for a host.
+import AjvModule, { type ErrorObject, type ValidateFunction } from 'ajv';
+import type { TObject } from '@sinclair/typebox';
+import { isSecret, MASK } from '../secret.ts';
+
+const Ajv = AjvModule.default ?? AjvModule;
+const ajv = new Ajv({ allErrors: true, useDefaults: true, strict: true, strictTypes: false });
+ajv.addKeyword({ keyword: 'x-secret', schemaType: 'boolean' });
+const compiled = new WeakMap<TObject, ValidateFunction>();
+
+export interface FieldError {
+  field: string;
+  message: string;
+}
+
+function validator(schema: TObject): ValidateFunction {
+  let fn = compiled.get(schema);
+  if (!fn) {
+    fn = ajv.compile(schema);
+    compiled.set(schema, fn);
+  }
+  return fn;
+}
+
+/**
+ * Checks params against the schema. Function-valued params are skipped (pass `resolved: true` once
+ * they have been resolved for a host). Defaults from the schema are filled into the returned copy.
+ */
+export function validateParams(schema: TObject, params: Record<string, unknown>): { value: Record<string, unknown>; errors: FieldError[] } {
+  const deferred = new Set(Object.keys(params).filter((k) => typeof params[k] === 'function'));
+  const copy: Record<string, unknown> = {};
+  for (const [k, v] of Object.entries(params)) {
+    if (v === undefined || deferred.has(k)) continue;
+    copy[k] = maskedClone(v);
+  }
+  const fn = validator(schema);
+  fn(copy);
+  const errors = (fn.errors ?? [])
+    .map(toFieldError)
+    .filter((e) => !deferred.has(e.field.split(/[./[]/)[0]));
+  // The checked copy had secrets masked; hand back the caller's own values, plus top-level defaults.
+  for (const [k, v] of Object.entries(params)) if (v !== undefined) copy[k] = v;
+  return { value: copy, errors: dedupe(errors) };
+}
+
+function toFieldError(e: ErrorObject): FieldError {
+  const base = e.instancePath.replace(/^\//, '').replace(/\//g, '.');
+  if (e.keyword === 'additionalProperties') {
+    const extra = (e.params as { additionalProperty: string }).additionalProperty;
+    return { field: base ? `${base}.${extra}` : extra, message: 'is not a known parameter of this module' };
+  }
+  if (e.keyword === 'required') {
+    const missing = (e.params as { missingProperty: string }).missingProperty;
+    return { field: base ? `${base}.${missing}` : missing, message: 'is required' };
+  }
+  if (e.keyword === 'enum') {
+    return { field: base, message: `must be one of ${(e.params as { allowedValues: unknown[] }).allowedValues.map((v) => JSON.stringify(v)).join(', ')}` };
+  }
+  return { field: base || '(params)', message: e.message ?? 'is invalid' };
+}
+
+/** anyOf unions report one error per branch; keep one line per field and message. */
+function dedupe(errors: FieldError[]): FieldError[] {
+  const seen = new Set<string>();
+  return errors.filter((e) => {
+    const key = `${e.field}\0${e.message}`;
+    if (seen.has(key)) return false;
+    seen.add(key);
+    return true;
+  });
+}
+
+function maskedClone(v: unknown): unknown {
+  if (v === null || typeof v !== 'object') return v;
+  if (Buffer.isBuffer(v)) return v;
+  if (Array.isArray(v)) return v.map(maskedClone);
+  if (isSecret(v)) return MASK;
+  const out: Record<string, unknown> = {};
+  for (const [k, x] of Object.entries(v)) out[k] = maskedClone(x);
+  return out;
+}

@@ -1,0 +1,42 @@
+// The one event stream. The engine emits these; the human view, --json lines and the log file
+// are consumers of the same events. The JSON Lines schema is this union (documented in the README).
+import type { Change } from '../plan/types.ts';
+
+export type TaskStatus = 'ok' | 'changed' | 'failed' | 'skipped' | 'unreachable';
+
+export interface HostTally {
+  ok: number;
+  changed: number;
+  failed: number;
+  skipped: number;
+  unreachable: number;
+  /** Failures of tasks with ignoreErrors: reported, but the host carried on. */
+  ignored: number;
+}
+
+export type EngineEvent =
+  | { type: 'run.start'; playbook: string; inventory: string; check: boolean; hosts: string[] }
+  | { type: 'play.start'; play: string; hosts: string[] }
+  | { type: 'batch.start'; play: string; batch: number; hosts: string[] }
+  | { type: 'host.connected'; host: string; ms: number }
+  | { type: 'host.unreachable'; host: string; error: string }
+  | { type: 'task.result'; host: string; play: string; task: string; handler: boolean; status: TaskStatus; changes: Change[]; msg?: string; ms: number; check: boolean }
+  | { type: 'command'; host: string; command: string; code: number | null; stdout: string; stderr: string; ms: number; become: boolean }
+  | { type: 'message'; host: string; text: string }
+  | { type: 'play.end'; play: string; stopped?: string }
+  | { type: 'recap'; hosts: Record<string, HostTally> }
+  | { type: 'run.end'; exitCode: number; ms: number };
+
+export type EventOf<T extends EngineEvent['type']> = Extract<EngineEvent, { type: T }>;
+
+export type Listener = (event: EngineEvent) => void;
+
+export class EventBus {
+  readonly #listeners: Listener[] = [];
+  on(listener: Listener): void {
+    this.#listeners.push(listener);
+  }
+  emit(event: EngineEvent): void {
+    for (const l of this.#listeners) l(event);
+  }
+}

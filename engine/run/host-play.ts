@@ -1,0 +1,205 @@
+// Runs one play on one host: gathers every fact the play's tasks need in one round trip, then
+// plans each task against the facts (predicted ones included), executes the plan unless this is a
+// dry run, carries the predicted facts forward, and runs notified handlers at the end.
+import { ConnectionError, ExecTimeoutError } from '../connection/errors.ts';
+import { baseFacts, type BaseFacts } from '../facts/base.ts';
+import { buildGatherScript } from '../facts/gather.ts';
+import type { Fact } from '../facts/types.ts';
+import type { FactReader, TaskOutput } from '../module.ts';
+import type { Play, Task } from '../playbook/define.ts';
+import { validateParams } from '../playbook/validate.ts';
+import type { LocalIO, Plan } from '../plan/types.ts';
+import type { EventBus, TaskStatus } from '../report/events.ts';
+import { maskSecrets } from '../secret.ts';
+import { executeSteps, StepFailed } from './execute.ts';
+import type { HostState } from './host-state.ts';
+import type { PreparedTasks } from './preflight.ts';
+import { hostContext, resolveParams } from './resolve.ts';
+import { taskSelected, type TagFilter } from './tags.ts';
+import { hostVars } from './vars.ts';
+
+export interface PlayEnv {
+  bus: EventBus;
+  check: boolean;
+  play: Play;
+  playIndex: number;
+  prepared: PreparedTasks;
+  extraVars: Record<string, unknown>;
+  filter: TagFilter;
+  forceHandlers: boolean;
+  baseDir: string;
+  /** The host that runs runOnce tasks in this batch. */
+  firstHost: string;
+  /** Runs a command on another host (transfers between hosts go through the controller). */
+  execOn: LocalIO['execOn'];
+}
+
+interface Resolved {
+  params: Record<string, unknown>;
+  prep: unknown;
+}
+
+export async function runPlayOnHost(env: PlayEnv, state: HostState): Promise<void> {
+  const { play } = env;
+  const link = state.link!;
+  const vars = hostVars(state.host, play, env.extraVars);
+  const playBecome = Boolean(play.become) || play.tasks.some((t) => t.become);
+  const selected = play.tasks.map((task, index) => ({ task, index })).filter(({ task }) => taskSelected(play, task, env.filter));
+
+  // One round trip: base facts plus every fact of every task whose params are known now.
+  const wanted: Fact[] = state.facts.has('base') ? [] : [baseFacts];
+  for (const { task, index } of selected) {
+    const prepared = env.prepared.get(env.playIndex, index, state.host.name);
+    if (prepared?.kind === 'ready') wanted.push(...task.call.module.facts(prepared.params as never, prepared.prep as never));
+  }
+  if (!(await gather(wanted, playBecome))) return;
+
+  const notified = new Set<string>();
+  for (const { task, index } of selected) {
+    const changed = await runTask(task, index, false);
+    if (changed) for (const name of [task.notify ?? []].flat()) notified.add(name);
+    if (state.unreachable || state.failed) break;
+  }
+  if (state.unreachable || (state.failed && !env.forceHandlers)) return;
+  for (const h of play.handlers ?? []) {
+    if (!notified.has(h.name)) continue;
+    await runTask(h, `h:${h.name}`, true);
+    if (state.unreachable) return;
+  }
+
+  /** Reads the facts not yet known in one exec. False when the host became unreachable or failed. */
+  async function gather(facts: Fact[], become: boolean): Promise<boolean> {
+    const missing = dedupe(facts).filter((f) => !state.facts.has(f.key));
+    if (missing.length === 0) return true;
+    const script = buildGatherScript(missing);
+    try {
+      const result = await link.exec(script.script, { become, label: `gather facts: ${missing.map((f) => f.key).join(', ')}` });
+      if (result.code !== 0) throw new Error(`fact gathering exited ${result.code}: ${result.stderr.toString().trim()}`);
+      for (const [key, value] of script.parse(result.stdout.toString())) state.facts.set(key, value);
+      return true;
+    } catch (err) {
+      hostError(err, 'gather facts');
+      return false;
+    }
+  }
+
+  function hostError(err: unknown, taskName: string): void {
+    const unreachable = err instanceof ConnectionError && !(err instanceof ExecTimeoutError) && err.name !== 'BecomeError';
+    if (unreachable) {
+      state.unreachable = true;
+      state.tally.unreachable++;
+    } else {
+      state.failed = true;
+      state.tally.failed++;
+    }
+    emitResult(taskName, false, unreachable ? 'unreachable' : 'failed', [], (err as Error).message, 0);
+  }
+
+  function emitResult(taskName: string, handler: boolean, status: TaskStatus, changes: Plan['changes'], msg: string | undefined, started: number): void {
+    env.bus.emit({
+      type: 'task.result',
+      host: state.host.name,
+      play: play.name,
+      task: taskName,
+      handler,
+      status,
+      changes,
+      msg: msg === undefined ? undefined : maskSecrets(msg),
+      ms: started ? Math.round(performance.now() - started) : 0,
+      check: env.check,
+    });
+  }
+
+  /** Runs one task; true when it changed something (or would, in a dry run). */
+  async function runTask(task: Task, key: number | string, handler: boolean): Promise<boolean> {
+    const started = performance.now();
+    const become = task.become ?? Boolean(play.become);
+    const base = state.facts.get('base') as BaseFacts;
+    const ctx = hostContext(state.host.name, state.host.groups, vars, base, state.registered);
+    const finish = (status: TaskStatus, changes: Plan['changes'] = [], msg?: string, output: Record<string, unknown> = {}) => {
+      if (status === 'failed' && task.ignoreErrors) state.tally.ignored++;
+      else if (status !== 'unreachable') state.tally[status]++;
+      if (status === 'failed' && !task.ignoreErrors) state.failed = true;
+      if (task.register) state.registered[task.register] = { status: status === 'unreachable' ? 'failed' : status, changed: status === 'changed', output } satisfies TaskOutput;
+      emitResult(task.name, handler, status, changes, task.ignoreErrors && status === 'failed' ? `${msg ?? ''} (ignored)` : msg, started);
+      return status === 'changed';
+    };
+
+    try {
+      if (task.when && !task.when(ctx)) return finish('skipped', [], 'condition is false');
+    } catch (err) {
+      return finish('failed', [], `when: ${(err as Error).message}`);
+    }
+    if (task.runOnce && env.firstHost !== state.host.name) return finish('skipped', [], `runs once, on ${env.firstHost}`);
+
+    let resolved: Resolved;
+    try {
+      resolved = await resolveTask(task, key, ctx);
+    } catch (err) {
+      return finish('failed', [], (err as Error).message);
+    }
+    const module = task.call.module;
+    const facts = module.facts(resolved.params as never, resolved.prep as never);
+    if (!(await gather(facts, become))) return false;
+
+    let plan: Plan;
+    try {
+      const reader: FactReader = {
+        get: <T>(fact: Fact<T>): T => {
+          if (!state.facts.has(fact.key)) throw new Error(`module ${module.name} read fact ${fact.key} without declaring it`);
+          return state.facts.get(fact.key) as T;
+        },
+      };
+      plan = module.plan(resolved.params as never, { host: state.host.name, base, facts: reader }, resolved.prep as never);
+    } catch (err) {
+      return finish('failed', [], (err as Error).message);
+    }
+
+    if (plan.changes.length === 0) return finish('ok', [], plan.msg, plan.output ?? {});
+    state.changed = true;
+    let output: Record<string, unknown> = { ...(plan.output ?? {}) };
+    if (!env.check) {
+      try {
+        const result = await executeSteps(plan.steps, link, become, localIO());
+        if (result.last) output = { ...output, ...result.last };
+      } catch (err) {
+        // Whatever the steps touched before failing is no longer known: read it again when needed.
+        state.facts.invalidate([...Object.keys(plan.after ?? {}), ...(plan.invalidates ?? [])]);
+        if (err instanceof ConnectionError && !(err instanceof ExecTimeoutError) && err.name !== 'BecomeError') {
+          hostError(err, task.name);
+          return false;
+        }
+        const res = err instanceof StepFailed ? err.result : undefined;
+        if (res) output = { ...output, rc: res.code, stdout: res.stdout.toString(), stderr: res.stderr.toString() };
+        return finish('failed', plan.changes, (err as Error).message, output);
+      }
+    }
+    for (const [k, v] of Object.entries(plan.after ?? {})) state.facts.set(k, v);
+    state.facts.invalidate(plan.invalidates ?? []);
+    return finish('changed', plan.changes, plan.msg, output);
+  }
+
+  async function resolveTask(task: Task, key: number | string, ctx: ReturnType<typeof hostContext>): Promise<Resolved> {
+    const prepared = env.prepared.get(env.playIndex, key, state.host.name);
+    if (prepared?.kind === 'ready') return { params: prepared.params, prep: prepared.prep };
+    const params = resolveParams(task.call.params, ctx);
+    const checked = validateParams(task.call.module.params, params);
+    if (checked.errors.length > 0) throw new Error(checked.errors.map((e) => `field '${e.field}': ${e.message}`).join('; '));
+    const prep = await task.call.module.prepare?.(checked.value as never, { host: state.host.name, vars, baseDir: env.baseDir });
+    return { params: checked.value, prep };
+  }
+
+  function localIO(): LocalIO {
+    return {
+      exec: (command, opts) => link.exec(command, { stdin: opts?.stdin, timeoutMs: opts?.timeoutMs, become: Boolean(play.become) }),
+      execOn: env.execOn,
+      reconnect: (timeoutMs) => link.reconnect(timeoutMs),
+    };
+  }
+}
+
+function dedupe(facts: Fact[]): Fact[] {
+  const seen = new Map<string, Fact>();
+  for (const f of facts) if (!seen.has(f.key)) seen.set(f.key, f);
+  return [...seen.values()];
+}

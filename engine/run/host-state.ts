@@ -1,0 +1,31 @@
+// What the runner keeps per host for the whole run: its link, its facts, registered results,
+// whether it failed or could not be reached, and its tally for the recap.
+import { FactStore } from '../facts/store.ts';
+import type { InventoryHost } from '../inventory/types.ts';
+import type { TaskOutput } from '../module.ts';
+import type { HostTally } from '../report/events.ts';
+import type { HostLink } from './host-link.ts';
+
+export interface HostState {
+  host: InventoryHost;
+  link?: HostLink;
+  facts: FactStore;
+  registered: Record<string, TaskOutput>;
+  failed: boolean;
+  unreachable: boolean;
+  tally: HostTally;
+  /** Whether a step was executed or (in check mode) would be: feeds `engine check`'s exit status. */
+  changed: boolean;
+}
+
+export function newHostState(host: InventoryHost): HostState {
+  return {
+    host,
+    facts: new FactStore(),
+    registered: {},
+    failed: false,
+    unreachable: false,
+    tally: { ok: 0, changed: 0, failed: 0, skipped: 0, unreachable: 0, ignored: 0 },
+    changed: false,
+  };
+}

@@ -1,0 +1,118 @@
+// Everything that can be checked before any host is touched: module params against their schemas
+// (static ones once per task, host-dependent ones per host), and controller-side preparation
+// (local files, templates). Every problem is collected, then reported at once as an InputError.
+import { InputError, type Problem } from '../errors.ts';
+import type { Inventory, InventoryHost } from '../inventory/types.ts';
+import { PrepareError } from '../module.ts';
+import type { Play, Playbook, Task } from '../playbook/define.ts';
+import { validateParams } from '../playbook/validate.ts';
+import { hostContext, NeedsFacts, resolveParams } from './resolve.ts';
+import { taskSelected, type TagFilter } from './tags.ts';
+import { hostVars } from './vars.ts';
+
+/** A task made ready for one host, or marked for resolution at run time. */
+export type PreparedTask = { kind: 'ready'; params: Record<string, unknown>; prep: unknown } | { kind: 'deferred' };
+
+export interface PreflightInput {
+  file: string;
+  baseDir: string;
+  playbook: Playbook;
+  inventory: Inventory;
+  hostsOf: (play: Play) => InventoryHost[];
+  extraVars: Record<string, unknown>;
+  filter: TagFilter;
+}
+
+export class PreparedTasks {
+  readonly #map = new Map<string, PreparedTask>();
+  key(play: number, task: number | string, host: string): string {
+    return `${play}\0${task}\0${host}`;
+  }
+  set(play: number, task: number | string, host: string, value: PreparedTask): void {
+    this.#map.set(this.key(play, task, host), value);
+  }
+  get(play: number, task: number | string, host: string): PreparedTask | undefined {
+    return this.#map.get(this.key(play, task, host));
+  }
+}
+
+export function where(play: Play, task: Task, handler = false): string {
+  return `play '${play.name}' > ${handler ? 'handler' : 'task'} '${task.name}'`;
+}
+
+export async function preflight(input: PreflightInput): Promise<PreparedTasks> {
+  const problems = new ProblemSet();
+  const prepared = new PreparedTasks();
+  for (const [pi, play] of input.playbook.plays.entries()) {
+    const hosts = input.hostsOf(play);
+    checkNotifyTargets(input.file, play, problems);
+    const entries: Array<[number | string, Task, boolean]> = [
+      ...play.tasks.map((t, i) => [i, t, false] as [number, Task, boolean]),
+      ...(play.handlers ?? []).map((t) => [`h:${t.name}`, t, true] as [string, Task, boolean]),
+    ];
+    for (const [ti, task, isHandler] of entries) {
+      if (!isHandler && !taskSelected(play, task, input.filter)) continue;
+      const place = where(play, task, isHandler);
+      const schema = task.call.module.params;
+      const staticCheck = validateParams(schema, task.call.params);
+      for (const e of staticCheck.errors) problems.add({ file: input.file, where: place, field: e.field, message: e.message });
+      if (staticCheck.errors.length > 0) continue;
+      for (const host of hosts) {
+        const vars = hostVars(host, play, input.extraVars);
+        let params: Record<string, unknown>;
+        try {
+          params = resolveParams(task.call.params, hostContext(host.name, host.groups, vars, undefined, undefined));
+        } catch (err) {
+          if (err instanceof NeedsFacts) {
+            prepared.set(pi, ti, host.name, { kind: 'deferred' });
+            continue;
+          }
+          problems.add({ file: input.file, where: place, message: `a param function failed: ${(err as Error).message}` }, host.name);
+          continue;
+        }
+        const checked = validateParams(schema, params);
+        if (checked.errors.length > 0) {
+          for (const e of checked.errors) problems.add({ file: input.file, where: place, field: e.field, message: e.message }, host.name);
+          continue;
+        }
+        try {
+          const prep = await task.call.module.prepare?.(checked.value as never, { host: host.name, vars, baseDir: input.baseDir });
+          prepared.set(pi, ti, host.name, { kind: 'ready', params: checked.value, prep });
+        } catch (err) {
+          if (!(err instanceof PrepareError)) throw err;
+          problems.add({ file: input.file, where: place, field: err.field, message: err.message }, host.name);
+        }
+      }
+    }
+  }
+  if (problems.size > 0) throw new InputError(problems.list());
+  return prepared;
+}
+
+function checkNotifyTargets(file: string, play: Play, problems: ProblemSet): void {
+  const handlers = new Set((play.handlers ?? []).map((h) => h.name));
+  for (const task of play.tasks) {
+    for (const name of [task.notify ?? []].flat()) {
+      if (!handlers.has(name)) problems.add({ file, where: where(play, task), field: 'notify', message: `no handler named '${name}' in this play` });
+    }
+  }
+}
+
+/** Collects problems, folding the same problem on many hosts into one line naming them. */
+class ProblemSet {
+  readonly #byKey = new Map<string, { problem: Problem; hosts: string[] }>();
+  get size(): number {
+    return this.#byKey.size;
+  }
+  add(problem: Problem, host?: string): void {
+    const key = `${problem.where}\0${problem.field}\0${problem.message}`;
+    const entry = this.#byKey.get(key) ?? { problem, hosts: [] };
+    if (host) entry.hosts.push(host);
+    this.#byKey.set(key, entry);
+  }
+  list(): Problem[] {
+    return [...this.#byKey.values()].map(({ problem, hosts }) =>
+      hosts.length === 0 ? problem : { ...problem, message: `${problem.message} (host${hosts.length > 1 ? 's' : ''} ${hosts.join(', ')})` },
+    );
+  }
+}

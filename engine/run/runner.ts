@@ -1,0 +1,135 @@
+// Runs a playbook over an inventory: plays in order, each play's hosts in rolling batches, the
+// hosts of a batch in parallel (p-queue, --forks), tasks on one host in order. Reports through
+// the event bus only; returns the exit status.
+import PQueue from 'p-queue';
+import { EXIT } from '../errors.ts';
+import type { Inventory, InventoryHost } from '../inventory/types.ts';
+import type { LocalIO } from '../plan/types.ts';
+import type { Play, Playbook } from '../playbook/define.ts';
+import type { EventBus, HostTally } from '../report/events.ts';
+import { openLink, type ConnectSettings } from './connect-host.ts';
+import { runPlayOnHost } from './host-play.ts';
+import { newHostState, type HostState } from './host-state.ts';
+import { preflight } from './preflight.ts';
+import { toBatches } from './serial.ts';
+import type { TagFilter } from './tags.ts';
+
+export interface RunOptions extends ConnectSettings {
+  playbookFile: string;
+  baseDir: string;
+  playbook: Playbook;
+  inventory: Inventory;
+  /** Hosts the run may touch (after --limit). */
+  hosts: InventoryHost[];
+  /** Selects a play's hosts from the inventory, within `hosts`. */
+  hostsOf: (play: Play) => InventoryHost[];
+  check: boolean;
+  forks: number;
+  extraVars: Record<string, unknown>;
+  filter: TagFilter;
+  forceHandlers: boolean;
+  /** `engine check`: exit 2 when changes are pending. */
+  exitOnPending: boolean;
+}
+
+export interface RunSummary {
+  exitCode: number;
+  states: Map<string, HostState>;
+}
+
+export async function runPlaybook(opts: RunOptions, bus: EventBus): Promise<RunSummary> {
+  const started = performance.now();
+  const prepared = await preflight({
+    file: opts.playbookFile,
+    baseDir: opts.baseDir,
+    playbook: opts.playbook,
+    inventory: opts.inventory,
+    hostsOf: opts.hostsOf,
+    extraVars: opts.extraVars,
+    filter: opts.filter,
+  });
+  const states = new Map(opts.hosts.map((h) => [h.name, newHostState(h)]));
+  bus.emit({ type: 'run.start', playbook: opts.playbookFile, inventory: opts.inventory.file, check: opts.check, hosts: opts.hosts.map((h) => h.name) });
+
+  const connecting = new Map<string, Promise<boolean>>();
+  const ensureLink = (state: HostState): Promise<boolean> => {
+    let pending = connecting.get(state.host.name);
+    if (!pending) {
+      pending = openLink(state.host, opts.inventory, opts, bus).then(
+        (link) => {
+          state.link = link;
+          return true;
+        },
+        (err: Error) => {
+          state.unreachable = true;
+          state.tally.unreachable++;
+          bus.emit({ type: 'host.unreachable', host: state.host.name, error: err.message });
+          return false;
+        },
+      );
+      connecting.set(state.host.name, pending);
+    }
+    return pending;
+  };
+  const execOn: LocalIO['execOn'] = async (name, command, o) => {
+    const state = states.get(name) ?? newHostState(hostNamed(opts.inventory, name));
+    states.set(name, state);
+    if (!(await ensureLink(state))) throw new Error(`host ${name} is unreachable`);
+    return state.link!.exec(command, { stdin: o?.stdin, timeoutMs: o?.timeoutMs, become: true });
+  };
+
+  const queue = new PQueue({ concurrency: Math.max(1, opts.forks) });
+  let stoppedRun = false;
+  try {
+    for (const [playIndex, play] of opts.playbook.plays.entries()) {
+      const playHosts = opts.hostsOf(play).map((h) => states.get(h.name)!).filter((s) => !s.failed && !s.unreachable);
+      bus.emit({ type: 'play.start', play: play.name, hosts: playHosts.map((s) => s.host.name) });
+      let stopped: string | undefined;
+      const batches = toBatches(playHosts, play.serial);
+      for (const [batchIndex, batch] of batches.entries()) {
+        if (batches.length > 1) bus.emit({ type: 'batch.start', play: play.name, batch: batchIndex + 1, hosts: batch.map((s) => s.host.name) });
+        await Promise.all(
+          batch.map((state) =>
+            queue.add(async () => {
+              if (!(await ensureLink(state))) return;
+              await runPlayOnHost(
+                { bus, check: opts.check, play, playIndex, prepared, extraVars: opts.extraVars, filter: opts.filter, forceHandlers: opts.forceHandlers, baseDir: opts.baseDir, firstHost: batch[0].host.name, execOn },
+                state,
+              );
+            }),
+          ),
+        );
+        const down = batch.filter((s) => s.failed || s.unreachable).length;
+        const limit = play.maxFailPercentage;
+        if (batches.length > 1 && down > 0 && (limit === undefined ? down === batch.length : (down / batch.length) * 100 > limit)) {
+          stopped = `${down} of ${batch.length} host${batch.length > 1 ? 's' : ''} in batch ${batchIndex + 1} failed${limit === undefined ? '' : ` (more than ${limit}%)`}: the rollout stops here`;
+          break;
+        }
+      }
+      bus.emit({ type: 'play.end', play: play.name, stopped });
+      if (stopped) {
+        stoppedRun = true;
+        break;
+      }
+    }
+  } finally {
+    await Promise.all([...states.values()].map((s) => s.link?.close().catch(() => {})));
+  }
+
+  const recap: Record<string, HostTally> = {};
+  for (const [name, s] of states) recap[name] = s.tally;
+  bus.emit({ type: 'recap', hosts: recap });
+  const all = [...states.values()];
+  let exitCode: number = EXIT.ok;
+  if (all.some((s) => s.failed) || stoppedRun) exitCode = EXIT.failedHosts;
+  else if (all.some((s) => s.unreachable)) exitCode = EXIT.unreachableHosts;
+  else if (opts.exitOnPending && all.some((s) => s.changed)) exitCode = EXIT.changesPending;
+  bus.emit({ type: 'run.end', exitCode, ms: Math.round(performance.now() - started) });
+  return { exitCode, states };
+}
+
+function hostNamed(inventory: Inventory, name: string): InventoryHost {
+  const host = inventory.hosts.find((h) => h.name === name);
+  if (!host) throw new Error(`no host named '${name}' in the inventory`);
+  return host;
+}

@@ -1,0 +1,30 @@
+// Schema helpers on top of TypeBox shared by modules: secret strings, octal modes, one-or-many.
+import { Type, type TSchema, type TUnsafe } from '@sinclair/typebox';
+import type { Secret } from './secret.ts';
+
+export { Type } from '@sinclair/typebox';
+
+/** A string that is a secret: accepts a Secret or a plain string, and is shown as *** everywhere. */
+export function SecretString(opts: { description?: string } = {}): TUnsafe<string | Secret> {
+  return Type.Unsafe<string | Secret>({ type: 'string', 'x-secret': true, ...opts });
+}
+
+/** A file mode as octal text: '0644', '644', '0755'. */
+export function Mode(opts: { description?: string } = {}) {
+  return Type.String({ pattern: '^0?[0-7]{3,4}$', description: opts.description ?? "octal file mode, e.g. '0644'" });
+}
+
+/** One value or a list of them. */
+export function OneOrMany<T extends TSchema>(item: T, opts: { description?: string } = {}) {
+  return Type.Union([item, Type.Array(item)], opts);
+}
+
+export function toList<T>(value: T | T[] | undefined): T[] {
+  if (value === undefined) return [];
+  return Array.isArray(value) ? value : [value];
+}
+
+/** Normalizes an octal mode to four digits: '644' -> '0644'. */
+export function normalizeMode(mode: string): string {
+  return mode.padStart(4, '0').slice(-4);
+}
