@@ -1,0 +1,54 @@
+// Faults on demand for reliability tests, and `reset` for tests that need a fresh host.
+import { bootHost, killHost, rebootHost, stopHost, unmountHost, wipeHost, prepareHost } from './host.ts';
+import { setLink } from './network.ts';
+import { readState, writeKnownHosts } from './state.ts';
+import { ensureImageBase } from './image.ts';
+import { ensurePassword } from './secrets.ts';
+import { waitSshReady } from './ssh.ts';
+
+function host(name: string) {
+  const h = readState().hosts.find((x) => x.name === name);
+  if (!h) throw new Error(`no lab host named ${name}`);
+  return h;
+}
+
+/** Hard power-off; the host stays off until `reboot` or `up`. */
+export async function killLabHost(name: string): Promise<void> {
+  host(name);
+  await killHost(name);
+}
+
+/** Pull the host's cable (its root-side veth goes down); the host keeps running. */
+export const cutHost = (name: string) => setLink(host(name).address, false);
+export const healHost = (name: string) => setLink(host(name).address, true);
+
+/** Clean restart (or boot, if it was killed), waiting until SSH answers again. */
+export async function rebootLabHost(name: string): Promise<void> {
+  const h = host(name);
+  await rebootHost(name);
+  // Let the old sshd go away before waiting for the new one.
+  await new Promise((r) => setTimeout(r, 500));
+  await waitSshReady([h], 60_000);
+}
+
+/** Power off, throw away the host's disk changes, boot it as a fresh host (new host key). */
+export async function resetHost(name: string): Promise<void> {
+  const h = host(name);
+  await killHost(name);
+  await wipeHost(name);
+  const base = await ensureImageBase(() => {});
+  await prepareHost(h, base, await ensurePassword());
+  writeKnownHosts(readState());
+  await bootHost(name);
+  await waitSshReady([h], 60_000);
+}
+
+export const faults = {
+  kill: killLabHost,
+  cut: cutHost,
+  heal: healHost,
+  reboot: rebootLabHost,
+  reset: resetHost,
+} as const;
+
+export { stopHost, unmountHost };

@@ -1,0 +1,40 @@
+// A flat apt repository on http://10.77.0.1:8080/ for patching tests. Hosts do not have it in their
+// sources; a test adds APT_REPO_LINE when it wants it.
+import { copyFileSync, mkdirSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { basename, join } from 'node:path';
+import { gzipSync } from 'node:zlib';
+import { BRIDGE_ADDR, LAB_SRC, REPO_ROOT, labPaths } from '../paths.ts';
+import { startDaemon, stopDaemon } from '../daemon.ts';
+import { run } from '../sh.ts';
+import { waitForPort } from './port.ts';
+
+export const APT_REPO_URL = `http://${BRIDGE_ADDR}:8080/`;
+/** A sources.list line for the lab repo (unsigned: trusted=yes). */
+export const APT_REPO_LINE = `deb [trusted=yes] ${APT_REPO_URL} ./`;
+
+export async function startAptRepo(): Promise<void> {
+  mkdirSync(labPaths.aptDir, { recursive: true });
+  await reindex();
+  startDaemon('apt-http', [process.execPath, '--import', 'tsx', join(LAB_SRC, 'services', 'http-serve.ts'), BRIDGE_ADDR, '8080', labPaths.aptDir], process.env, REPO_ROOT);
+  await waitForPort(BRIDGE_ADDR, 8080, 15_000, 'apt repo http server');
+}
+
+export const stopAptRepo = () => stopDaemon('apt-http');
+
+/** Add .deb files to the lab repo (replacing same-named ones) and regenerate its index. */
+export async function publishDebs(debs: string[], opts: { replace?: boolean } = {}): Promise<void> {
+  mkdirSync(labPaths.aptDir, { recursive: true });
+  if (opts.replace) for (const f of readdirSync(labPaths.aptDir)) if (f.endsWith('.deb')) rmSync(join(labPaths.aptDir, f));
+  for (const d of debs) copyFileSync(d, join(labPaths.aptDir, basename(d)));
+  await reindex();
+}
+
+async function reindex(): Promise<void> {
+  const dir = labPaths.aptDir;
+  const pkgs = (await run(['dpkg-scanpackages', '--multiversion', '.', '/dev/null'], { cwd: dir })).stdout;
+  writeFileSync(join(dir, 'Packages'), pkgs);
+  writeFileSync(join(dir, 'Packages.gz'), gzipSync(pkgs));
+  rmSync(join(dir, 'Release'), { force: true });
+  const release = (await run(['apt-ftparchive', '-o', 'APT::FTPArchive::Release::Origin=shipshape-lab', 'release', '.'], { cwd: dir })).stdout;
+  writeFileSync(join(dir, 'Release'), release);
+}
