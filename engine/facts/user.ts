@@ -1,0 +1,57 @@
+// Users and groups as the host's name service sees them (getent), keyed `user:NAME` and
+// `group:NAME`. The user and group modules predict these shapes, so a later task (a file owned by
+// a user an earlier task creates) plans against the predicted user, in a dry run too.
+import { quote } from '../quote.ts';
+import { defineFact, type Fact } from './types.ts';
+
+export interface UserFact {
+  exists: boolean;
+  /** The name as the passwd entry spells it (a numeric key resolves to the name). */
+  name: string;
+  uid: number | null;
+  gid: number | null;
+  home: string | null;
+  shell: string | null;
+  /** Group names the user belongs to, primary group included (`id -Gn`); absent when unknown. */
+  groups?: string[];
+}
+
+export interface GroupFact {
+  exists: boolean;
+  name: string;
+  gid: number | null;
+  /** Supplementary members listed in the group entry. */
+  members: string[];
+}
+
+export function userKey(name: string): string {
+  return `user:${name}`;
+}
+
+export function groupKey(name: string): string {
+  return `group:${name}`;
+}
+
+export function userFact(name: string): Fact<UserFact> {
+  const script = [`entry=$(getent passwd ${quote(name)}) || exit 0`, `printf '%s\\n' "$entry"`, `id -Gn -- ${quote(name)} 2>/dev/null || true`].join('\n');
+  return defineFact<UserFact>(userKey(name), script, (out) => parseUser(name, out));
+}
+
+export function groupFact(name: string): Fact<GroupFact> {
+  return defineFact<GroupFact>(groupKey(name), `getent group ${quote(name)} || exit 0`, (out) => parseGroup(name, out));
+}
+
+export function parseUser(name: string, out: string): UserFact {
+  const [entry, groups] = out.split('\n');
+  const f = (entry ?? '').split(':');
+  if (f.length < 7) return { exists: false, name, uid: null, gid: null, home: null, shell: null };
+  const user: UserFact = { exists: true, name: f[0]!, uid: Number(f[2]), gid: Number(f[3]), home: f[5]!, shell: f[6]! };
+  if (groups && groups.trim()) user.groups = groups.trim().split(/\s+/);
+  return user;
+}
+
+export function parseGroup(name: string, out: string): GroupFact {
+  const f = out.split('\n')[0]!.split(':');
+  if (f.length < 4) return { exists: false, name, gid: null, members: [] };
+  return { exists: true, name: f[0]!, gid: Number(f[2]), members: f[3] ? f[3].split(',') : [] };
+}
