@@ -4,7 +4,7 @@ import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import {
   appendFileSync, chmodSync, chownSync, closeSync, copyFileSync, existsSync, mkdirSync, openSync,
-  readFileSync, readdirSync, rmSync, writeFileSync, cpSync,
+  readFileSync, readdirSync, rmSync, writeFileSync, cpSync, statSync,
 } from 'node:fs';
 import { join } from 'node:path';
 import { hostPaths, labPaths, netnsName, LAB_SRC } from './paths.ts';
@@ -157,7 +157,12 @@ export function childrenOf(pid: number): number[] {
 /** Unmount and forget a host's overlay (its disk): after this the host is fresh again. */
 export async function wipeHost(name: string): Promise<void> {
   const p = hostPaths(name);
-  if (isMounted(p.root)) await run(['umount', p.root]);
+  if (isMounted(p.root)) {
+    // nspawn locks the image by inode and leaves the lock file behind when it is killed.
+    const st = statSync(p.root);
+    rmSync(`/run/systemd/nspawn/locks/inode-${st.dev}:${st.ino}`, { force: true });
+    await run(['umount', p.root]);
+  }
   removeCgroups(name);
   rmSync(p.dir, { recursive: true, force: true });
 }

@@ -1,0 +1,141 @@
+// The lab, end to end, on real containers: strict SSH as deploy, sudo with the password, systemd
+// fully running, apt through the proxy, ufw enforced between hosts and from the bridge, reboots,
+// and a `down` that leaves nothing behind. Run as root: node --import tsx --test test/lab/lab.test.ts
+import { after, before, describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { connect } from 'node:net';
+import { writeFileSync, mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { labDown, labUp, sshRun, hostAddress, becomePassword, rebootHost, findLeftovers, labPaths } from './index.ts';
+import { run } from './sh.ts';
+
+const HOSTS = ['t1', 't2', 't3'];
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+/** What a TCP connect from the bridge side meets: a listener, a refusal, or silence (a DROP rule). */
+function probe(address: string, port: number, timeoutMs = 3000): Promise<'open' | 'refused' | 'timeout'> {
+  return new Promise((resolve) => {
+    const s = connect({ host: address, port });
+    s.setTimeout(timeoutMs, () => (s.destroy(), resolve('timeout')));
+    s.once('connect', () => (s.destroy(), resolve('open')));
+    s.once('error', (e: NodeJS.ErrnoException) => (s.destroy(), resolve(e.code === 'ECONNREFUSED' ? 'refused' : 'timeout')));
+  });
+}
+
+/** The same question asked from inside another lab host, with bash's /dev/tcp (the image has no nc). */
+async function probeFrom(from: string, address: string, port: number): Promise<'open' | 'refused' | 'timeout'> {
+  const r = await sshRun(from, `timeout 3 bash -c 'exec 3<>/dev/tcp/${address}/${port}'; echo rc=$?`, { user: 'root' });
+  const rc = r.stdout.match(/rc=(\d+)/)?.[1];
+  return rc === '0' ? 'open' : rc === '124' ? 'timeout' : 'refused';
+}
+
+const sudo = (host: string, command: string) =>
+  sshRun(host, `sudo -S -p '' ${command}`, { user: 'deploy', input: becomePassword() + '\n' });
+
+describe('lab', { timeout: 600_000 }, () => {
+  before(async () => {
+    await labDown(); // a clean slate: the lab is a machine-wide singleton (bridge, addresses)
+    await labUp({ hosts: HOSTS, groups: { pair: ['t2', 't3'] } });
+  });
+  after(async () => {
+    await labDown().catch(() => {});
+  });
+
+  test('deploy logs in with strict host-key checking and sudo with the password sees systemd running', async () => {
+    for (const h of HOSTS) {
+      const who = await sshRun(h, 'id -un', { check: true });
+      assert.equal(who.stdout.trim(), 'deploy', `${h}: login user`);
+      // sudo must ask: without the password it refuses.
+      const noPw = await sshRun(h, 'sudo -n true');
+      assert.notEqual(noPw.code, 0, `${h}: sudo ran without a password`);
+      let state = '';
+      for (let i = 0; i < 60; i++) {
+        state = (await sudo(h, 'systemctl is-system-running')).stdout.trim();
+        if (state !== 'starting' && state !== 'initializing') break;
+        await sleep(500);
+      }
+      if (state !== 'running') {
+        const failed = (await sudo(h, 'systemctl --failed --no-legend')).stdout;
+        assert.fail(`${h}: system is ${state}; failed units:\n${failed}`);
+      }
+    }
+  });
+
+  test('strict host-key checking is really on: an unknown key is refused', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'lab-kh-'));
+    const emptyKnownHosts = join(dir, 'known_hosts');
+    writeFileSync(emptyKnownHosts, '');
+    const r = await run(
+      ['ssh', '-F', 'none', '-i', labPaths.privateKey, '-o', 'StrictHostKeyChecking=yes', '-o', `UserKnownHostsFile=${emptyKnownHosts}`,
+        '-o', 'GlobalKnownHostsFile=/dev/null', '-o', 'BatchMode=yes', `deploy@${hostAddress('t1')}`, 'true'],
+      { allowFail: true },
+    );
+    assert.notEqual(r.code, 0);
+    assert.match(r.stderr, /Host key verification failed/);
+  });
+
+  test('the image has no python3', async () => {
+    const r = await sshRun('t1', 'command -v python3 python3.11 python || echo none');
+    assert.equal(r.stdout.trim(), 'none');
+  });
+
+  test('apt works through the proxy (and installs ufw)', async () => {
+    const update = await sudo('t2', 'apt-get update');
+    assert.equal(update.code, 0, update.stderr);
+    assert.match(update.stdout, /10\.77\.0\.1|deb\.debian\.org/);
+    const install = await sudo('t2', 'env DEBIAN_FRONTEND=noninteractive apt-get install -y -q ufw');
+    assert.equal(install.code, 0, install.stderr);
+  });
+
+  test('ufw on one host drops a denied port from another host and from the bridge, allows 22', async () => {
+    const t2 = hostAddress('t2');
+    // A listener on 5555 (systemd-socket-activate is in the image; nc is not).
+    const listen = await sudo('t2', 'systemd-run --unit=lab-listen systemd-socket-activate -l 5555 --inetd -a /bin/cat');
+    assert.equal(listen.code, 0, listen.stderr);
+    await sleep(300);
+    assert.equal(await probeFrom('t3', t2, 5555), 'open', 'listener reachable before ufw');
+    assert.equal(await probe(t2, 5555), 'open', 'listener reachable from the bridge before ufw');
+
+    const enable = await sudo('t2', "sh -c 'ufw allow 22/tcp && ufw --force enable'");
+    assert.equal(enable.code, 0, enable.stderr + enable.stdout);
+    assert.equal(await probeFrom('t3', t2, 5555), 'timeout', 'denied port from t3');
+    assert.equal(await probe(t2, 5555), 'timeout', 'denied port from the bridge');
+    assert.equal(await probeFrom('t3', t2, 22), 'open', 'allowed port from t3');
+    assert.equal(await probe(t2, 22), 'open', 'allowed port from the bridge');
+  });
+
+  test('a host rebooted by the lab comes back, freshly booted', async () => {
+    await sshRun('t1', 'touch /run/lab-before-reboot', { user: 'root', check: true });
+    await rebootHost('t1');
+    const r = await sshRun('t1', 'test -e /run/lab-before-reboot && echo same-boot || echo new-boot', { check: true });
+    assert.equal(r.stdout.trim(), 'new-boot');
+  });
+
+  test("a guest's own reboot brings it back", async () => {
+    await sshRun('t3', 'touch /run/lab-before-reboot', { user: 'root', check: true });
+    await sshRun('t3', 'systemctl reboot', { user: 'root' });
+    let answer = '';
+    for (let i = 0; i < 60 && answer !== 'new-boot'; i++) {
+      await sleep(500);
+      const r = await sshRun('t3', 'test -e /run/lab-before-reboot && echo same-boot || echo new-boot', { timeoutMs: 5000 });
+      answer = r.stdout.trim();
+    }
+    assert.equal(answer, 'new-boot');
+  });
+
+  test('down leaves nothing behind', async () => {
+    await labDown();
+    const left = await findLeftovers();
+    assert.deepEqual(left.netns, [], 'network namespaces');
+    assert.deepEqual(left.veths, [], 'veths');
+    assert.equal(left.bridge, false, 'bridge labbr0');
+    assert.deepEqual(left.mounts, [], 'mounts under the lab dir');
+    assert.deepEqual(left.cgroups, [], 'cgroups');
+    assert.deepEqual(left.processes, [], 'processes');
+    assert.deepEqual(left.nspawnRun, [], '/run/systemd/nspawn');
+    // Independent of the lab's own scan: ask the tools directly.
+    assert.doesNotMatch((await run(['ip', 'netns', 'list'])).stdout, /^lab-/m);
+    assert.doesNotMatch((await run(['ip', '-o', 'link', 'show'])).stdout, /labbr0|labv\d+/);
+  });
+});
