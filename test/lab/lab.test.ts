@@ -7,7 +7,8 @@ import { connect } from 'node:net';
 import { writeFileSync, mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { labDown, labUp, sshRun, hostAddress, becomePassword, rebootHost, findLeftovers, labPaths } from './index.ts';
+import { labDown, labUp, labStatus, sshRun, hostAddress, becomePassword, rebootHost, killHost, cutHost, healHost, resetHost, findLeftovers, labPaths } from './index.ts';
+import { readFileSync } from 'node:fs';
 import { run } from './sh.ts';
 
 const HOSTS = ['t1', 't2', 't3'];
@@ -122,6 +123,36 @@ describe('lab', { timeout: 600_000 }, () => {
       answer = r.stdout.trim();
     }
     assert.equal(answer, 'new-boot');
+  });
+
+  test('cut makes a host unreachable, heal brings it back without a reboot', async () => {
+    await sshRun('t3', 'touch /run/lab-before-cut', { user: 'root', check: true });
+    await cutHost('t3');
+    assert.equal(await probe(hostAddress('t3'), 22, 2000), 'timeout');
+    await healHost('t3');
+    const r = await sshRun('t3', 'test -e /run/lab-before-cut && echo same-boot', { user: 'root', timeoutMs: 20_000 });
+    assert.equal(r.stdout.trim(), 'same-boot');
+  });
+
+  test('kill powers a host off hard; reboot starts it again', async () => {
+    await killHost('t3');
+    const st = (await labStatus()).hosts.find((h) => h.name === 't3')!;
+    assert.equal(st.running, false);
+    assert.equal(st.processes, 0);
+    assert.notEqual(await probe(hostAddress('t3'), 22, 1500), 'open');
+    await rebootHost('t3');
+    assert.equal((await sshRun('t3', 'echo up', { check: true })).stdout.trim(), 'up');
+  });
+
+  test('reset gives a fresh host with a new host key that known_hosts already trusts', async () => {
+    const keyBefore = readFileSync(labPaths.knownHosts, 'utf8').split('\n').find((l) => l.startsWith(hostAddress('t1') + ' '));
+    await sshRun('t1', 'touch /root/lab-was-here', { user: 'root', check: true });
+    await resetHost('t1');
+    const keyAfter = readFileSync(labPaths.knownHosts, 'utf8').split('\n').find((l) => l.startsWith(hostAddress('t1') + ' '));
+    assert.ok(keyAfter);
+    assert.notEqual(keyAfter, keyBefore);
+    const r = await sshRun('t1', 'test -e /root/lab-was-here && echo old || echo fresh', { user: 'root', check: true });
+    assert.equal(r.stdout.trim(), 'fresh');
   });
 
   test('down leaves nothing behind', async () => {
