@@ -24,7 +24,7 @@ export type EngineEvent =
   | { type: 'command'; host: string; command: string; code: number | null; stdout: string; stderr: string; ms: number; become: boolean }
   | { type: 'message'; host: string; text: string }
   | { type: 'play.end'; play: string; stopped?: string }
-  | { type: 'recap'; hosts: Record<string, HostTally> }
+  | { type: 'recap'; hosts: Record<string, HostTally>; /** SSH exec round trips per host. */ roundTrips: Record<string, number> }
   | { type: 'run.end'; exitCode: number; ms: number };
 
 export type EventOf<T extends EngineEvent['type']> = Extract<EngineEvent, { type: T }>;

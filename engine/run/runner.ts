@@ -117,8 +117,12 @@ export async function runPlaybook(opts: RunOptions, bus: EventBus): Promise<RunS
   }
 
   const recap: Record<string, HostTally> = {};
-  for (const [name, s] of states) recap[name] = s.tally;
-  bus.emit({ type: 'recap', hosts: recap });
+  const roundTrips: Record<string, number> = {};
+  for (const [name, s] of states) {
+    recap[name] = s.tally;
+    roundTrips[name] = s.link?.stats.execs ?? 0;
+  }
+  bus.emit({ type: 'recap', hosts: recap, roundTrips });
   const all = [...states.values()];
   let exitCode: number = EXIT.ok;
   if (all.some((s) => s.failed) || stoppedRun) exitCode = EXIT.failedHosts;

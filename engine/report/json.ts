@@ -1,0 +1,11 @@
+// --json: every event as one JSON line on stdout. Secrets are Secret objects (serialized as ***)
+// and any known secret value left in a string is masked as well. Command events only with -v.
+import { maskSecrets } from '../secret.ts';
+import type { EngineEvent, Listener } from './events.ts';
+
+export function jsonLines(out: NodeJS.WritableStream, verbose: boolean): Listener {
+  return (event: EngineEvent) => {
+    if (event.type === 'command' && !verbose) return;
+    out.write(`${maskSecrets(JSON.stringify({ ...event, time: new Date().toISOString() }))}\n`);
+  };
+}

@@ -1,0 +1,144 @@
+// user: a local account, as useradd/usermod/userdel see it. The guide's case is a system user
+// with a nologin shell. Its predicted user (and same-name group) lets a later task in the same
+// dry run plan a file owned by the user that does not exist yet.
+import { groupFact, groupKey, userFact, userKey, type GroupFact, type UserFact } from '../engine/facts/user.ts';
+import { defineFact, type Fact } from '../engine/facts/types.ts';
+import { defineModule } from '../engine/module.ts';
+import { PlanError, type Change, type Step } from '../engine/plan/types.ts';
+import { quote } from '../engine/quote.ts';
+import { isSecret, Secret } from '../engine/secret.ts';
+import { SecretString, Type } from '../engine/schema.ts';
+
+const params = Type.Object(
+  {
+    name: Type.String({ minLength: 1, pattern: '^[a-z_][a-z0-9_.-]*\\$?$', description: 'account name' }),
+    state: Type.Optional(Type.Union([Type.Literal('present'), Type.Literal('absent')], { default: 'present', description: 'whether the account exists' })),
+    system: Type.Optional(Type.Boolean({ description: 'create a system account (uid below 1000, no home unless createHome); only used when creating' })),
+    shell: Type.Optional(Type.String({ description: "login shell, e.g. '/usr/sbin/nologin'" })),
+    home: Type.Optional(Type.String({ description: 'home directory' })),
+    createHome: Type.Optional(Type.Boolean({ description: 'create the home directory when creating the account (default: true, false for system accounts)' })),
+    uid: Type.Optional(Type.Integer({ minimum: 0 })),
+    group: Type.Optional(Type.String({ description: 'primary group (must exist); default: a group named like the user' })),
+    groups: Type.Optional(Type.Array(Type.String(), { description: 'supplementary groups' })),
+    append: Type.Optional(Type.Boolean({ default: false, description: 'add to `groups` without removing the account from others' })),
+    password: Type.Optional(SecretString({ description: "an already hashed password (crypt(3), e.g. '$y$...'); never shown" })),
+    remove: Type.Optional(Type.Boolean({ default: false, description: 'with state absent: remove the home directory and mail spool too' })),
+  },
+  { additionalProperties: false },
+);
+
+/** The hashed password from /etc/shadow (root only); read only when the task manages it. */
+function shadowFact(name: string): Fact<string | null> {
+  return defineFact(`shadow:${name}`, `getent shadow ${quote(name)} | cut -d: -f2`, (out) => {
+    const hash = out.trim();
+    return hash === '' ? null : hash;
+  });
+}
+
+export const user = defineModule({
+  name: 'user',
+  summary: 'Create, change or remove a local user account',
+  doc: "user({ name: 'smp', system: true, shell: '/usr/sbin/nologin', home: '/var/lib/smp' })",
+  params,
+  facts(p) {
+    const facts: Fact[] = [userFact(p.name)];
+    if (p.group) facts.push(groupFact(p.group));
+    for (const g of p.groups ?? []) facts.push(groupFact(g));
+    if (p.password !== undefined) facts.push(shadowFact(p.name));
+    return facts;
+  },
+  plan(p, { facts }) {
+    const current = facts.get(userFact(p.name));
+    if (p.state === 'absent') {
+      if (!current.exists) return { changes: [], steps: [] };
+      const argv = ['userdel', ...(p.remove ? ['--remove'] : []), p.name];
+      return {
+        changes: [{ what: 'user', before: 'present', after: 'absent' }],
+        steps: [{ kind: 'run', argv }],
+        after: { [userKey(p.name)]: { exists: false, name: p.name, uid: null, gid: null, home: null, shell: null } satisfies UserFact },
+        invalidates: [`group:${p.name}`, ...(current.home ? [`file:${current.home}`] : [])],
+      };
+    }
+    for (const g of [p.group, ...(p.groups ?? [])].filter((g): g is string => Boolean(g))) {
+      if (!facts.get(groupFact(g)).exists) throw new PlanError(`group '${g}' does not exist (create it with the group module first)`);
+    }
+    const wantedGroups = p.groups ?? [];
+    const steps: Step[] = [];
+    const changes: Change[] = [];
+    let predicted: UserFact;
+    const after: Record<string, unknown> = {};
+
+    if (!current.exists) {
+      const system = Boolean(p.system);
+      const createHome = p.createHome ?? !system;
+      const argv = ['useradd'];
+      if (system) argv.push('--system');
+      if (p.uid !== undefined) argv.push('--uid', String(p.uid));
+      if (p.group) argv.push('--gid', p.group);
+      else argv.push('--user-group');
+      if (wantedGroups.length > 0) argv.push('--groups', wantedGroups.join(','));
+      if (p.home) argv.push('--home-dir', p.home);
+      argv.push(createHome ? '--create-home' : '--no-create-home');
+      if (p.shell) argv.push('--shell', p.shell);
+      argv.push(p.name);
+      steps.push({ kind: 'run', argv });
+      const home = p.home ?? `/home/${p.name}`;
+      changes.push({ what: 'user', before: 'absent', after: describe({ system, home, shell: p.shell, uid: p.uid, groups: wantedGroups }) });
+      predicted = { exists: true, name: p.name, uid: p.uid ?? null, gid: null, home, shell: p.shell ?? '/bin/sh', groups: [p.group ?? p.name, ...wantedGroups] };
+      if (!p.group) after[groupKey(p.name)] = { exists: true, name: p.name, gid: null, members: [] } satisfies GroupFact;
+      if (createHome) after[`file:${home}`] = { exists: true, type: 'directory', mode: '0755', owner: p.name, group: p.group ?? p.name, size: null, sha256: null, linkTarget: null };
+    } else {
+      predicted = { ...current };
+      const mod: string[] = [];
+      const attr = (what: string, before: unknown, wanted: unknown, flag: string[], apply: () => void) => {
+        if (wanted === undefined || before === wanted) return;
+        changes.push({ what, before, after: wanted });
+        mod.push(...flag);
+        apply();
+      };
+      attr('shell', current.shell, p.shell, ['--shell', p.shell ?? ''], () => (predicted.shell = p.shell!));
+      attr('home', current.home, p.home, ['--home', p.home ?? ''], () => (predicted.home = p.home!));
+      attr('uid', current.uid, p.uid, ['--uid', String(p.uid)], () => (predicted.uid = p.uid!));
+      if (p.group) {
+        const primaryGid = facts.get(groupFact(p.group)).gid;
+        attr('group', current.gid, primaryGid ?? p.group, ['--gid', p.group], () => (predicted.gid = primaryGid));
+      }
+      if (p.groups) {
+        const have = new Set(current.groups ?? []);
+        const primary = current.groups?.[0];
+        const missing = wantedGroups.filter((g) => !have.has(g));
+        const extra = [...have].filter((g) => g !== primary && !wantedGroups.includes(g));
+        if (p.append ? missing.length > 0 : missing.length > 0 || extra.length > 0) {
+          const newGroups = p.append ? [...have].filter((g) => g !== primary).concat(missing) : wantedGroups;
+          changes.push({ what: 'groups', before: [...have].filter((g) => g !== primary), after: newGroups });
+          mod.push(...(p.append ? ['--append', '--groups', missing.join(',')] : ['--groups', wantedGroups.join(',')]));
+          predicted.groups = [primary ?? p.name, ...newGroups];
+        }
+      }
+      if (mod.length > 0) steps.push({ kind: 'run', argv: ['usermod', ...mod, p.name] });
+    }
+
+    if (p.password !== undefined) {
+      const hash = isSecret(p.password) ? p.password.reveal() : p.password;
+      const before = current.exists ? facts.get(shadowFact(p.name)) : null;
+      if (before !== hash) {
+        changes.push({ what: 'password', before: before ? 'set' : 'none', after: 'set', sensitive: true });
+        // chpasswd -e reads NAME:HASH on stdin: the hash never appears in a command line.
+        steps.push({ kind: 'run', argv: ['chpasswd', '--encrypted'], stdin: new Secret(`${p.name}:${hash}\n`) });
+        after[`shadow:${p.name}`] = hash;
+      }
+    }
+    if (changes.length === 0) return { changes: [], steps: [] };
+    return { changes, steps, after: { ...after, [userKey(p.name)]: predicted } };
+  },
+});
+
+function describe(u: { system: boolean; home: string; shell?: string; uid?: number; groups: string[] }): string {
+  return [
+    u.system ? 'system user' : 'user',
+    `home ${u.home}`,
+    u.shell && `shell ${u.shell}`,
+    u.uid !== undefined && `uid ${u.uid}`,
+    u.groups.length > 0 && `groups ${u.groups.join(',')}`,
+  ].filter(Boolean).join(', ');
+}
