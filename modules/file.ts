@@ -1,0 +1,156 @@
+// file: the state of one path (a directory, a link, absent, an existing file's attributes, an
+// empty file touched into existence), with mode, owner and group. Never writes content.
+import { posix } from 'node:path';
+import { defineModule, PrepareError } from '../engine/module.ts';
+import { ABSENT_FILE, fileFact, fileKey, type FileFact } from '../engine/facts/file.ts';
+import type { Fact } from '../engine/facts/types.ts';
+import { PlanError, type Change, type Plan, type Step } from '../engine/plan/types.ts';
+import { Type } from '../engine/schema.ts';
+import { attributeFacts, attributeParams, planAttributes, resolveAttributes } from './shared/attributes.ts';
+
+const params = Type.Object(
+  {
+    path: Type.String({ pattern: '^/', description: 'Absolute path on the host.' }),
+    state: Type.Optional(
+      Type.Union([Type.Literal('file'), Type.Literal('directory'), Type.Literal('link'), Type.Literal('absent'), Type.Literal('touch')], {
+        default: 'file',
+        description:
+          "file: an existing file's attributes (a missing file is an error); directory: created with its parents; link: a symbolic link to src; absent: removed, recursively for a directory; touch: an empty file created when missing (an existing one is left alone). Default file.",
+      }),
+    ),
+    src: Type.Optional(Type.String({ minLength: 1, description: "Target of the link (state link). A relative target is relative to the link's folder." })),
+    force: Type.Optional(
+      Type.Boolean({ description: 'state link: replace an existing file (not a directory) at path, and allow a link to a target that does not exist. Default false.' }),
+    ),
+    ...attributeParams,
+  },
+  { additionalProperties: false },
+);
+
+type State = 'file' | 'directory' | 'link' | 'absent' | 'touch';
+
+function srcPath(path: string, src: string): string {
+  return src.startsWith('/') ? src : posix.join(posix.dirname(path), src);
+}
+
+function describe(f: FileFact): string {
+  return f.exists ? f.type! : 'absent';
+}
+
+export const file = defineModule({
+  name: 'file',
+  summary: 'Manage a path: directory, symbolic link, absent, touch, and mode/owner/group.',
+  doc: [
+    'Brings one path to a state. `directory` creates it with its parents (mkdir -p); `link` makes a',
+    'symbolic link to src; `absent` removes it (rm -rf); `touch` creates an empty file when missing;',
+    '`file` (the default) only sets the attributes of a file that must already exist, and fails when',
+    'it does not (as in Ansible: use copy, template or touch to create one). mode, owner and group are',
+    'compared with the path and changed by chmod/chown; the owner and group must exist on the host or',
+    'be created by an earlier task. A symbolic link at path is not followed: give its target path.',
+    '',
+    "  file({ path: '/srv/relay', state: 'directory', owner: 'relay', mode: '0750' })",
+    "  file({ path: '/etc/nginx/sites-enabled/relay', state: 'link', src: '../sites-available/relay' })",
+  ].join('\n'),
+  params,
+  prepare(p) {
+    const state = (p.state ?? 'file') as State;
+    if (state === 'link' && p.src === undefined) throw new PrepareError('state link needs src, the target of the link', 'src');
+    if (state !== 'link' && p.src !== undefined) throw new PrepareError('src is only used with state link', 'src');
+    if (state === 'link' && p.mode !== undefined) throw new PrepareError('a symbolic link has no mode of its own: set the mode on its target', 'mode');
+    if (state === 'absent' && (p.mode || p.owner || p.group)) throw new PrepareError('mode, owner and group make no sense with state absent', 'state');
+  },
+  facts(p) {
+    const facts: Fact[] = [fileFact(p.path), ...attributeFacts(p)];
+    if (p.state === 'link' && p.src !== undefined) facts.push(fileFact(srcPath(p.path, p.src)));
+    return facts;
+  },
+  plan(p, ctx): Plan {
+    const state = (p.state ?? 'file') as State;
+    const current = ctx.facts.get(fileFact(p.path));
+    const key = fileKey(p.path);
+    const wanted = state === 'absent' ? {} : resolveAttributes(p, ctx.facts);
+
+    if (state === 'absent') {
+      if (!current.exists) return { changes: [], steps: [] };
+      return {
+        changes: [{ what: 'state', before: describe(current), after: 'absent' }],
+        steps: [{ kind: 'run', argv: ['rm', '-rf', '--', p.path] }],
+        after: { [key]: { ...ABSENT_FILE } },
+        // What was inside a removed directory is gone too.
+        invalidates: current.type === 'directory' ? [`${key}/*`] : [],
+      };
+    }
+
+    if (state === 'file') {
+      if (!current.exists) throw new PlanError(`${p.path} does not exist: state file only changes an existing file (use state touch, copy or template to create it)`);
+      if (current.type === 'link') throw new PlanError(`${p.path} is a symbolic link to ${current.linkTarget}: give the target's path, or use state link`);
+      if (current.type !== 'file') throw new PlanError(`${p.path} is a ${current.type}, not a file`);
+      return attributesOnly(p.path, current, wanted);
+    }
+
+    if (state === 'touch') {
+      if (current.exists) {
+        if (current.type === 'link') throw new PlanError(`${p.path} is a symbolic link to ${current.linkTarget}: give the target's path`);
+        return attributesOnly(p.path, current, wanted);
+      }
+      return create(p.path, 'file', ['touch', '--', p.path], wanted, {
+        size: 0,
+        sha256: 'e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855',
+        content: '',
+      });
+    }
+
+    if (state === 'directory') {
+      if (current.exists) {
+        if (current.type === 'directory') return attributesOnly(p.path, current, wanted);
+        if (current.type === 'link') throw new PlanError(`${p.path} is a symbolic link to ${current.linkTarget}: give the target's path`);
+        throw new PlanError(`${p.path} exists and is a ${current.type}, not a directory`);
+      }
+      return create(p.path, 'directory', ['mkdir', '-p', '--', p.path], wanted, {});
+    }
+
+    // state link
+    const src = p.src!;
+    const target = ctx.facts.get(fileFact(srcPath(p.path, src)));
+    if (!target.exists && !p.force) {
+      throw new PlanError(`link target ${srcPath(p.path, src)} does not exist (and no earlier task creates it): set force to link to it anyway`);
+    }
+    if (current.exists && current.type === 'link' && current.linkTarget === src) {
+      return attributesOnly(p.path, current, wanted, true);
+    }
+    if (current.exists && current.type === 'directory') throw new PlanError(`${p.path} is a directory: remove it first (state absent) to put a link there`);
+    if (current.exists && current.type !== 'link' && !p.force) {
+      throw new PlanError(`${p.path} exists and is a ${current.type}: set force to replace it with a link`);
+    }
+    const changes: Change[] = [
+      current.exists && current.type === 'link'
+        ? { what: 'link target', before: current.linkTarget, after: src }
+        : { what: 'state', before: describe(current), after: 'link' },
+    ];
+    const steps: Step[] = [{ kind: 'run', argv: ['ln', '-sfn', '--', src, p.path] }];
+    const base: FileFact = { ...ABSENT_FILE, exists: true, type: 'link', mode: '0777', owner: null, group: null, size: Buffer.byteLength(src), linkTarget: src };
+    const attrs = planAttributes(p.path, base, wanted, { link: true });
+    return {
+      changes: [...changes, ...attrs.changes],
+      steps: [...steps, ...attrs.steps],
+      after: { [key]: { ...base, ...attrs.after } },
+    };
+  },
+});
+
+function attributesOnly(path: string, current: FileFact, wanted: ReturnType<typeof resolveAttributes>, link = false): Plan {
+  const attrs = planAttributes(path, current, wanted, { link });
+  if (attrs.changes.length === 0) return { changes: [], steps: [] };
+  return { changes: attrs.changes, steps: attrs.steps, after: { [fileKey(path)]: { ...current, ...attrs.after } } };
+}
+
+/** Creates a missing path, then applies the wanted attributes. Unset attributes of the new path are unknown (umask, the user running it): null. */
+function create(path: string, type: 'file' | 'directory', argv: string[], wanted: ReturnType<typeof resolveAttributes>, extra: Partial<FileFact>): Plan {
+  const fresh: FileFact = { ...ABSENT_FILE, exists: true, type, ...extra };
+  const attrs = planAttributes(path, fresh, wanted);
+  return {
+    changes: [{ what: 'state', before: 'absent', after: type }, ...attrs.changes],
+    steps: [{ kind: 'run', argv }, ...attrs.steps],
+    after: { [fileKey(path)]: { ...fresh, ...attrs.after } },
+  };
+}

@@ -1,0 +1,7 @@
+// Every module, for playbooks (`import { copy, file } from '../modules/index.ts'`) and for the
+// `engine modules` reference. Export module functions only: the reference lists every export.
+export { command, shell } from './command.ts';
+export { file } from './file.ts';
+export { copy } from './copy.ts';
+export { template } from './template.ts';
+export { lineinfile } from './lineinfile.ts';

@@ -1,0 +1,80 @@
+// Mode, owner and group of a path: the params every file-writing module shares, the facts needed
+// to check that the owner and group exist (predicted ones included), and the chmod/chown steps
+// that bring an existing path to the wanted attributes without rewriting it.
+import type { FactReader } from '../../engine/module.ts';
+import { PlanError } from '../../engine/plan/types.ts';
+import { fileKey, type FileFact } from '../../engine/facts/file.ts';
+import type { Fact } from '../../engine/facts/types.ts';
+import { groupFact, userFact } from '../../engine/facts/user.ts';
+import type { Change, RunStep } from '../../engine/plan/types.ts';
+import { Mode, normalizeMode, Type } from '../../engine/schema.ts';
+
+export const attributeParams = {
+  mode: Type.Optional(Mode({ description: "Octal mode, e.g. '0644'. Unset: an existing path keeps its mode." })),
+  owner: Type.Optional(Type.String({ minLength: 1, description: 'User name (or uid) that should own the path. It must exist on the host, or be created by an earlier task.' })),
+  group: Type.Optional(Type.String({ minLength: 1, description: 'Group name (or gid) of the path. It must exist on the host, or be created by an earlier task.' })),
+};
+
+export interface Attributes {
+  mode?: string;
+  owner?: string;
+  group?: string;
+}
+
+/** The user and group facts the attribute check reads. */
+export function attributeFacts(a: Attributes): Fact[] {
+  return [...(a.owner ? [userFact(a.owner)] : []), ...(a.group ? [groupFact(a.group)] : [])];
+}
+
+/** The wanted attributes with names resolved (a uid becomes the user's name), or a PlanError for an owner or group that will not exist. */
+export function resolveAttributes(a: Attributes, facts: FactReader): Attributes {
+  const out: Attributes = {};
+  if (a.mode) out.mode = normalizeMode(a.mode);
+  if (a.owner) {
+    const user = facts.get(userFact(a.owner));
+    if (!user.exists) throw new PlanError(`owner '${a.owner}' does not exist on this host, and no earlier task creates it`);
+    out.owner = user.name;
+  }
+  if (a.group) {
+    const group = facts.get(groupFact(a.group));
+    if (!group.exists) throw new PlanError(`group '${a.group}' does not exist on this host, and no earlier task creates it`);
+    out.group = group.name;
+  }
+  return out;
+}
+
+export interface AttributePlan {
+  changes: Change[];
+  /** chown/chmod steps for a path that exists; a path written anew gets its attributes from the write. */
+  steps: RunStep[];
+  /** The fact fields as they will be. */
+  after: Pick<FileFact, 'mode' | 'owner' | 'group'>;
+}
+
+/**
+ * Compares the wanted (resolved) attributes with the path's fact. `link: true` changes the link
+ * itself (chown -h) and ignores mode, which symbolic links do not have.
+ */
+export function planAttributes(path: string, current: FileFact, wanted: Attributes, opts: { link?: boolean } = {}): AttributePlan {
+  const changes: Change[] = [];
+  const steps: RunStep[] = [];
+  const owner = wanted.owner !== undefined && wanted.owner !== current.owner ? wanted.owner : undefined;
+  const group = wanted.group !== undefined && wanted.group !== current.group ? wanted.group : undefined;
+  const mode = !opts.link && wanted.mode !== undefined && wanted.mode !== current.mode ? wanted.mode : undefined;
+  if (owner !== undefined) changes.push({ what: 'owner', before: current.owner, after: owner });
+  if (group !== undefined) changes.push({ what: 'group', before: current.group, after: group });
+  if (mode !== undefined) changes.push({ what: 'mode', before: current.mode, after: mode });
+  if (owner !== undefined || group !== undefined) {
+    const spec = `${owner ?? ''}${group !== undefined ? `:${group}` : ''}`;
+    steps.push({ kind: 'run', argv: ['chown', ...(opts.link ? ['-h'] : []), spec, '--', path] });
+  }
+  if (mode !== undefined) steps.push({ kind: 'run', argv: ['chmod', mode, '--', path] });
+  return {
+    changes,
+    steps,
+    after: { mode: opts.link ? current.mode : (wanted.mode ?? current.mode), owner: wanted.owner ?? current.owner, group: wanted.group ?? current.group },
+  };
+}
+
+/** The key a module writes its prediction under. */
+export { fileKey };

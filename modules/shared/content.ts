@@ -1,0 +1,128 @@
+// Writing a whole file with known content: the part copy, template and lineinfile share. Compares
+// by sha256, diffs text when both sides are small text and nothing is secret, rewrites through the
+// engine's atomic WriteStep, and only chmod/chown when the content already matches.
+import { createHash } from 'node:crypto';
+import { PrepareError, type FactReader } from '../../engine/module.ts';
+import { PlanError } from '../../engine/plan/types.ts';
+import { CONTENT_LIMIT, decodeText, fileKey, type FileFact } from '../../engine/facts/file.ts';
+import type { Change, Plan, Step } from '../../engine/plan/types.ts';
+import { Type } from '../../engine/schema.ts';
+import { isSecret, type Secret } from '../../engine/secret.ts';
+import { planAttributes, resolveAttributes, type Attributes } from './attributes.ts';
+
+export const writeParams = {
+  validate: Type.Optional(
+    Type.String({ minLength: 1, description: "Command run on the temp file before it replaces the target; %s is the temp file's path (e.g. 'sshd -t -f %s'). A failure leaves the target untouched." }),
+  ),
+  backup: Type.Optional(Type.Boolean({ description: 'Keep the old file as PATH.YYYYmmddHHMMSS~ before replacing it. Default false.' })),
+};
+
+export interface WriteOptions extends Attributes {
+  validate?: string;
+  backup?: boolean;
+}
+
+/** New content for a file, with what the plan needs to compare and show it. */
+export interface Content {
+  data: string | Buffer | Secret;
+  sha256: string;
+  size: number;
+  /** The content as text, when it is UTF-8 text. */
+  text?: string;
+  /** The content holds secrets: no diff text, and the predicted fact is marked sensitive. */
+  sensitive: boolean;
+}
+
+export function contentOf(data: string | Buffer | Secret, sensitive = false): Content {
+  const bytes = isSecret(data) ? Buffer.from(data.reveal()) : Buffer.isBuffer(data) ? data : Buffer.from(data);
+  const text = typeof data === 'string' ? data : isSecret(data) ? data.reveal() : decodeText(bytes);
+  return { data, sha256: createHash('sha256').update(bytes).digest('hex'), size: bytes.length, text, sensitive: sensitive || isSecret(data) };
+}
+
+/** Prepare-time check of `validate`: without %s the temp file could not be checked. */
+export function checkValidate(validate: string | undefined): void {
+  if (validate !== undefined && !validate.includes('%s')) {
+    throw new PrepareError(`validate must contain %s, which stands for the temp file to check: '${validate}'`, 'validate');
+  }
+}
+
+/** Fails for a path that cannot be written as a regular file. */
+export function assertWritable(path: string, current: FileFact): void {
+  if (current.type === 'directory') throw new PlanError(`${path} is a directory: give the path of the file to write`);
+  if (current.type === 'link') throw new PlanError(`${path} is a symbolic link to ${current.linkTarget}: give the link's target path instead`);
+  if (current.type === 'other') throw new PlanError(`${path} exists and is not a regular file`);
+}
+
+/**
+ * Plans writing `content` to `path`. The current fact comes from fileFact(path); `wanted` holds
+ * unresolved attributes (owner checked against the user facts the module declared). `keep`
+ * leaves an existing file's content alone and only fixes its attributes.
+ */
+export function planWrite(path: string, current: FileFact, content: Content | 'keep',
+  wanted: WriteOptions,
+  facts: FactReader,
+  opts: { what?: string; before?: Step[] } = {},
+): Plan {
+  assertWritable(path, current);
+  const attrs = resolveAttributes(wanted, facts);
+  const attributePlan = planAttributes(path, current, attrs);
+
+  if (current.exists && (content === 'keep' || (current.sha256 !== null && current.sha256 === content.sha256))) {
+    if (attributePlan.changes.length === 0) return { changes: [], steps: [] };
+    return {
+      changes: attributePlan.changes,
+      steps: attributePlan.steps,
+      after: { [fileKey(path)]: { ...current, ...attributePlan.after } satisfies FileFact },
+    };
+  }
+  if (content === 'keep') throw new PlanError(`${path} does not exist`);
+
+  const sensitive = content.sensitive || Boolean(current.sensitive);
+  const change: Change = {
+    what: opts.what ?? 'content',
+    before: current.exists ? (current.sha256 ? `sha256:${current.sha256}` : '(unreadable)') : '(absent)',
+    after: `sha256:${content.sha256}`,
+  };
+  if (sensitive) {
+    change.sensitive = true;
+    change.after = '(sensitive)';
+  } else {
+    const beforeText = current.exists ? current.content : '';
+    if (beforeText !== undefined && content.text !== undefined && content.size <= CONTENT_LIMIT) {
+      change.text = { path, before: beforeText, after: content.text };
+    }
+  }
+
+  // renderWrite takes owner:group as a pair once either is given: keep the other from the old file.
+  const keepOwner = current.exists && current.owner !== null;
+  const keepGroup = current.exists && current.group !== null;
+  const chownNeeded = attrs.owner !== undefined || attrs.group !== undefined;
+  const step: Step = {
+    kind: 'write',
+    path,
+    content: content.data,
+    ...(attrs.mode ? { mode: attrs.mode } : {}),
+    ...(chownNeeded ? { owner: attrs.owner ?? (keepOwner ? current.owner! : undefined), group: attrs.group ?? (keepGroup ? current.group! : undefined) } : {}),
+    ...(wanted.validate ? { validate: wanted.validate } : {}),
+    ...(wanted.backup ? { backup: true } : {}),
+  };
+  const after: FileFact = {
+    exists: true,
+    type: 'file',
+    // A new file without a mode is created 0644 (see renderWrite); its owner is whoever runs the write.
+    mode: attrs.mode ?? (current.exists ? current.mode : '0644'),
+    owner: attrs.owner ?? (current.exists ? current.owner : null),
+    group: attrs.group ?? (current.exists ? current.group : null),
+    size: content.size,
+    sha256: content.sha256,
+    linkTarget: null,
+    ...(content.text !== undefined && content.size <= CONTENT_LIMIT ? { content: content.text } : {}),
+    ...(content.sensitive ? { sensitive: true } : {}),
+  };
+  return {
+    changes: [change, ...attributePlan.changes],
+    steps: [...(opts.before ?? []), step],
+    after: { [fileKey(path)]: after },
+  };
+}
+

@@ -1,0 +1,87 @@
+// template: a handlebars file rendered on the controller in strict mode (a missing variable is an
+// error naming the template and the variable), then written like copy.
+import Handlebars from 'handlebars';
+import { defineModule, PrepareError } from '../engine/module.ts';
+import { fileFact } from '../engine/facts/file.ts';
+import { Type } from '../engine/schema.ts';
+import { isSecret, secret } from '../engine/secret.ts';
+import { readLocal } from './copy.ts';
+import { attributeFacts, attributeParams } from './shared/attributes.ts';
+import { checkValidate, contentOf, planWrite, writeParams, type Content } from './shared/content.ts';
+
+const params = Type.Object(
+  {
+    src: Type.String({ minLength: 1, description: "The handlebars template on the controller, relative to the playbook's folder." }),
+    dest: Type.String({ pattern: '^/', description: 'Absolute path of the file on the host.' }),
+    vars: Type.Optional(Type.Record(Type.String(), Type.Unknown(), { description: "Variables for this template, over the host's variables." })),
+    ...attributeParams,
+    ...writeParams,
+  },
+  { additionalProperties: false },
+);
+
+/**
+ * The template context: host vars, then `vars`, plus inventoryHostname. Secrets become getters
+ * that give their real value and record that they were read, so the result can be marked sensitive.
+ */
+function contextWithSecrets(value: unknown, used: { secret: boolean }): unknown {
+  if (isSecret(value)) return value; // handled by the parent's getter
+  if (Array.isArray(value) || (value !== null && typeof value === 'object' && Object.getPrototypeOf(value) === Object.prototype)) {
+    const out = (Array.isArray(value) ? [] : {}) as Record<string | number, unknown>;
+    for (const [k, v] of Object.entries(value as Record<string, unknown>)) {
+      if (isSecret(v)) {
+        Object.defineProperty(out, k, {
+          enumerable: true,
+          get() {
+            used.secret = true;
+            return v.reveal();
+          },
+        });
+      } else {
+        out[k] = contextWithSecrets(v, used);
+      }
+    }
+    return out;
+  }
+  return value;
+}
+
+/** Renders `source` strictly; a missing variable is a PrepareError on 'src' naming the template and the variable. */
+export function renderTemplate(source: string, name: string, context: Record<string, unknown>): { text: string; sensitive: boolean } {
+  const used = { secret: false };
+  try {
+    const render = Handlebars.compile(source, { strict: true, noEscape: true });
+    const text = render(contextWithSecrets(context, used), { allowProtoPropertiesByDefault: false });
+    return { text, sensitive: used.secret };
+  } catch (err) {
+    const message = (err as Error).message;
+    const missing = /^"(.+)" not defined in .* - (\d+):(\d+)/.exec(message);
+    if (missing) throw new PrepareError(`template ${name}: variable '${missing[1]}' is not defined (line ${missing[2]})`, 'src');
+    throw new PrepareError(`template ${name}: ${message.split('\n')[0]}`, 'src');
+  }
+}
+
+export const template = defineModule({
+  name: 'template',
+  summary: 'Render a handlebars template on the controller (strict: missing variables are errors) and write it like copy.',
+  doc: [
+    "Renders src, a handlebars file relative to the playbook's folder, before any host is touched. The",
+    "context is the host's variables, then `vars`, plus `inventoryHostname`. Rendering is strict: a",
+    'variable that does not exist is an error naming the template and the variable. Output is not HTML',
+    'escaped. A secret variable renders its real value, and then the whole file is treated as secret (no',
+    'diff text). The result is written as copy writes: compared by sha256, atomic, with validate and backup.',
+    '',
+    "  template({ src: 'templates/relay.conf.hbs', dest: '/etc/relay/relay.conf', vars: { port: 8443 }, owner: 'relay', mode: '0640' })",
+  ].join('\n'),
+  params,
+  async prepare(p, ctx): Promise<Content> {
+    checkValidate(p.validate);
+    const source = (await readLocal(ctx.baseDir, p.src, 'src')).toString('utf8');
+    const { text, sensitive } = renderTemplate(source, p.src, { ...ctx.vars, ...(p.vars ?? {}), inventoryHostname: ctx.host });
+    return contentOf(sensitive ? secret(text) : text, sensitive);
+  },
+  facts: (p) => [fileFact(p.dest), ...attributeFacts(p)],
+  plan(p, ctx, content) {
+    return planWrite(p.dest, ctx.facts.get(fileFact(p.dest)), content, p, ctx.facts);
+  },
+});
