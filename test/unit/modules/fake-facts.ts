@@ -1,0 +1,85 @@
+// Test helpers: a FactReader from a map of fact values, fact builders, and `planWith`, which runs a
+// module the way the engine does (validate params with defaults, prepare, facts, plan) against
+// fake facts. Reading a fact the module did not declare fails, as it does in the engine.
+import { createHash } from 'node:crypto';
+import type { TObject } from '@sinclair/typebox';
+import { EMPTY_BASE_FACTS } from '../../../engine/facts/base.ts';
+import { ABSENT_FILE, fileKey, type FileFact } from '../../../engine/facts/file.ts';
+import type { Fact } from '../../../engine/facts/types.ts';
+import { groupKey, userKey, type GroupFact, type UserFact } from '../../../engine/facts/user.ts';
+import type { FactReader, ModuleDef, ModuleFn } from '../../../engine/module.ts';
+import type { Plan } from '../../../engine/plan/types.ts';
+import { validateParams } from '../../../engine/playbook/validate.ts';
+
+export function fakeFacts(values: Record<string, unknown>, declared?: readonly Fact[]): FactReader {
+  const allowed = declared ? new Set(declared.map((f) => f.key)) : undefined;
+  return {
+    get<T>(fact: Fact<T>): T {
+      if (allowed && !allowed.has(fact.key)) throw new Error(`test: read fact ${fact.key} without declaring it`);
+      if (!(fact.key in values)) throw new Error(`test: no value for fact ${fact.key}`);
+      return values[fact.key] as T;
+    },
+  };
+}
+
+export const sha256 = (text: string | Buffer) => createHash('sha256').update(text).digest('hex');
+
+/** A regular file with this content. */
+export function aFile(path: string, content: string, attrs: Partial<FileFact> = {}): Record<string, FileFact> {
+  return {
+    [fileKey(path)]: {
+      exists: true,
+      type: 'file',
+      mode: '0644',
+      owner: 'root',
+      group: 'root',
+      size: Buffer.byteLength(content),
+      sha256: sha256(content),
+      linkTarget: null,
+      content,
+      ...attrs,
+    },
+  };
+}
+
+export function aDir(path: string, attrs: Partial<FileFact> = {}): Record<string, FileFact> {
+  return { [fileKey(path)]: { ...ABSENT_FILE, exists: true, type: 'directory', mode: '0755', owner: 'root', group: 'root', size: 4096, ...attrs } };
+}
+
+export function aLink(path: string, target: string, attrs: Partial<FileFact> = {}): Record<string, FileFact> {
+  return { [fileKey(path)]: { ...ABSENT_FILE, exists: true, type: 'link', mode: '0777', owner: 'root', group: 'root', size: target.length, linkTarget: target, ...attrs } };
+}
+
+export function nothingAt(path: string): Record<string, FileFact> {
+  return { [fileKey(path)]: { ...ABSENT_FILE } };
+}
+
+export function aUser(name: string, exists = true, uid = 1000): Record<string, UserFact> {
+  return { [userKey(name)]: exists ? { exists, name, uid, gid: uid, home: `/home/${name}`, shell: '/bin/sh' } : { exists, name, uid: null, gid: null, home: null, shell: null } };
+}
+
+export function aGroup(name: string, exists = true, gid = 1000): Record<string, GroupFact> {
+  return { [groupKey(name)]: exists ? { exists, name, gid, members: [] } : { exists, name, gid: null, members: [] } };
+}
+
+export interface PlanOptions {
+  vars?: Record<string, unknown>;
+  baseDir?: string;
+  host?: string;
+}
+
+/** Validates (defaults filled), prepares, declares facts and plans, as the engine does for one host. */
+export async function planWith<S extends TObject>(mod: ModuleFn<S>, params: Record<string, unknown>, facts: Record<string, unknown>, opts: PlanOptions = {}): Promise<Plan> {
+  const def = mod.def as unknown as ModuleDef<TObject, unknown>;
+  const checked = validateParams(def.params, params);
+  if (checked.errors.length > 0) throw new Error(`invalid params: ${checked.errors.map((e) => `${e.field} ${e.message}`).join('; ')}`);
+  const host = opts.host ?? 'web1';
+  const prep = await def.prepare?.(checked.value as never, { host, vars: opts.vars ?? {}, baseDir: opts.baseDir ?? '/nonexistent' });
+  const declared = def.facts(checked.value as never, prep as never);
+  return def.plan(checked.value as never, { host, base: EMPTY_BASE_FACTS, facts: fakeFacts(facts, declared) }, prep as never);
+}
+
+/** The steps of a plan with Secrets and Buffers made comparable. */
+export function stepsOf(plan: Plan): unknown[] {
+  return plan.steps.map((s) => (s.kind === 'local' ? { kind: 'local', describe: s.describe } : s));
+}
