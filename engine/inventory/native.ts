@@ -29,6 +29,11 @@ export function parseNative(data: unknown, ctx: ParseContext): RawInventory {
   for (const [pattern, spec] of Object.entries(inv.hosts ?? {})) {
     const path = joinPath('hosts', pattern);
     for (const name of expand(pattern, path, ctx)) {
+      const earlier = raw.hosts.get(name);
+      if (earlier) {
+        ctx.problems.add(path, `host ${name} is already defined by ${earlier.path}`);
+        continue;
+      }
       const host = ensureHost(raw, name, path);
       const { vars, address, ...conn } = spec ?? {};
       const fromVars = takeAnsibleConnection(vars ?? {}, (k) => joinPath(joinPath(path, 'vars'), k), ctx);
@@ -60,7 +65,12 @@ export function parseNative(data: unknown, ctx: ParseContext): RawInventory {
 
 /** JSON pointers, cut to the entry they fall in: 'defaults', 'vars', 'hosts', 'hosts/web1', 'groups/g'. */
 function faultyEntries(errors: readonly { instancePath: string }[]): Set<string> {
-  return new Set(errors.map((e) => e.instancePath.split('/').slice(1, 3).join('/')).filter((p) => p !== ''));
+  return new Set(
+    errors
+      .map((e) => e.instancePath.split('/').slice(1))
+      .map((parts) => parts.slice(0, parts[0] === 'hosts' || parts[0] === 'groups' ? 2 : 1).join('/'))
+      .filter((p) => p !== ''),
+  );
 }
 
 function withoutFaulty(inv: NativeInventory, bad: Set<string>): NativeInventory {

@@ -66,6 +66,16 @@ test('every problem of a YAML inventory at once, each with file and path', async
   assert.ok(!err.message.includes('leaky-secret-1'));
 });
 
+test('faulty defaults are left out, not half used', async () => {
+  const got = await loadError(loadText('inv.yml', 'defaults: { becomePassword: { valeu: x }, port: "22" }\nhosts: { a: {} }\n'));
+  assert.deepEqual(got.problems.map((p) => p.path), ['defaults.port', 'defaults.becomePassword']);
+});
+
+test('a host defined twice through a range is an error naming both entries', async () => {
+  const got = await loadError(loadText('inv.yml', 'hosts:\n  web2: { port: 2 }\n  "web[1:3]": {}\n'));
+  assert.deepEqual(got.problems.map((p) => [p.path, p.message]), [['hosts["web[1:3]"]', 'host web2 is already defined by hosts.web2']]);
+});
+
 test('a YAML syntax error names the line and does not quote the source', async () => {
   const err = await loadError(loadText('inv.yml', 'hosts:\n  a: { becomePassword: { value: "leaky-secret-2 }\n'));
   assert.equal(err.problems.length > 0, true);

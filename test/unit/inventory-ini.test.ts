@@ -199,3 +199,10 @@ test('a file without extension is read as INI', async () => {
   const inv = await loadText('production', '[web]\nw1\n');
   assert.deepEqual(inv.groups.get('web')?.hosts, ['w1']);
 });
+
+test('INI: [g:vars] may come before [g], and [g:children] may name a group defined later', async () => {
+  const inv = await loadText('x.ini', ['[g:vars]', 'ansible_user=early', 'k=v', '[p:children]', 'g', '[g]', 'h'].join('\n'));
+  assert.equal(host(inv, 'h').user, 'early');
+  assert.deepEqual(host(inv, 'h').vars, { k: 'v' });
+  assert.deepEqual(host(inv, 'h').groups, ['all', 'p', 'g']);
+});
