@@ -56,7 +56,13 @@ export function renderTemplate(source: string, name: string, context: Record<str
   } catch (err) {
     const message = (err as Error).message;
     const missing = /^"(.+)" not defined in .* - (\d+):(\d+)/.exec(message);
-    if (missing) throw new PrepareError(`template ${name}: variable '${missing[1]}' is not defined (line ${missing[2]})`, 'src');
+    if (missing) {
+      const [, variable, line, column] = missing as unknown as [string, string, string, string];
+      // Handlebars names only the last part of a path: show the whole expression at that place.
+      const expression = /^[^\s}]+/.exec(source.split('\n')[Number(line) - 1]?.slice(Number(column)) ?? '')?.[0];
+      const shown = expression && expression.endsWith(variable) ? expression : variable;
+      throw new PrepareError(`template ${name}: variable '${shown}' is not defined (line ${line})`, 'src');
+    }
     throw new PrepareError(`template ${name}: ${message.split('\n')[0]}`, 'src');
   }
 }
