@@ -5,3 +5,5 @@ export { file } from './file.ts';
 export { copy } from './copy.ts';
 export { template } from './template.ts';
 export { lineinfile } from './lineinfile.ts';
+export { user } from './user.ts';
+export { group } from './group.ts';
