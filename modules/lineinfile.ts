@@ -121,8 +121,11 @@ export function editLines(text: string, e: LineEdit): { text: string; msg: strin
   }
 
   if (found !== -1) {
-    const wanted = `${e.backrefs && match ? expand(line, match) : line}\n`;
-    if (lines[found] === wanted) return { text, msg: '' };
+    // The replaced line keeps its own ending (CRLF stays CRLF); a last line without one gets \n.
+    const old = lines[found]!;
+    const ending = old.endsWith('\r\n') ? '\r\n' : '\n';
+    const wanted = `${e.backrefs && match ? expand(line, match) : line}${ending}`;
+    if (old === wanted) return { text, msg: '' };
     lines[found] = wanted;
     return { text: lines.join(''), msg: 'line replaced' };
   }
@@ -153,7 +156,8 @@ export const lineinfile = defineModule({
     'when the anchor matches nothing or by default. absent: every line matching regexp (or equal to',
     'line) is removed. A missing file is an error unless create is set (absent: nothing to do).',
     'Regular expressions are JavaScript ones, searched in each line without its line ending; Python',
-    '(?P<name>...) groups are translated. The file is rewritten atomically, with validate and backup.',
+    '(?P<name>...) groups are translated. Unlike Ansible, a replaced CRLF line keeps its CRLF ending.',
+    'The file is rewritten atomically, with validate and backup.',
     '',
     "  lineinfile({ path: '/etc/ssh/sshd_config', regexp: '^#?PermitRootLogin', line: 'PermitRootLogin no', validate: 'sshd -t -f %s' })",
     "  lineinfile({ path: '/etc/hosts', regexp: '\\\\srelay01$', state: 'absent' })",
