@@ -10,6 +10,7 @@ import { labPaths } from './paths.ts';
 import { stopServices } from './services/index.ts';
 import { pool, run } from './sh.ts';
 import { findLeftovers, isClean } from './leftovers.ts';
+import { pruneOldImages } from './image.ts';
 
 /** Power a host off and remove its namespace, veth, overlay and cgroups. */
 export async function destroyHost(h: Pick<LabHost, 'name' | 'address'>): Promise<void> {
@@ -51,4 +52,5 @@ export async function labDown(log: (m: string) => void = () => {}): Promise<void
   }
   const after = await findLeftovers();
   if (!isClean(after)) throw new Error(`down left things behind: ${JSON.stringify(after)}`);
+  pruneOldImages();
 }

@@ -1,7 +1,7 @@
 // The host image: a minimal bookworm built once by mmdebstrap, cached as .tar.zst keyed by a hash of
 // its recipe, and unpacked once into a read-only base that every host's overlay shares.
 import { createHash } from 'node:crypto';
-import { existsSync, mkdirSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { readFileSync } from 'node:fs';
 import { CACHE_DIR, BRIDGE_ADDR, PROXY_URL } from './paths.ts';
@@ -24,7 +24,8 @@ rm -f "$R"/etc/hostname
 : > "$R"/etc/machine-id
 rm -f "$R"/var/lib/dbus/machine-id
 printf 'nameserver ${BRIDGE_ADDR}\n' > "$R"/etc/resolv.conf
-printf 'Acquire::http::Proxy "${PROXY_URL}";\n' > "$R"/etc/apt/apt.conf.d/01lab-proxy
+# Everything through the proxy but the lab's own repos on the bridge (the proxy refuses port 8080).
+printf 'Acquire::http::Proxy "${PROXY_URL}";\nAcquire::http::Proxy::${BRIDGE_ADDR} "DIRECT";\n' > "$R"/etc/apt/apt.conf.d/01lab-proxy
 rm -f "$R"/etc/apt/apt.conf.d/99mmdebstrap
 # deploy: same key as root (written at up), sudo that asks for a password.
 chroot "$R" useradd --create-home --shell /bin/bash --uid 1000 deploy
@@ -115,4 +116,13 @@ export function imageUser(rootfs: string, user: string): { uid: number; gid: num
   if (!line) throw new Error(`user ${user} is not in the image`);
   const f = line.split(':');
   return { uid: Number(f[2]), gid: Number(f[3]), home: f[5] };
+}
+
+/** Drop images and bases of older recipes. Only called by `down`, when no overlay uses a base. */
+export function pruneOldImages(): void {
+  if (!existsSync(CACHE_DIR)) return;
+  const key = imageKey();
+  for (const e of readdirSync(CACHE_DIR)) {
+    if (/^(image|base)-[0-9a-f]{16}/.test(e) && !e.includes(key)) rmSync(join(CACHE_DIR, e), { recursive: true, force: true });
+  }
 }

@@ -8,7 +8,8 @@ import { writeFileSync, mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { labDown, labUp, labStatus, sshRun, hostAddress, becomePassword, rebootHost, killHost, cutHost, healHost, resetHost, findLeftovers, labPaths } from './index.ts';
-import { readFileSync } from 'node:fs';
+import { readFileSync, mkdirSync } from 'node:fs';
+import { publishGitRepo, publishDebs, APT_REPO_LINE } from './index.ts';
 import { run } from './sh.ts';
 
 const HOSTS = ['t1', 't2', 't3'];
@@ -104,6 +105,44 @@ describe('lab', { timeout: 600_000 }, () => {
     assert.equal(await probe(t2, 5555), 'timeout', 'denied port from the bridge');
     assert.equal(await probeFrom('t3', t2, 22), 'open', 'allowed port from t3');
     assert.equal(await probe(t2, 22), 'open', 'allowed port from the bridge');
+  });
+
+  test("Pebble's https endpoint is trusted by the hosts' system CA store", async () => {
+    const r = await sshRun(
+      't1',
+      "printf 'GET /dir HTTP/1.0\\r\\nHost: 10.77.0.1:14000\\r\\n\\r\\n' | openssl s_client -quiet -verify_return_error -connect 10.77.0.1:14000 2>&1",
+    );
+    assert.match(r.stdout, /"newOrder": "https:\/\/10\.77\.0\.1:14000\//, r.stdout);
+    // The same request without the lab CA must fail, or the check above proves nothing.
+    const bare = await sshRun('t1', 'openssl s_client -verify_return_error -CAfile /dev/null -no-CApath -connect 10.77.0.1:14000 </dev/null 2>&1');
+    assert.doesNotMatch(bare.stdout, /Verify return code: 0 \(ok\)/);
+  });
+
+  test('git daemon serves a published repo with its tag', async () => {
+    const src = mkdtempSync(join(tmpdir(), 'lab-repo-'));
+    writeFileSync(join(src, 'README'), 'fixture\n');
+    const url = await publishGitRepo('labtest', src, { tags: ['v1.0.0'] });
+    const r = await run(['git', 'ls-remote', url]);
+    assert.match(r.stdout, /refs\/tags\/v1\.0\.0/);
+    assert.equal(await probeFrom('t1', '10.77.0.1', 9418), 'open', 'git port from a host');
+  });
+
+  test('the local apt repo is not in sources by default and serves a published .deb when added', async () => {
+    const plain = await sshRun('t3', 'grep -rs 10.77.0.1:8080 /etc/apt/ || echo absent', { user: 'root' });
+    assert.equal(plain.stdout.trim(), 'absent');
+    const dir = mkdtempSync(join(tmpdir(), 'lab-deb-'));
+    mkdirSync(join(dir, 'pkg/DEBIAN'), { recursive: true });
+    mkdirSync(join(dir, 'pkg/usr/share/lab-hello'), { recursive: true });
+    writeFileSync(join(dir, 'pkg/usr/share/lab-hello/hello'), 'hello\n');
+    writeFileSync(join(dir, 'pkg/DEBIAN/control'),
+      'Package: lab-hello\nVersion: 1.0\nArchitecture: all\nMaintainer: lab <lab@shipshape.invalid>\nDescription: lab test package\n');
+    await run(['dpkg-deb', '--root-owner-group', '--build', join(dir, 'pkg'), join(dir, 'lab-hello_1.0_all.deb')]);
+    await publishDebs([join(dir, 'lab-hello_1.0_all.deb')]);
+    const r = await sshRun('t3',
+      `echo '${APT_REPO_LINE}' > /etc/apt/sources.list.d/lab.list && apt-get update -q && apt-get install -y -q lab-hello && cat /usr/share/lab-hello/hello`,
+      { user: 'root' });
+    assert.equal(r.code, 0, r.stderr);
+    assert.match(r.stdout, /^hello$/m);
   });
 
   test('a host rebooted by the lab comes back, freshly booted', async () => {
