@@ -9,6 +9,7 @@ import type { Fact } from '../engine/facts/types.ts';
 import type { Plan, RunStep } from '../engine/plan/types.ts';
 import { shellJoin } from '../engine/quote.ts';
 import { SecretString, Type } from '../engine/schema.ts';
+import { isSecret } from '../engine/secret.ts';
 
 const common = {
   chdir: Type.Optional(Type.String({ minLength: 1, description: 'Directory to run in (absolute path).' })),
@@ -74,7 +75,20 @@ function guardPath(p: Common, field: 'creates' | 'removes'): string | undefined 
   return posix.join(p.chdir, path);
 }
 
+/**
+ * A Secret given where plain text is expected would pass validation (secrets are masked there) and
+ * then run as '***'; secrets also do not belong in argv (the host's process list shows it).
+ */
+function refuseSecrets(p: Record<string, unknown>): void {
+  const where = (field: string) => new PrepareError(`a secret cannot go in ${field} (argv and the environment are visible on the host): pass it on stdin`, field);
+  if (isSecret(p.cmd)) throw where('cmd');
+  if (Array.isArray(p.argv) && p.argv.some(isSecret)) throw where('argv');
+  if (p.env && Object.values(p.env as object).some(isSecret)) throw where('env');
+  for (const f of ['chdir', 'creates', 'removes']) if (isSecret(p[f])) throw where(f);
+}
+
 function checkCommon(p: Common): void {
+  refuseSecrets(p as Record<string, unknown>);
   if (p.chdir !== undefined && !p.chdir.startsWith('/')) throw new PrepareError(`chdir '${p.chdir}' must be an absolute path`, 'chdir');
   guardPath(p, 'creates');
   guardPath(p, 'removes');
@@ -125,8 +139,8 @@ export const command = defineModule({
   ].join('\n'),
   params: commandParams,
   prepare(p) {
-    commandArgv(p);
     checkCommon(p);
+    commandArgv(p);
   },
   facts: (p) => guardFacts(p),
   plan(p, ctx) {

@@ -6,14 +6,17 @@ import { posix } from 'node:path';
 import { defineModule, PrepareError } from '../engine/module.ts';
 import { fileFact } from '../engine/facts/file.ts';
 import { PlanError, type Plan } from '../engine/plan/types.ts';
-import { Type } from '../engine/schema.ts';
+import { SecretString, Type } from '../engine/schema.ts';
+import { isSecret, secret } from '../engine/secret.ts';
 import { attributeFacts, attributeParams } from './shared/attributes.ts';
 import { assertWritable, checkValidate, contentOf, planWrite, writeParams } from './shared/content.ts';
 
 const params = Type.Object(
   {
     path: Type.String({ pattern: '^/', description: 'Absolute path of the file on the host.' }),
-    line: Type.Optional(Type.String({ description: 'The line that must be present (state present), or removed (state absent, without regexp).' })),
+    line: Type.Optional(
+      SecretString({ description: 'The line that must be present (state present), or removed (state absent, without regexp). May be a secret: the diff is then not shown.' }),
+    ),
     regexp: Type.Optional(
       Type.String({
         description:
@@ -185,9 +188,10 @@ export const lineinfile = defineModule({
     assertWritable(p.path, current);
     const before = current.exists ? current.content : '';
     if (before === undefined) throw new PlanError(`cannot edit ${p.path}: it is larger than 256 KiB, not UTF-8 text, or unreadable`);
-    const edit = editLines(before, p);
+    const sensitive = isSecret(p.line);
+    const edit = editLines(before, { ...p, line: isSecret(p.line) ? p.line.reveal() : p.line });
     if (current.exists && edit.text === before) return { ...planWrite(p.path, current, 'keep', p, ctx.facts), msg: undefined };
-    const plan = planWrite(p.path, current, contentOf(edit.text), p, ctx.facts, {
+    const plan = planWrite(p.path, current, contentOf(sensitive ? secret(edit.text) : edit.text, sensitive), p, ctx.facts, {
       what: edit.msg ? `${edit.msg}` : 'content',
       // create makes the file's folder too, as Ansible does.
       before: current.exists ? [] : [{ kind: 'run', argv: ['mkdir', '-p', '--', posix.dirname(p.path)] }],

@@ -7,7 +7,7 @@ import { PlanError } from '../../engine/plan/types.ts';
 import { CONTENT_LIMIT, decodeText, fileKey, type FileFact } from '../../engine/facts/file.ts';
 import type { Change, Plan, Step } from '../../engine/plan/types.ts';
 import { Type } from '../../engine/schema.ts';
-import { isSecret, type Secret } from '../../engine/secret.ts';
+import { isSecret, secret, type Secret } from '../../engine/secret.ts';
 import { planAttributes, resolveAttributes, type Attributes } from './attributes.ts';
 
 export const writeParams = {
@@ -100,7 +100,8 @@ export function planWrite(path: string, current: FileFact, content: Content | 'k
   const step: Step = {
     kind: 'write',
     path,
-    content: content.data,
+    // New content for a file whose old content was secret may hold that secret: keep it masked in logs.
+    content: sensitive && typeof content.data === 'string' ? secret(content.data) : content.data,
     ...(attrs.mode ? { mode: attrs.mode } : {}),
     ...(chownNeeded ? { owner: attrs.owner ?? (keepOwner ? current.owner! : undefined), group: attrs.group ?? (keepGroup ? current.group! : undefined) } : {}),
     ...(wanted.validate ? { validate: wanted.validate } : {}),

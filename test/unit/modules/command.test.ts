@@ -64,6 +64,13 @@ describe('command', () => {
     assert.equal(rendered.command, "cd '/srv/my app' || exit 1\nLANG=C app login");
   });
 
+  it('refuses a secret in argv, cmd or env (it would run as *** and show in the process list)', async () => {
+    const s = secret('argv-secret');
+    await assert.rejects(planWith(command, { argv: ['login', s] }, {}), (e: unknown) => e instanceof PrepareError && e.field === 'argv' && /stdin/.test(e.message));
+    await assert.rejects(planWith(command, { cmd: s }, {}), (e: unknown) => e instanceof PrepareError && e.field === 'cmd');
+    await assert.rejects(planWith(shell, { cmd: 'x', env: { TOKEN: s } }, {}), (e: unknown) => e instanceof PrepareError && e.field === 'env');
+  });
+
   it('quotes hostile arguments in the change text', async () => {
     const plan = await planWith(command, { argv: ['touch', "/tmp/it's $(rm -rf /)"] }, {});
     assert.equal(plan.changes[0]!.after, "touch '/tmp/it'\\''s $(rm -rf /)'");

@@ -3,6 +3,7 @@ import { describe, it } from 'node:test';
 import { fileKey, type FileFact } from '../../../engine/facts/file.ts';
 import { PrepareError } from '../../../engine/module.ts';
 import { PlanError, type WriteStep } from '../../../engine/plan/types.ts';
+import { isSecret, secret } from '../../../engine/secret.ts';
 import { editLines, lineinfile, type LineEdit } from '../../../modules/lineinfile.ts';
 import { aFile, nothingAt, planWith } from './fake-facts.ts';
 
@@ -100,7 +101,22 @@ describe('lineinfile: plan', () => {
     const plan = await planWith(lineinfile, { path: PATH, line: 'b' }, aFile(PATH, 'token=abc\n', { sensitive: true }));
     assert.equal(plan.changes[0]!.sensitive, true);
     assert.equal(plan.changes[0]!.text, undefined);
-    assert.equal((plan.steps[0] as WriteStep).content, 'token=abc\nb\n');
+    const content = (plan.steps[0] as WriteStep).content;
+    assert.ok(isSecret(content), 'the new text may hold the old secret: it travels as a Secret');
+    assert.equal(content.reveal(), 'token=abc\nb\n');
+  });
+
+  it('a secret line: written for real, the change sensitive, the secret in no change', async () => {
+    const pw = secret('password=lineinfile-secret-99');
+    const plan = await planWith(lineinfile, { path: PATH, regexp: '^password=', line: pw }, aFile(PATH, 'user=a\npassword=old\n'));
+    assert.equal(plan.changes[0]!.sensitive, true);
+    assert.doesNotMatch(JSON.stringify(plan.changes), /lineinfile-secret-99/);
+    const content = (plan.steps[0] as WriteStep).content;
+    assert.ok(isSecret(content));
+    assert.equal(content.reveal(), 'user=a\npassword=lineinfile-secret-99\n');
+    assert.equal((plan.after?.[fileKey(PATH)] as FileFact).sensitive, true);
+    const again = await planWith(lineinfile, { path: PATH, regexp: '^password=', line: pw }, aFile(PATH, 'user=a\npassword=lineinfile-secret-99\n'));
+    assert.deepEqual(again.changes, [], 'converged');
   });
 
   it('param checks: line needed for present, one of insertafter/insertbefore, backrefs needs regexp, a bad regexp', async () => {
