@@ -13,9 +13,8 @@ const params = Type.Object(
     path: Type.String({ pattern: '^/', description: 'Absolute path on the host.' }),
     state: Type.Optional(
       Type.Union([Type.Literal('file'), Type.Literal('directory'), Type.Literal('link'), Type.Literal('absent'), Type.Literal('touch')], {
-        default: 'file',
         description:
-          "file: an existing file's attributes (a missing file is an error); directory: created with its parents; link: a symbolic link to src; absent: removed, recursively for a directory; touch: an empty file created when missing (an existing one is left alone). Default file.",
+          "file: an existing file's attributes (a missing file is an error); directory: created with its parents; link: a symbolic link to src; absent: removed, recursively for a directory; touch: an empty file created when missing (an existing one is left alone). Unset: the attributes of whatever exists at path, file or directory (a missing path is an error).",
       }),
     ),
     src: Type.Optional(Type.String({ minLength: 1, description: "Target of the link (state link). A relative target is relative to the link's folder." })),
@@ -43,13 +42,15 @@ export const file = defineModule({
   doc: [
     'Brings one path to a state. `directory` creates it with its parents (mkdir -p); `link` makes a',
     'symbolic link to src; `absent` removes it (rm -rf); `touch` creates an empty file when missing;',
-    '`file` (the default) only sets the attributes of a file that must already exist, and fails when',
-    'it does not (as in Ansible: use copy, template or touch to create one). mode, owner and group are',
+    '`file` only sets the attributes of a file that must already exist, and fails when it does not (as',
+    'in Ansible: use copy, template or touch to create one); without a state, the attributes of the file',
+    'or directory at path are set, and a missing path is an error. mode, owner and group are',
     'compared with the path and changed by chmod/chown; the owner and group must exist on the host or',
     'be created by an earlier task. A symbolic link at path is not followed: give its target path.',
     '',
     "  file({ path: '/srv/relay', state: 'directory', owner: 'relay', mode: '0750' })",
     "  file({ path: '/etc/nginx/sites-enabled/relay', state: 'link', src: '../sites-available/relay' })",
+    "  file({ path: '/etc/ssl/private', mode: '0710' })   // no state: an existing file or directory",
   ].join('\n'),
   params,
   prepare(p) {
@@ -65,8 +66,9 @@ export const file = defineModule({
     return facts;
   },
   plan(p, ctx): Plan {
-    const state = (p.state ?? 'file') as State;
     const current = ctx.facts.get(fileFact(p.path));
+    // Without a state, as in Ansible: whatever is there keeps being what it is.
+    const state: State = p.state ?? (current.type === 'directory' ? 'directory' : 'file');
     const key = fileKey(p.path);
     const wanted = state === 'absent' ? {} : resolveAttributes(p, ctx.facts);
 
@@ -82,7 +84,7 @@ export const file = defineModule({
     }
 
     if (state === 'file') {
-      if (!current.exists) throw new PlanError(`${p.path} does not exist: state file only changes an existing file (use state touch, copy or template to create it)`);
+      if (!current.exists) throw new PlanError(`${p.path} does not exist: ${p.state ? 'state file' : 'without a state, file'} only changes an existing path (use state touch or directory, copy or template to create it)`);
       if (current.type === 'link') throw new PlanError(`${p.path} is a symbolic link to ${current.linkTarget}: give the target's path, or use state link`);
       if (current.type !== 'file') throw new PlanError(`${p.path} is a ${current.type}, not a file`);
       return attributesOnly(p.path, current, wanted);

@@ -2,6 +2,7 @@
 // group, size, sha256 and, for small text files, its content. One key per path, `file:PATH`, and
 // one shape whoever reads it: modules that write a file predict this same shape, so a later task
 // (copy then lineinfile on the same file, in a dry run too) sees the content it will find.
+import { posix } from 'node:path';
 import { quote } from '../quote.ts';
 import { defineFact, type Fact } from './types.ts';
 
@@ -40,8 +41,10 @@ export const ABSENT_FILE: FileFact = Object.freeze({
   linkTarget: null,
 }) as FileFact;
 
+/** `file:PATH`, the path normalized (no `.`, `..`, doubled or trailing slashes) so spellings of one path share a key. */
 export function fileKey(path: string): string {
-  return `file:${path}`;
+  const normal = posix.normalize(path);
+  return `file:${normal.length > 1 ? normal.replace(/\/+$/, '') : normal}`;
 }
 
 /**

@@ -76,10 +76,23 @@ describe('file: directory', () => {
 
 describe('file: file and touch', () => {
   it('state file on a missing path is an error, as in Ansible', async () => {
-    await assert.rejects(planWith(file, { path: '/etc/x.conf', mode: '0600' }, nothingAt('/etc/x.conf')), (e: unknown) => e instanceof PlanError && /does not exist/.test(e.message));
+    await assert.rejects(planWith(file, { path: '/etc/x.conf', state: 'file', mode: '0600' }, nothingAt('/etc/x.conf')), (e: unknown) => e instanceof PlanError && /does not exist/.test(e.message));
   });
 
-  it('state file (the default) changes the mode of an existing file and keeps its content in the prediction', async () => {
+  it('no state: the attributes of an existing directory; a missing path is an error', async () => {
+    const plan = await planWith(file, { path: '/etc/ssl/private', mode: '0710' }, aDir('/etc/ssl/private', { mode: '0700' }));
+    assert.deepEqual(plan.steps, [{ kind: 'run', argv: ['chmod', '0710', '--', '/etc/ssl/private'] }]);
+    assert.equal((plan.after?.[fileKey('/etc/ssl/private')] as Record<string, unknown>).type, 'directory');
+    await assert.rejects(planWith(file, { path: '/nope', mode: '0710' }, nothingAt('/nope')), (e: unknown) => e instanceof PlanError && /without a state/.test(e.message));
+  });
+
+  it('fileKey: spellings of one path share a key', () => {
+    assert.equal(fileKey('/srv/app/'), 'file:/srv/app');
+    assert.equal(fileKey('/srv//x/../app'), 'file:/srv/app');
+    assert.equal(fileKey('/'), 'file:/');
+  });
+
+  it('state file (no state given) changes the mode of an existing file and keeps its content in the prediction', async () => {
     const plan = await planWith(file, { path: '/etc/x.conf', mode: '0600' }, aFile('/etc/x.conf', 'a=1\n'));
     assert.deepEqual(plan.changes, [{ what: 'mode', before: '0644', after: '0600' }]);
     assert.deepEqual(plan.steps, [{ kind: 'run', argv: ['chmod', '0600', '--', '/etc/x.conf'] }]);
