@@ -1,7 +1,7 @@
 // Faults on demand for reliability tests, and `reset` for tests that need a fresh host.
 import { bootHost, killHost, rebootHost, stopHost, unmountHost, wipeHost, prepareHost } from './host.ts';
 import { setLink } from './network.ts';
-import { readState, writeKnownHosts } from './state.ts';
+import { readState, writeState } from './state.ts';
 import { ensureImageBase } from './image.ts';
 import { ensurePassword } from './secrets.ts';
 import { waitSshReady } from './ssh.ts';
@@ -16,6 +16,7 @@ function host(name: string) {
 export async function killLabHost(name: string): Promise<void> {
   host(name);
   await killHost(name);
+  writeState(readState());
 }
 
 /** Pull the host's cable (its root-side veth goes down); the host keeps running. */
@@ -26,6 +27,7 @@ export const healHost = (name: string) => setLink(host(name).address, true);
 export async function rebootLabHost(name: string): Promise<void> {
   const h = host(name);
   await rebootHost(name);
+  writeState(readState());
   // Let the old sshd go away before waiting for the new one.
   await new Promise((r) => setTimeout(r, 500));
   await waitSshReady([h], 60_000);
@@ -38,8 +40,9 @@ export async function resetHost(name: string): Promise<void> {
   await wipeHost(name);
   const base = await ensureImageBase(() => {});
   await prepareHost(h, base, await ensurePassword());
-  writeKnownHosts(readState());
+  writeState(readState()); // known_hosts gets the new key before the host boots
   await bootHost(name);
+  writeState(readState());
   await waitSshReady([h], 60_000);
 }
 

@@ -3,6 +3,7 @@
 // never sees half of one.
 import { existsSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { hostPaths, labPaths } from './paths.ts';
+import { launcherPid } from './host.ts';
 
 export interface LabHost {
   name: string;
@@ -11,6 +12,8 @@ export interface LabHost {
   netns: string;
   veth: string;
   cgroup: string;
+  /** The launcher's pid when hosts.json was last written (absent: powered off). */
+  pid?: number;
 }
 
 export interface LabState {
@@ -30,6 +33,7 @@ export function readState(): LabState {
 }
 
 export function writeState(state: LabState): void {
+  state = { ...state, hosts: state.hosts.map((h) => ({ ...h, pid: launcherPid(h.name) })) };
   writeAtomic(labPaths.hostsJson, JSON.stringify(state, null, 2) + '\n');
   writeKnownHosts(state);
   writeInventory(state);

@@ -1,7 +1,7 @@
 // `lab up`: tools, bridge, services, image, then the hosts in parallel; returns once every host
 // answers SSH with the key it was given. Running it again converges: present hosts stay, missing
 // ones are made, hosts no longer asked for are removed.
-import { writeFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { ensureTools } from './tools.ts';
 import { bridgeUp, hostNetUp } from './network.ts';
 import { ensureImageBase } from './image.ts';
@@ -46,8 +46,8 @@ export async function labUp(opts: UpOptions = {}): Promise<LabState> {
   const { names, groups } = planHosts(opts);
   await ensureTools(log);
   // Past ~18 hosts containers die at boot with "Too many open files" at the default 128.
-  writeFileSync('/proc/sys/fs/inotify/max_user_instances', '4096');
-  writeFileSync('/proc/sys/fs/inotify/max_user_watches', '1048576');
+  raiseSysctl('fs/inotify/max_user_instances', 4096);
+  raiseSysctl('fs/inotify/max_user_watches', 1048576);
   await ensureKey();
   const shadowHash = await ensurePassword();
   await bridgeUp();
@@ -75,6 +75,13 @@ export async function labUp(opts: UpOptions = {}): Promise<LabState> {
   });
   writeState(state); // known_hosts is complete before any host is up
   for (const h of wanted) if (!launcherPid(h.name)) await bootHost(h.name);
+  writeState(state); // now with the launchers' pids
   await waitSshReady(wanted, opts.readyTimeoutMs ?? 120_000);
-  return state;
+  return readState();
+}
+
+/** Raise, never lower, a kernel limit. */
+function raiseSysctl(key: string, min: number): void {
+  const path = `/proc/sys/${key}`;
+  if (Number(readFileSync(path, 'utf8')) < min) writeFileSync(path, String(min));
 }
