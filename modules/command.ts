@@ -20,7 +20,7 @@ const common = {
     Type.String({ minLength: 1, description: 'A path: when it does not exist, the command is not run. Relative paths are relative to chdir.' }),
   ),
   stdin: Type.Optional(SecretString({ description: 'Text fed on standard input (may be a secret: it never appears in argv or output).' })),
-  env: Type.Optional(Type.Record(Type.String({ pattern: '^[A-Za-z_][A-Za-z0-9_]*$' }), Type.String(), { description: 'Environment variables for the command.' })),
+  env: Type.Optional(Type.Record(Type.String({ pattern: '^[A-Za-z_][A-Za-z0-9_]*$' }), Type.String(), { additionalProperties: false, description: 'Environment variables for the command (names: letters, digits, _).' })),
 };
 
 const commandParams = Type.Object(

@@ -6,13 +6,14 @@ import { ABSENT_FILE, fileFact, fileKey, type FileFact } from '../engine/facts/f
 import type { Fact } from '../engine/facts/types.ts';
 import { PlanError, type Change, type Plan, type Step } from '../engine/plan/types.ts';
 import { Type } from '../engine/schema.ts';
+import { Choice } from './shared/choice.ts';
 import { attributeFacts, attributeParams, planAttributes, resolveAttributes } from './shared/attributes.ts';
 
 const params = Type.Object(
   {
     path: Type.String({ pattern: '^/', description: 'Absolute path on the host.' }),
     state: Type.Optional(
-      Type.Union([Type.Literal('file'), Type.Literal('directory'), Type.Literal('link'), Type.Literal('absent'), Type.Literal('touch')], {
+      Choice(['file', 'directory', 'link', 'absent', 'touch'], {
         description:
           "file: an existing file's attributes (a missing file is an error); directory: created with its parents; link: a symbolic link to src; absent: removed, recursively for a directory; touch: an empty file created when missing (an existing one is left alone). Unset: the attributes of whatever exists at path, file or directory (a missing path is an error).",
       }),

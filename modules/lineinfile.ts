@@ -8,6 +8,7 @@ import { fileFact } from '../engine/facts/file.ts';
 import { PlanError, type Plan } from '../engine/plan/types.ts';
 import { SecretString, Type } from '../engine/schema.ts';
 import { isSecret, secret } from '../engine/secret.ts';
+import { Choice } from './shared/choice.ts';
 import { attributeFacts, attributeParams } from './shared/attributes.ts';
 import { assertWritable, checkValidate, contentOf, planWrite, writeParams } from './shared/content.ts';
 
@@ -23,7 +24,7 @@ const params = Type.Object(
           'A regular expression searched in each line. present: the last matching line is replaced by line; absent: every matching line is removed. Python (?P<name>...) groups are accepted.',
       }),
     ),
-    state: Type.Optional(Type.Union([Type.Literal('present'), Type.Literal('absent')], { default: 'present', description: 'present (default) or absent.' })),
+    state: Type.Optional(Choice(['present', 'absent'], { default: 'present', description: 'present: the line is in the file; absent: no line matches.' })),
     insertafter: Type.Optional(
       Type.String({ description: "When no line matches: insert after the last line matching this regular expression, or 'EOF' (the default) / 'BOF'. Not found: at the end." }),
     ),
