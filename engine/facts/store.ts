@@ -4,6 +4,8 @@
 
 export class FactStore {
   readonly #values = new Map<string, unknown>();
+  /** Keys whose value a plan predicted rather than the host reported. */
+  readonly #predicted = new Set<string>();
 
   has(key: string): boolean {
     return this.#values.has(key);
@@ -13,21 +15,36 @@ export class FactStore {
     return this.#values.get(key);
   }
 
+  /** A value read from the host. */
   set(key: string, value: unknown): void {
     this.#values.set(key, value);
+    this.#predicted.delete(key);
+  }
+
+  /** A value a plan predicts. */
+  predict(key: string, value: unknown): void {
+    this.#values.set(key, value);
+    this.#predicted.add(key);
   }
 
   /**
    * Drops keys matching each pattern: an exact key, or a prefix ending in '*'. The base facts
    * (OS, memory) survive: no task changes them, and every later task reads them.
+   * In a dry run (`keepPredicted`) predicted values survive too: reading them back from the host
+   * would forget the user or file an earlier task is going to create.
    */
-  invalidate(patterns: readonly string[]): void {
+  invalidate(patterns: readonly string[], opts: { keepPredicted?: boolean } = {}): void {
+    const drop = (key: string) => {
+      if (key === 'base' || (opts.keepPredicted && this.#predicted.has(key))) return;
+      this.#values.delete(key);
+      this.#predicted.delete(key);
+    };
     for (const pattern of patterns) {
       if (pattern.endsWith('*')) {
         const prefix = pattern.slice(0, -1);
-        for (const key of [...this.#values.keys()]) if (key.startsWith(prefix) && key !== 'base') this.#values.delete(key);
+        for (const key of [...this.#values.keys()]) if (key.startsWith(prefix)) drop(key);
       } else {
-        this.#values.delete(pattern);
+        drop(pattern);
       }
     }
   }

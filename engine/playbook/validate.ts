@@ -39,6 +39,13 @@ export function validateParams(schema: TObject, params: Record<string, unknown>)
   const errors = (fn.errors ?? [])
     .map(toFieldError)
     .filter((e) => !deferred.has(e.field.split(/[./[]/)[0]));
+  // A secret handed to a field that is not secret would be used (and shown) as the text '***'.
+  const props = (schema.properties ?? {}) as Record<string, { type?: string; 'x-secret'?: boolean }>;
+  for (const [k, v] of Object.entries(params)) {
+    if (isSecret(v) && props[k] && props[k].type === 'string' && !props[k]['x-secret']) {
+      errors.push({ field: k, message: 'is given a secret, but this field is not secret: pass secrets only where the reference says "secret"' });
+    }
+  }
   // The checked copy had secrets masked; hand back the caller's own values, plus top-level defaults.
   for (const [k, v] of Object.entries(params)) if (v !== undefined) copy[k] = v;
   return { value: copy, errors: dedupe(errors) };

@@ -50,7 +50,12 @@ export async function runPlayOnHost(env: PlayEnv, state: HostState): Promise<voi
   const wanted: Fact[] = state.facts.has('base') ? [] : [baseFacts];
   for (const { task, index } of selected) {
     const prepared = env.prepared.get(env.playIndex, index, state.host.name);
-    if (prepared?.kind === 'ready') wanted.push(...task.call.module.facts(prepared.params as never, prepared.prep as never));
+    if (prepared?.kind !== 'ready') continue;
+    try {
+      wanted.push(...task.call.module.facts(prepared.params as never, prepared.prep as never));
+    } catch {
+      // The task reports this itself when it runs.
+    }
   }
   if (!(await gather(wanted, playBecome))) return;
 
@@ -139,7 +144,12 @@ export async function runPlayOnHost(env: PlayEnv, state: HostState): Promise<voi
       return finish('failed', [], (err as Error).message);
     }
     const module = task.call.module;
-    const facts = module.facts(resolved.params as never, resolved.prep as never);
+    let facts: Fact[];
+    try {
+      facts = module.facts(resolved.params as never, resolved.prep as never);
+    } catch (err) {
+      return finish('failed', [], (err as Error).message);
+    }
     if (!(await gather(facts, become))) return false;
 
     let plan: Plan;
@@ -174,8 +184,8 @@ export async function runPlayOnHost(env: PlayEnv, state: HostState): Promise<voi
         return finish('failed', plan.changes, (err as Error).message, output);
       }
     }
-    for (const [k, v] of Object.entries(plan.after ?? {})) state.facts.set(k, v);
-    state.facts.invalidate(plan.invalidates ?? []);
+    state.facts.invalidate(plan.invalidates ?? [], { keepPredicted: env.check });
+    for (const [k, v] of Object.entries(plan.after ?? {})) state.facts.predict(k, v);
     return finish('changed', plan.changes, plan.msg, output);
   }
 

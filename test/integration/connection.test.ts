@@ -1,0 +1,408 @@
+// The connection layer against a real OpenSSH server: a throwaway sshd on 127.0.0.1 with its own host
+// key, root for plain execs, and three local users for become (sudo with a password, NOPASSWD, and
+// none at all). Needs root and /usr/sbin/sshd + sudo (Debian: apt-get install openssh-server sudo).
+// Everything it creates (sshd, users, sudoers file, temp dir) is removed in after(), even on failure.
+import { after, before, describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import { execFileSync, spawn } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
+import { createHash, randomBytes } from 'node:crypto';
+import { chmodSync, copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { createServer, connect as tcpConnect } from 'node:net';
+import type { Server, Socket } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Readable } from 'node:stream';
+import { shellJoin } from '../../engine/quote.ts';
+import { secret } from '../../engine/secret.ts';
+import {
+  AuthError,
+  BecomeError,
+  connect,
+  ExecTimeoutError,
+  HostKeyChangedError,
+  HostKeyRevokedError,
+  HostKeyUnknownError,
+  UnreachableError,
+} from '../../engine/connection/index.ts';
+import type { Connection, ConnectOptions, ConnectTarget } from '../../engine/connection/index.ts';
+
+const nonce = randomBytes(3).toString('hex');
+const USERS = { pw: `sstpw${nonce}`, nopw: `sstnp${nonce}`, none: `sstno${nonce}` };
+const PASSWORD = `pw-${randomBytes(12).toString('hex')}`;
+const SUDOERS = `/etc/sudoers.d/shipshape-test-${nonce}`;
+
+let dir: string;
+let port: number;
+let sshd: ChildProcess | undefined;
+let sshdLog = '';
+let hostPub: string; // "ssh-ed25519 AAAA..."
+let otherHostPub: string;
+const createdUsers: string[] = [];
+const open: Connection[] = [];
+let khCount = 0;
+
+const sh = (cmd: string, args: string[], input?: string) => execFileSync(cmd, args, { encoding: 'utf8', input });
+const fp = (pubFile: string) => sh('ssh-keygen', ['-l', '-E', 'sha256', '-f', pubFile]).split(' ')[1]!;
+
+async function freePort(): Promise<number> {
+  const srv = createServer();
+  await new Promise<void>((r) => srv.listen(0, '127.0.0.1', r));
+  const p = (srv.address() as { port: number }).port;
+  await new Promise((r) => srv.close(r));
+  return p;
+}
+
+async function waitForBanner(p: number, deadline: number): Promise<void> {
+  while (Date.now() < deadline) {
+    const ok = await new Promise<boolean>((resolve) => {
+      const s = tcpConnect(p, '127.0.0.1');
+      s.once('data', (d) => {
+        s.destroy();
+        resolve(d.toString().startsWith('SSH-2.0'));
+      });
+      s.once('error', () => resolve(false));
+    });
+    if (ok) return;
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  throw new Error(`sshd did not start on port ${p}:\n${sshdLog}`);
+}
+
+/** A fresh known_hosts path (the store caches per path), optionally with lines in it. */
+function knownHosts(lines: string[] = []): string {
+  const file = join(dir, `known_hosts.${++khCount}`);
+  if (lines.length) writeFileSync(file, lines.join('\n') + '\n');
+  return file;
+}
+const hostEntry = (pub = hostPub) => `[127.0.0.1]:${port} ${pub}`;
+
+function target(user: string, extra: Partial<ConnectTarget> = {}): ConnectTarget {
+  return { name: `test-${user}`, address: '127.0.0.1', port, user, privateKey: join(dir, 'client_key'), ...extra };
+}
+
+async function conn(user: string, extra: Partial<ConnectTarget> = {}): Promise<Connection> {
+  const c = await connect(target(user, extra), { knownHostsFile: knownHosts([hostEntry()]), acceptNewHostKeys: false });
+  open.push(c);
+  return c;
+}
+
+/** The error a refused connect throws; a connect that succeeds is closed (so nothing hangs) and fails the test. */
+async function refused(t: ConnectTarget, o: ConnectOptions): Promise<Error> {
+  let c: Connection;
+  try {
+    c = await connect(t, o);
+  } catch (e) {
+    return e as Error;
+  }
+  await c.close();
+  return assert.fail(`connect to ${t.name} should have been refused`);
+}
+
+const sha256 = (b: Buffer) => createHash('sha256').update(b).digest('hex');
+
+before(async () => {
+  dir = mkdtempSync(join(tmpdir(), 'shipshape-sshd-'));
+  chmodSync(dir, 0o755); // sshd reads authorized_keys as the logging-in user
+  for (const [name, type] of [['host_key', 'ed25519'], ['other_host_key', 'ed25519'], ['client_key', 'ed25519'], ['stranger_key', 'ed25519']]) {
+    sh('ssh-keygen', ['-q', '-t', type!, '-N', '', '-C', name!, '-f', join(dir, name!)]);
+  }
+  hostPub = readFileSync(join(dir, 'host_key.pub'), 'utf8').trim().split(' ').slice(0, 2).join(' ');
+  otherHostPub = readFileSync(join(dir, 'other_host_key.pub'), 'utf8').trim().split(' ').slice(0, 2).join(' ');
+  copyFileSync(join(dir, 'client_key.pub'), join(dir, 'authorized_keys'));
+  chmodSync(join(dir, 'authorized_keys'), 0o644);
+
+  for (const user of Object.values(USERS)) {
+    sh('useradd', ['-m', '-s', '/bin/bash', user]);
+    createdUsers.push(user);
+    // A password also unlocks the account, which sshd (UsePAM no) requires even for key logins.
+    sh('chpasswd', [], `${user}:${PASSWORD}\n`);
+  }
+  const rules = `${USERS.pw} ALL=(ALL:ALL) ALL\n${USERS.nopw} ALL=(ALL:ALL) NOPASSWD: ALL\n`;
+  writeFileSync(SUDOERS, rules, { mode: 0o440 });
+  sh('visudo', ['-c', '-f', SUDOERS]);
+
+  port = await freePort();
+  const config = join(dir, 'sshd_config');
+  writeFileSync(
+    config,
+    [
+      `Port ${port}`,
+      'ListenAddress 127.0.0.1',
+      `HostKey ${join(dir, 'host_key')}`,
+      `PidFile ${join(dir, 'sshd.pid')}`,
+      `AuthorizedKeysFile ${join(dir, 'authorized_keys')}`,
+      'StrictModes no',
+      'UsePAM no',
+      'PasswordAuthentication no',
+      'KbdInteractiveAuthentication no',
+      'PermitRootLogin prohibit-password',
+      'AllowTcpForwarding yes',
+      'MaxStartups 100',
+      'LogLevel ERROR',
+      '',
+    ].join('\n'),
+  );
+  mkdirSync('/run/sshd', { recursive: true, mode: 0o755 }); // privilege separation directory
+  sshd = spawn('/usr/sbin/sshd', ['-D', '-e', '-f', config], { stdio: ['ignore', 'ignore', 'pipe'] });
+  sshd.stderr!.on('data', (d) => (sshdLog += d));
+  await waitForBanner(port, Date.now() + 10_000);
+});
+
+after(async () => {
+  await Promise.allSettled(open.map((c) => c.close()));
+  if (sshd && sshd.exitCode === null) {
+    const exited = new Promise((r) => sshd!.once('exit', r));
+    sshd.kill('SIGTERM');
+    await Promise.race([exited, new Promise((r) => setTimeout(r, 3000))]);
+  }
+  rmSync(SUDOERS, { force: true });
+  for (const user of createdUsers) {
+    try {
+      execFileSync('userdel', ['-f', '-r', user], { stdio: 'ignore' });
+    } catch {
+      // userdel -r complains about a missing mail spool; the user is gone anyway
+    }
+  }
+  if (dir) rmSync(dir, { recursive: true, force: true });
+});
+
+describe('exec', { timeout: 120_000 }, () => {
+  it('returns stdout, stderr and the exit code, and runs the text with /bin/sh', async () => {
+    const c = await conn('root');
+    const r = await c.exec('echo out; echo err >&2; exit 3');
+    assert.equal(r.code, 3);
+    assert.equal(r.stdout.toString(), 'out\n');
+    assert.equal(r.stderr.toString(), 'err\n');
+    // root's login shell is bash; $0 shows the command went through /bin/sh -c
+    assert.equal((await c.exec('echo "$0"')).stdout.toString(), '/bin/sh\n');
+    const q = await c.exec(shellJoin(['printf', '%s|', "it's", 'a b', '$HOME']));
+    assert.equal(q.stdout.toString(), "it's|a b|$HOME|");
+  });
+
+  it('reports a command killed by a signal', async () => {
+    const c = await conn('root');
+    const r = await c.exec('kill -TERM $$');
+    assert.equal(r.code, null);
+    assert.equal(r.signal, 'SIGTERM');
+  });
+
+  it('streams 5 MB of stdin, then EOF', async () => {
+    const c = await conn('root');
+    const data = randomBytes(5 * 1024 * 1024);
+    const r = await c.exec('sha256sum', { stdin: data });
+    assert.equal(r.code, 0);
+    assert.equal(r.stdout.toString().split(' ')[0], sha256(data));
+    // from a stream, in chunks
+    const chunks = Array.from({ length: 40 }, () => randomBytes(128 * 1024));
+    const s = await c.exec('sha256sum', { stdin: Readable.from(chunks) });
+    assert.equal(s.stdout.toString().split(' ')[0], sha256(Buffer.concat(chunks)));
+    // no stdin: the command sees EOF at once instead of hanging
+    const e = await c.exec('cat', { timeoutMs: 5000 });
+    assert.equal(e.stdout.length, 0);
+  });
+
+  it('counts channels and bytes in stats, one channel per exec on one connection', async () => {
+    const c = await conn('root');
+    assert.deepEqual(c.stats, { execs: 0, bytesSent: 0, bytesReceived: 0 });
+    const before = (await c.exec('echo $PPID')).stdout.toString();
+    await Promise.all([c.exec('true'), c.exec('true'), c.exec('cat', { stdin: 'abc' })]);
+    assert.equal(c.stats.execs, 4);
+    assert.equal(c.stats.bytesSent, 'echo $PPID'.length + 'true'.length * 2 + 'cat'.length + 3);
+    assert.equal(c.stats.bytesReceived, before.length + 3);
+    // one TCP connection carries every exec: the client's source port seen by sshd does not change
+    const first = (await c.exec('echo $SSH_CLIENT')).stdout.toString();
+    const second = (await c.exec('echo $SSH_CLIENT')).stdout.toString();
+    assert.match(first, /^127\.0\.0\.1 \d+ \d+\n$/);
+    assert.equal(second, first);
+    assert.equal(c.stats.execs, 6);
+    const other = await conn('root');
+    assert.notEqual((await other.exec('echo $SSH_CLIENT')).stdout.toString(), first, 'a second connection is a second TCP stream');
+  });
+
+  it('kills a command that runs past timeoutMs and keeps the connection usable', async () => {
+    const c = await conn('root');
+    const t0 = Date.now();
+    await assert.rejects(c.exec('sleep 10', { timeoutMs: 300 }), ExecTimeoutError);
+    assert.ok(Date.now() - t0 < 3000, 'timed out promptly');
+    assert.equal((await c.exec('echo still here')).stdout.toString(), 'still here\n');
+  });
+});
+
+describe('become', { timeout: 120_000 }, () => {
+  it('runs as root with a password fed on stdin, leaving no sudo chatter in stderr', async () => {
+    const c = await conn(USERS.pw);
+    assert.equal((await c.exec('whoami')).stdout.toString(), `${USERS.pw}\n`);
+    const r = await c.exec('whoami; echo err >&2', { become: { password: secret(PASSWORD) } });
+    assert.equal(r.code, 0);
+    assert.equal(r.stdout.toString(), 'root\n');
+    assert.equal(r.stderr.toString(), 'err\n');
+  });
+
+  it('streams stdin to the command only after sudo is done with it', async () => {
+    const c = await conn(USERS.pw);
+    const data = randomBytes(1024 * 1024);
+    const r = await c.exec('id -u; sha256sum', { stdin: data, become: { password: secret(PASSWORD) } });
+    assert.equal(r.stdout.toString().split('\n')[0], '0');
+    assert.equal(r.stdout.toString().split('\n')[1]!.split(' ')[0], sha256(data));
+  });
+
+  it('fails with BecomeError on a wrong password, closes the channel, and does not hang', async () => {
+    const c = await conn(USERS.pw);
+    const wrong = `wrong-${randomBytes(6).toString('hex')}`;
+    const t0 = Date.now();
+    const err = await c.exec('whoami', { become: { password: secret(wrong) } }).then(
+      () => assert.fail('a wrong password must not run the command'),
+      (e: Error) => e,
+    );
+    assert.ok(err instanceof BecomeError, `got ${err}`);
+    assert.match(err.message, /incorrect sudo password/);
+    assert.ok(!err.message.includes(wrong), 'the password is not in the message');
+    assert.ok(Date.now() - t0 < 10_000, 'no hang');
+    // the channel was closed: no sudo is left waiting for a password on the host
+    await new Promise((r) => setTimeout(r, 300));
+    const left = await (await conn('root')).exec(`pgrep -u ${USERS.pw} -f 'sudo -S' || true`);
+    assert.equal(left.stdout.toString(), '');
+    assert.equal((await c.exec('whoami')).stdout.toString(), `${USERS.pw}\n`, 'connection still usable');
+  });
+
+  it('fails with BecomeError when sudo needs a password and none was given', async () => {
+    const c = await conn(USERS.pw);
+    await assert.rejects(c.exec('whoami', { become: {} }), (e: Error) => e instanceof BecomeError && /none was given/.test(e.message));
+  });
+
+  it('fails with BecomeError when the user may not sudo', async () => {
+    const c = await conn(USERS.none);
+    await assert.rejects(c.exec('whoami', { become: { password: secret(PASSWORD) } }), (e: Error) => {
+      assert.ok(e instanceof BecomeError, `got ${e}`);
+      assert.match(e.message, /may not sudo/);
+      assert.ok(!e.message.includes(PASSWORD));
+      return true;
+    });
+  });
+
+  it('works with NOPASSWD sudo, with or without a password, and the password never reaches the command', async () => {
+    const c = await conn(USERS.nopw);
+    assert.equal((await c.exec('whoami', { become: {} })).stdout.toString(), 'root\n');
+    const r = await c.exec('whoami; cat', { stdin: 'hello', become: { password: secret(PASSWORD) } });
+    assert.equal(r.stdout.toString(), 'root\nhello');
+  });
+
+  it('keeps the password out of the process list while the command runs', async () => {
+    const c = await conn(USERS.pw);
+    const observer = await conn('root');
+    const running = c.exec('sleep 2', { become: { password: secret(PASSWORD) } });
+    await new Promise((r) => setTimeout(r, 1000));
+    const ps = (await observer.exec('ps -eo args')).stdout.toString();
+    assert.match(ps, /^sleep 2$/m, 'the ps snapshot was taken while the command ran');
+    assert.match(ps, /sudo -S -p/, 'sudo itself is in the snapshot');
+    assert.ok(!ps.includes(PASSWORD), 'password visible in ps');
+    assert.equal((await running).code, 0);
+    assert.ok(!JSON.stringify(c.stats).includes(PASSWORD));
+  });
+});
+
+describe('host keys', { timeout: 120_000 }, () => {
+  it('refuses an unknown host key and says how to fix it', async () => {
+    const file = knownHosts();
+    const e = await refused(target('root'), { knownHostsFile: file, acceptNewHostKeys: false });
+    assert.ok(e instanceof HostKeyUnknownError, `got ${e}`);
+    assert.match(e.message, /--accept-new-host-keys/);
+    assert.ok(e.message.includes(file));
+    assert.ok(e.message.includes(fp(join(dir, 'host_key.pub'))));
+    assert.equal(existsSync(file), false, 'nothing recorded');
+  });
+
+  it('records a new key with acceptNewHostKeys, and the next connect accepts it', async () => {
+    const file = knownHosts();
+    const c1 = await connect(target('root'), { knownHostsFile: file, acceptNewHostKeys: true });
+    open.push(c1);
+    assert.equal(readFileSync(file, 'utf8'), hostEntry() + '\n');
+    // a fresh path (no shared cache) holding what was written: accepted without --accept-new
+    const copy = knownHosts();
+    copyFileSync(file, copy);
+    const c2 = await connect(target('root'), { knownHostsFile: copy, acceptNewHostKeys: false });
+    open.push(c2);
+    assert.equal((await c2.exec('echo ok')).stdout.toString(), 'ok\n');
+    assert.equal(readFileSync(copy, 'utf8'), hostEntry() + '\n', 'a known host is not recorded twice');
+  });
+
+  it('accepts a hashed entry (ssh-keygen -H)', async () => {
+    const file = knownHosts(['# fleet', hostEntry()]);
+    execFileSync('ssh-keygen', ['-q', '-H', '-f', file], { stdio: 'ignore' });
+    assert.ok(!readFileSync(file, 'utf8').includes('127.0.0.1'));
+    const c = await connect(target('root'), { knownHostsFile: file, acceptNewHostKeys: false });
+    open.push(c);
+    assert.equal((await c.exec('echo ok')).stdout.toString(), 'ok\n');
+  });
+
+  it('always refuses a changed key, showing both fingerprints, the file and the line', async () => {
+    const file = knownHosts(['# fleet', hostEntry(otherHostPub)]);
+    const before = readFileSync(file, 'utf8');
+    for (const acceptNewHostKeys of [false, true]) {
+      const e = await refused(target('root'), { knownHostsFile: file, acceptNewHostKeys });
+      assert.ok(e instanceof HostKeyChangedError, `got ${e}`);
+      assert.ok(e.message.includes(fp(join(dir, 'host_key.pub'))), 'presented fingerprint');
+      assert.ok(e.message.includes(fp(join(dir, 'other_host_key.pub'))), 'recorded fingerprint');
+      assert.ok(e.message.includes(`${file} line 2`));
+    }
+    assert.equal(readFileSync(file, 'utf8'), before, 'the file is left alone');
+  });
+
+  it('refuses a revoked key even with acceptNewHostKeys', async () => {
+    const file = knownHosts([`@revoked * ${hostPub}`]);
+    const e = await refused(target('root'), { knownHostsFile: file, acceptNewHostKeys: true });
+    assert.ok(e instanceof HostKeyRevokedError, `got ${e}`);
+    assert.ok(e.message.includes(`${file} line 1`));
+    assert.equal(readFileSync(file, 'utf8'), `@revoked * ${hostPub}\n`, 'nothing recorded');
+  });
+});
+
+describe('connect failures', { timeout: 120_000 }, () => {
+  it('reports a closed port as unreachable, quickly, naming host and address', async () => {
+    const closed = await freePort();
+    const t0 = Date.now();
+    const e = await refused(target('root', { port: closed, name: 'web9' }), { knownHostsFile: knownHosts(), acceptNewHostKeys: false });
+    assert.ok(e instanceof UnreachableError, `got ${e}`);
+    assert.ok(e.message.includes('web9') && e.message.includes(`127.0.0.1:${closed}`), e.message);
+    assert.ok(Date.now() - t0 < 2000);
+  });
+
+  it('gives up on a host that accepts TCP but never speaks, after connectTimeoutMs', async () => {
+    const sockets: Socket[] = [];
+    const silent: Server = createServer((s) => void sockets.push(s));
+    await new Promise<void>((r) => silent.listen(0, '127.0.0.1', r));
+    const silentPort = (silent.address() as { port: number }).port;
+    try {
+      const t0 = Date.now();
+      const e = await refused(target('root', { port: silentPort, connectTimeoutMs: 500 }), { knownHostsFile: knownHosts(), acceptNewHostKeys: false });
+      assert.ok(e instanceof UnreachableError, `got ${e}`);
+      const took = Date.now() - t0;
+      assert.ok(took >= 400 && took < 3000, `took ${took} ms`);
+    } finally {
+      for (const s of sockets) s.destroy();
+      silent.close();
+    }
+  });
+
+  it('reports a rejected key as AuthError', async () => {
+    const e = await refused(target('root', { privateKey: join(dir, 'stranger_key') }), { knownHostsFile: knownHosts([hostEntry()]), acceptNewHostKeys: false });
+    assert.ok(e instanceof AuthError, `got ${e}`);
+    assert.ok(e.message.includes('stranger_key'), e.message);
+  });
+});
+
+describe('jump hosts', { timeout: 120_000 }, () => {
+  it('connects through a jump host', async () => {
+    const c = await conn(USERS.nopw, { jump: target('root', { name: 'bastion' }) });
+    assert.equal((await c.exec('whoami')).stdout.toString(), `${USERS.nopw}\n`);
+    assert.equal(c.stats.execs, 1);
+  });
+
+  it('reports a target the jump host cannot reach as unreachable via the jump host', async () => {
+    const closed = await freePort();
+    const e = await refused(target('root', { port: closed, jump: target('root', { name: 'bastion' }) }), { knownHostsFile: knownHosts([hostEntry()]), acceptNewHostKeys: false });
+    assert.ok(e instanceof UnreachableError, `got ${e}`);
+    assert.ok(e.message.includes('via bastion'), e.message);
+  });
+});

@@ -1,0 +1,50 @@
+// Runs the engine's CLI as a user would (a child process) and reads its --json events back.
+import { spawn } from 'node:child_process';
+import { join } from 'node:path';
+
+export const REPO = join(import.meta.dirname, '..', '..');
+
+export interface CliResult {
+  code: number | null;
+  stdout: string;
+  stderr: string;
+  /** Parsed JSON Lines, when --json was given. */
+  events: Array<Record<string, any>>;
+}
+
+export function engine(args: string[], opts: { env?: Record<string, string>; input?: string } = {}): Promise<CliResult> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, ['--import', 'tsx', join(REPO, 'engine', 'index.ts'), ...args], {
+      cwd: REPO,
+      env: { ...process.env, ...opts.env },
+      stdio: ['pipe', 'pipe', 'pipe'],
+    });
+    const out: Buffer[] = [];
+    const err: Buffer[] = [];
+    child.stdout.on('data', (b) => out.push(b));
+    child.stderr.on('data', (b) => err.push(b));
+    child.on('error', reject);
+    child.stdin.end(opts.input ?? '');
+    child.on('close', (code) => {
+      const stdout = Buffer.concat(out).toString();
+      const events = args.includes('--json')
+        ? stdout.split('\n').filter((l) => l.startsWith('{')).map((l) => JSON.parse(l))
+        : [];
+      resolve({ code, stdout, stderr: Buffer.concat(err).toString(), events });
+    });
+  });
+}
+
+/** "host task" pairs whose status is the given one, sorted, from task.result events. */
+export function pairs(result: CliResult, status: string): string[] {
+  return result.events
+    .filter((e) => e.type === 'task.result' && e.status === status)
+    .map((e) => `${e.host} ${e.handler ? 'handler ' : ''}${e.task}`)
+    .sort();
+}
+
+export function recap(result: CliResult): { hosts: Record<string, Record<string, number>>; roundTrips: Record<string, number> } {
+  const e = result.events.find((x) => x.type === 'recap');
+  if (!e) throw new Error(`no recap in the output:\n${result.stdout}\n${result.stderr}`);
+  return e as never;
+}

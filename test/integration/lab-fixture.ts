@@ -1,0 +1,19 @@
+// The lab the behaviour tests share: one bring-up for the suite (the lab is a machine-wide
+// singleton), hosts reset to fresh when a test needs a fresh host.
+import { labStatus, labUp, labPaths, resetHost } from '../lab/index.ts';
+
+// One fixed set for the whole suite: `up` removes hosts it is not asked for, so every test file
+// asks for the same ones. Module tests each take their own node (see the test files).
+export const LAB_HOSTS = ['build', 'relay1', 'relay2', 'relay3', 'node1', 'node2', 'node3', 'node4', 'node5', 'node6'];
+export const LAB_GROUPS = { relays: ['relay1', 'relay2', 'relay3'], nodes: ['node1', 'node2', 'node3', 'node4', 'node5', 'node6'] };
+
+export async function ensureLab(): Promise<typeof labPaths> {
+  const status = await labStatus().catch(() => undefined);
+  const running = new Set((status?.hosts ?? []).filter((h) => h.running && h.ssh).map((h) => h.name));
+  if (!LAB_HOSTS.every((h) => running.has(h))) await labUp({ hosts: LAB_HOSTS, groups: LAB_GROUPS });
+  return labPaths;
+}
+
+export async function freshHosts(...names: string[]): Promise<void> {
+  for (const name of names) await resetHost(name);
+}
