@@ -28,8 +28,6 @@ export async function rebootLabHost(name: string): Promise<void> {
   const h = host(name);
   await rebootHost(name);
   writeState(readState());
-  // Let the old sshd go away before waiting for the new one.
-  await new Promise((r) => setTimeout(r, 500));
   await waitSshReady([h], 60_000);
 }
 

@@ -136,13 +136,26 @@ export async function stopHost(name: string, timeoutMs = 10_000): Promise<void> 
   await killHost(name);
 }
 
-/** Clean restart: ask the guest's systemd to reboot (SIGINT = ctrl-alt-del); the launcher relaunches it. */
-export async function rebootHost(name: string): Promise<void> {
+/**
+ * Clean restart: ask the guest's systemd to reboot (SIGINT = ctrl-alt-del); nspawn exits 133 and the
+ * launcher starts a new one. Resolves once the new nspawn runs, so a caller waiting for SSH next
+ * cannot reach the old boot's sshd.
+ */
+export async function rebootHost(name: string, timeoutMs = 30_000): Promise<void> {
   const lp = launcherPid(name);
   if (!lp) return bootHost(name);
-  const init = childrenOf(lp).flatMap(childrenOf)[0];
+  const nspawn = childrenOf(lp)[0];
+  const init = nspawn && childrenOf(nspawn)[0];
   if (!init) throw new Error(`${name}: no container init found under launcher ${lp}`);
   process.kill(init, 'SIGINT');
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline) {
+    const now = childrenOf(lp)[0];
+    if (now && now !== nspawn) return;
+    if (!launcherPid(name)) throw new Error(`${name}: launcher ended instead of rebooting (see ${hostPaths(name).log})`);
+    await sleep(50);
+  }
+  throw new Error(`${name}: did not reboot within ${timeoutMs} ms`);
 }
 
 export function childrenOf(pid: number): number[] {

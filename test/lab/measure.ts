@@ -3,7 +3,7 @@
 import { readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { cpus, totalmem } from 'node:os';
-import { labDown, labUp } from './index.ts';
+import { labDown, labUp, resetHost, rebootHost } from './index.ts';
 import { cgroupPids } from './cgroups.ts';
 import { imageBase, imageTarball } from './image.ts';
 import { LAB_SRC } from './paths.ts';
@@ -31,6 +31,7 @@ async function timeUp(count: number): Promise<number> {
 
 const counts = process.argv.slice(2).map(Number);
 const rows: string[] = [];
+const resets: string[] = [];
 for (const n of counts.length ? counts : [10, 50]) {
   await labDown();
   // Cold: only the .tar.zst is cached; the base is unpacked as part of this `up`.
@@ -45,6 +46,12 @@ for (const n of counts.length ? counts : [10, 50]) {
   const avg = per.reduce((a, b) => a + b, 0) / n;
   const max = Math.max(...per);
   const procs = cgroupPids(names[0]).length;
+  let t0 = Date.now();
+  await resetHost(names[0]);
+  resets.push(`${n} hosts up: reset ${((Date.now() - t0) / 1000).toFixed(1)} s`);
+  t0 = Date.now();
+  await rebootHost(names[1]);
+  resets[resets.length - 1] += `, reboot ${((Date.now() - t0) / 1000).toFixed(1)} s`;
   const t = Date.now();
   await labDown();
   const down = (Date.now() - t) / 1000;
@@ -71,6 +78,9 @@ shell and systemd-nspawn included), 15 s after \`up\` returned.
 | hosts | SSH-ready, cold | SSH-ready, warm | PSS per idle host | processes per host | down |
 |---|---|---|---|---|---|
 ${rows.join('\n')}
+
+Fresh host / clean restart of one host, until strict SSH login works again (\`resetHost\`,
+\`rebootHost\`): ${resets.join('; ')}.
 
 Targets: 10 hosts ≤ 15 s, 50 hosts ≤ 60 s, ≤ 30 MB PSS per idle host.
 `;
