@@ -28,3 +28,11 @@ export function toList<T>(value: T | T[] | undefined): T[] {
 export function normalizeMode(mode: string): string {
   return mode.padStart(4, '0').slice(-4);
 }
+
+/**
+ * A string that is one of a few values, as a plain JSON-schema enum: ajv then reports "must be one
+ * of ..." once (a union of literals reports one error per branch), and the reference lists them.
+ */
+export function Choice<const T extends readonly string[]>(values: T, opts: { description?: string; default?: T[number] } = {}): TUnsafe<T[number]> {
+  return Type.Unsafe<T[number]>({ type: 'string', enum: [...values], ...opts });
+}

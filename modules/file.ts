@@ -6,7 +6,7 @@ import { ABSENT_FILE, fileFact, fileKey, type FileFact } from '../engine/facts/f
 import type { Fact } from '../engine/facts/types.ts';
 import { PlanError, type Change, type Plan, type Step } from '../engine/plan/types.ts';
 import { Type } from '../engine/schema.ts';
-import { Choice } from './shared/choice.ts';
+import { Choice } from '../engine/schema.ts';
 import { attributeFacts, attributeParams, planAttributes, resolveAttributes } from './shared/attributes.ts';
 
 const params = Type.Object(

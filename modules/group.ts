@@ -1,12 +1,12 @@
 // group: a local group (groupadd/groupmod/groupdel), predicted for later tasks like users are.
 import { groupFact, groupKey, type GroupFact } from '../engine/facts/user.ts';
 import { defineModule } from '../engine/module.ts';
-import { Type } from '../engine/schema.ts';
+import { Choice, Type } from '../engine/schema.ts';
 
 const params = Type.Object(
   {
     name: Type.String({ minLength: 1, pattern: '^[a-z_][a-z0-9_.-]*$', description: 'group name' }),
-    state: Type.Optional(Type.Union([Type.Literal('present'), Type.Literal('absent')], { default: 'present' })),
+    state: Type.Optional(Choice(['present', 'absent'], { default: 'present' })),
     gid: Type.Optional(Type.Integer({ minimum: 0 })),
     system: Type.Optional(Type.Boolean({ description: 'create a system group; only used when creating' })),
   },

@@ -8,7 +8,7 @@ import { fileFact } from '../engine/facts/file.ts';
 import { PlanError, type Plan } from '../engine/plan/types.ts';
 import { SecretString, Type } from '../engine/schema.ts';
 import { isSecret, secret } from '../engine/secret.ts';
-import { Choice } from './shared/choice.ts';
+import { Choice } from '../engine/schema.ts';
 import { attributeFacts, attributeParams } from './shared/attributes.ts';
 import { assertWritable, checkValidate, contentOf, planWrite, writeParams } from './shared/content.ts';
 

@@ -7,12 +7,12 @@ import { defineModule } from '../engine/module.ts';
 import { PlanError, type Change, type Step } from '../engine/plan/types.ts';
 import { quote } from '../engine/quote.ts';
 import { isSecret, Secret } from '../engine/secret.ts';
-import { SecretString, Type } from '../engine/schema.ts';
+import { Choice, SecretString, Type } from '../engine/schema.ts';
 
 const params = Type.Object(
   {
     name: Type.String({ minLength: 1, pattern: '^[a-z_][a-z0-9_.-]*\\$?$', description: 'account name' }),
-    state: Type.Optional(Type.Union([Type.Literal('present'), Type.Literal('absent')], { default: 'present', description: 'whether the account exists' })),
+    state: Type.Optional(Choice(['present', 'absent'], { default: 'present', description: 'whether the account exists' })),
     system: Type.Optional(Type.Boolean({ description: 'create a system account (uid below 1000, no home unless createHome); only used when creating' })),
     shell: Type.Optional(Type.String({ description: "login shell, e.g. '/usr/sbin/nologin'" })),
     home: Type.Optional(Type.String({ description: 'home directory' })),
