@@ -45,11 +45,28 @@ if [ -e "$R"/usr/bin/python3 ] || ls "$R"/usr/bin/python3* >/dev/null 2>&1; then
 fi
 `;
 
-const MIRRORS = [
-  'deb http://deb.debian.org/debian bookworm main',
-  'deb http://deb.debian.org/debian bookworm-updates main',
-  'deb http://deb.debian.org/debian-security bookworm-security main',
-];
+/**
+ * The mirror this machine's apt uses (deb822 /etc/apt/sources.list.d/debian.sources), so the image
+ * comes from the same place; deb.debian.org if that file is missing.
+ */
+function mirrors(): string[] {
+  const found: Record<string, string> = {};
+  try {
+    for (const stanza of readFileSync('/etc/apt/sources.list.d/debian.sources', 'utf8').split(/\n\s*\n/)) {
+      const uri = stanza.match(/^URIs:\s*(\S+)/m)?.[1];
+      const suites = stanza.match(/^Suites:\s*(.+)$/m)?.[1].split(/\s+/) ?? [];
+      if (/^Types:.*\bdeb\b/m.test(stanza) && uri) for (const s of suites) found[s] ??= uri;
+    }
+  } catch {}
+  const main = found['bookworm'] ?? 'http://deb.debian.org/debian';
+  const security = found['bookworm-security'] ?? 'http://deb.debian.org/debian-security';
+  return [
+    `deb ${main} bookworm main`,
+    `deb ${found['bookworm-updates'] ?? main} bookworm-updates main`,
+    `deb ${security} bookworm-security main`,
+  ];
+}
+const MIRRORS = mirrors();
 
 function recipeArgs(): string[] {
   return [

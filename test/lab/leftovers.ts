@@ -15,7 +15,8 @@ export interface Leftovers {
   nspawnRun: string[];
 }
 
-const PROCESS_MARKS = ['launcher.sh', 'systemd-nspawn', 'apt-cacher-ng', '/usr/bin/pebble', 'http-serve.ts'];
+// Only what the lab starts: its launcher, nspawn on a lab namespace, services run with lab paths.
+const processMarks = () => ['launcher.sh', '--network-namespace-path=/run/netns/lab-', labPaths.runDir, labPaths.pebbleDir, labPaths.gitDir, 'http-serve.ts'];
 
 export function labProcesses(): string[] {
   const out: string[] = [];
@@ -25,10 +26,7 @@ export function labProcesses(): string[] {
       const stat = readFileSync(`/proc/${p}/stat`, 'utf8');
       if (stat.slice(stat.lastIndexOf(')') + 2).startsWith('Z')) continue; // dead, awaiting its parent
       const cmd = readFileSync(`/proc/${p}/cmdline`, 'utf8').split('\0').join(' ').trim();
-      const ours =
-        PROCESS_MARKS.some((m) => cmd.includes(m)) ||
-        (cmd.includes('git') && cmd.includes('daemon') && cmd.includes(labPaths.gitDir));
-      if (ours) out.push(`${p} ${cmd}`);
+      if (processMarks().some((m) => cmd.includes(m))) out.push(`${p} ${cmd}`);
     } catch {}
   }
   return out;

@@ -4,7 +4,8 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { BRIDGE_ADDR, CACHE_DIR, labPaths } from '../paths.ts';
-import { startDaemon, stopDaemon } from '../daemon.ts';
+import { daemonPid, logFile, startDaemon, stopDaemon } from '../daemon.ts';
+import { readFileSync } from 'node:fs';
 import { waitForPort } from './port.ts';
 
 export async function startAcng(): Promise<void> {
@@ -30,6 +31,11 @@ export async function startAcng(): Promise<void> {
   );
   startDaemon('apt-cacher-ng', ['/usr/sbin/apt-cacher-ng', '-c', conf]);
   await waitForPort(BRIDGE_ADDR, 3142, 10_000, 'apt-cacher-ng');
+  await new Promise((r) => setTimeout(r, 200));
+  // Another apt-cacher-ng bound to *:3142 (Debian's own daemon) would answer in its place.
+  if (!daemonPid('apt-cacher-ng')) {
+    throw new Error(`apt-cacher-ng exited (is another one bound to port 3142?): ${readFileSync(logFile('apt-cacher-ng'), 'utf8').slice(-500)}`);
+  }
 }
 
 export const stopAcng = () => stopDaemon('apt-cacher-ng');
