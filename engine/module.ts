@@ -40,6 +40,8 @@ export interface PlanContext {
   host: string;
   base: BaseFacts;
   facts: FactReader;
+  /** The SSH port the engine reaches this host on (the ufw lockout guard keeps it open). */
+  sshPort: number;
 }
 
 export interface ModuleDef<S extends TObject = TObject, Prep = undefined> {

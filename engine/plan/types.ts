@@ -15,6 +15,11 @@ export interface RunStep {
   cwd?: string;
   /** Raw shell text instead of argv, only for the `shell` module where the user asked for a shell. */
   shell?: string;
+  /**
+   * For steps a plan runs without announcing a change (see Plan.steps): whether this run changed
+   * something after all (apt-get update that fetched new lists). Pure: it only reads the result.
+   */
+  reportsChange?: (result: { code: number | null; stdout: string; stderr: string }) => boolean;
 }
 
 /** An atomic file write: temp file in the target folder, owner and mode set first, validated, renamed. */
@@ -35,7 +40,8 @@ export interface WriteStep {
 export interface LocalStep {
   kind: 'local';
   describe: string;
-  run: (io: LocalIO) => Promise<void>;
+  /** Resolves true when it changed something (only read for steps of a plan without changes). */
+  run: (io: LocalIO) => Promise<boolean | void>;
 }
 
 export interface LocalIO {
@@ -61,6 +67,12 @@ export interface Change {
   sensitive?: boolean;
 }
 
+/**
+ * With changes, the steps make them: a dry run reports the task as changed and runs nothing.
+ * Without changes but with steps, the steps are actions that change nothing known in advance (wait
+ * for a port, refresh apt lists): a real run executes them and reports changed only when a step
+ * says so (reportsChange, or a LocalStep resolving true); a dry run reports ok and runs nothing.
+ */
 export interface Plan {
   changes: Change[];
   steps: Step[];

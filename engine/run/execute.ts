@@ -14,13 +14,16 @@ export class StepFailed extends Error {
 export interface ExecuteResult {
   /** The last command's output, for `register`. */
   last?: { rc: number | null; stdout: string; stderr: string };
+  /** Whether any step said it changed something (see Plan: actions of a plan without changes). */
+  reportedChange: boolean;
 }
 
 export async function executeSteps(steps: readonly Step[], link: HostLink, become: boolean, localIO: LocalIO): Promise<ExecuteResult> {
   let last: ExecuteResult['last'];
+  let reportedChange = false;
   for (const step of steps) {
     if (step.kind === 'local') {
-      await step.run(localIO);
+      if ((await step.run(localIO)) === true) reportedChange = true;
       continue;
     }
     const rendered = step.kind === 'run' ? renderRun(step) : renderWrite(step);
@@ -32,6 +35,7 @@ export async function executeSteps(steps: readonly Step[], link: HostLink, becom
       const detail = (result.stderr.toString().trim() || result.stdout.toString().trim()).split('\n').slice(-5).join('\n');
       throw new StepFailed(`${what} exited ${result.code ?? result.signal}${detail ? `: ${detail}` : ''}`, result);
     }
+    if (step.kind === 'run' && step.reportsChange?.({ code: result.code, stdout: last.stdout, stderr: last.stderr })) reportedChange = true;
   }
-  return { last };
+  return { last, reportedChange };
 }

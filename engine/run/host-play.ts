@@ -160,18 +160,21 @@ export async function runPlayOnHost(env: PlayEnv, state: HostState): Promise<voi
           return state.facts.get(fact.key) as T;
         },
       };
-      plan = module.plan(resolved.params as never, { host: state.host.name, base, facts: reader }, resolved.prep as never);
+      plan = module.plan(resolved.params as never, { host: state.host.name, base, facts: reader, sshPort: state.host.port }, resolved.prep as never);
     } catch (err) {
       return finish('failed', [], (err as Error).message);
     }
 
-    if (plan.changes.length === 0) return finish('ok', [], plan.msg, plan.output ?? {});
-    state.changed = true;
+    const announced = plan.changes.length > 0;
+    if (!announced && (plan.steps.length === 0 || env.check)) return finish('ok', [], plan.msg, plan.output ?? {});
+    if (announced) state.changed = true;
     let output: Record<string, unknown> = { ...(plan.output ?? {}) };
+    let reportedChange = false;
     if (!env.check) {
       try {
         const result = await executeSteps(plan.steps, link, become, localIO());
         if (result.last) output = { ...output, ...result.last };
+        reportedChange = result.reportedChange;
       } catch (err) {
         // Whatever the steps touched before failing is no longer known: read it again when needed.
         state.facts.invalidate([...Object.keys(plan.after ?? {}), ...(plan.invalidates ?? [])]);
@@ -186,6 +189,7 @@ export async function runPlayOnHost(env: PlayEnv, state: HostState): Promise<voi
     }
     state.facts.invalidate(plan.invalidates ?? [], { keepPredicted: env.check });
     for (const [k, v] of Object.entries(plan.after ?? {})) state.facts.predict(k, v);
+    if (!announced && !reportedChange) return finish('ok', [], plan.msg, output);
     return finish('changed', plan.changes, plan.msg, output);
   }
 

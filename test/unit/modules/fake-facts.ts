@@ -1,6 +1,7 @@
 // Test helpers: a FactReader from a map of fact values, fact builders, and `planWith`, which runs a
 // module the way the engine does (validate params with defaults, prepare, facts, plan) against
 // fake facts. Reading a fact the module did not declare fails, as it does in the engine.
+import type { BaseFacts } from '../../../engine/facts/base.ts';
 import { createHash } from 'node:crypto';
 import type { TObject } from '@sinclair/typebox';
 import { EMPTY_BASE_FACTS } from '../../../engine/facts/base.ts';
@@ -66,6 +67,10 @@ export interface PlanOptions {
   vars?: Record<string, unknown>;
   baseDir?: string;
   host?: string;
+  /** Base facts (OS, memory) for modules that read them. */
+  base?: BaseFacts;
+  /** The SSH port the engine is connected through. */
+  sshPort?: number;
 }
 
 /** Validates (defaults filled), prepares, declares facts and plans, as the engine does for one host. */
@@ -76,7 +81,7 @@ export async function planWith<S extends TObject>(mod: ModuleFn<S>, params: Reco
   const host = opts.host ?? 'web1';
   const prep = await def.prepare?.(checked.value as never, { host, vars: opts.vars ?? {}, baseDir: opts.baseDir ?? '/nonexistent' });
   const declared = def.facts(checked.value as never, prep as never);
-  return def.plan(checked.value as never, { host, base: EMPTY_BASE_FACTS, facts: fakeFacts(facts, declared) }, prep as never);
+  return def.plan(checked.value as never, { host, base: opts.base ?? EMPTY_BASE_FACTS, facts: fakeFacts(facts, declared), sshPort: opts.sshPort ?? 22 }, prep as never);
 }
 
 /** The steps of a plan with Secrets and Buffers made comparable. */
