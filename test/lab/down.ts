@@ -3,7 +3,8 @@
 import { existsSync, readdirSync, rmSync, rmdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { hostNetDown, bridgeDown, leftoverNetwork } from './network.ts';
-import { stopHost, wipeHost, isMounted } from './host.ts';
+import { stopHost } from './power.ts';
+import { wipeHost, isMounted } from './overlay.ts';
 import { leftoverCgroups, removeCgroups } from './cgroups.ts';
 import { readState, type LabHost } from './state.ts';
 import { labPaths } from './paths.ts';

@@ -1,5 +1,6 @@
 // Faults on demand for reliability tests, and `reset` for tests that need a fresh host.
-import { bootHost, killHost, rebootHost, stopHost, unmountHost, wipeHost, prepareHost } from './host.ts';
+import { bootHost, killHost, rebootHost } from './power.ts';
+import { wipeHost, prepareHost } from './overlay.ts';
 import { setLink } from './network.ts';
 import { readState, writeState } from './state.ts';
 import { ensureImageBase } from './image.ts';
@@ -52,4 +53,3 @@ export const faults = {
   reset: resetHost,
 } as const;
 
-export { stopHost, unmountHost };

@@ -3,7 +3,7 @@
 // never sees half of one.
 import { existsSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { hostPaths, labPaths } from './paths.ts';
-import { launcherPid } from './host.ts';
+import { launcherPid } from './power.ts';
 
 export interface LabHost {
   name: string;

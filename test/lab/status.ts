@@ -1,6 +1,6 @@
 // `lab status`: what is running, read from the system rather than trusted from hosts.json.
 import { readState } from './state.ts';
-import { launcherPid } from './host.ts';
+import { launcherPid } from './power.ts';
 import { linkIsUp } from './network.ts';
 import { serviceStatus } from './services/index.ts';
 import { readBanner } from './services/port.ts';
