@@ -7,8 +7,18 @@ export interface Fact<T = unknown> {
   /** Shell text; its stdout and exit status go to parse(). */
   script: string;
   parse(stdout: string, code: number): T;
+  /**
+   * Read on this other inventory host instead of the task's own (transfer reads the source file's
+   * checksum on the build host). Its value lives with that host's facts, predictions included.
+   */
+  host?: string;
 }
 
 export function defineFact<T>(key: string, script: string, parse: (stdout: string, code: number) => T): Fact<T> {
   return { key, script, parse };
+}
+
+/** The same fact, read on another inventory host. */
+export function onHost<T>(host: string, fact: Fact<T>): Fact<T> {
+  return { ...fact, host };
 }

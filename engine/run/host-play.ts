@@ -5,6 +5,7 @@ import { ConnectionError, ExecTimeoutError } from '../connection/errors.ts';
 import { baseFacts, type BaseFacts } from '../facts/base.ts';
 import { buildGatherScript } from '../facts/gather.ts';
 import type { Fact } from '../facts/types.ts';
+import type { FactStore } from '../facts/store.ts';
 import type { FactReader, TaskOutput } from '../module.ts';
 import type { Play, Task } from '../playbook/define.ts';
 import { validateParams } from '../playbook/validate.ts';
@@ -32,6 +33,8 @@ export interface PlayEnv {
   firstHost: string;
   /** Runs a command on another host (transfers between hosts go through the controller). */
   execOn: LocalIO['execOn'];
+  /** The fact store of another host, its missing facts read first (facts with `host`). */
+  factsOn(host: string, facts: Fact[]): Promise<FactStore>;
 }
 
 interface Resolved {
@@ -74,7 +77,7 @@ export async function runPlayOnHost(env: PlayEnv, state: HostState): Promise<voi
 
   /** Reads the facts not yet known in one exec. False when the host became unreachable or failed. */
   async function gather(facts: Fact[], become: boolean): Promise<boolean> {
-    const missing = dedupe(facts).filter((f) => !state.facts.has(f.key));
+    const missing = dedupe(facts).filter((f) => (f.host === undefined || f.host === state.host.name) && !state.facts.has(f.key));
     if (missing.length === 0) return true;
     const script = buildGatherScript(missing);
     try {
@@ -151,13 +154,22 @@ export async function runPlayOnHost(env: PlayEnv, state: HostState): Promise<voi
       return finish('failed', [], (err as Error).message);
     }
     if (!(await gather(facts, become))) return false;
+    const stores = new Map<string, FactStore>([[state.host.name, state.facts]]);
+    try {
+      for (const other of new Set(facts.map((f) => f.host).filter((h): h is string => h !== undefined && h !== state.host.name))) {
+        stores.set(other, await env.factsOn(other, facts.filter((f) => f.host === other)));
+      }
+    } catch (err) {
+      return finish('failed', [], `reading facts on another host: ${(err as Error).message}`);
+    }
 
     let plan: Plan;
     try {
       const reader: FactReader = {
         get: <T>(fact: Fact<T>): T => {
-          if (!state.facts.has(fact.key)) throw new Error(`module ${module.name} read fact ${fact.key} without declaring it`);
-          return state.facts.get(fact.key) as T;
+          const store = stores.get(fact.host ?? state.host.name);
+          if (!store?.has(fact.key)) throw new Error(`module ${module.name} read fact ${fact.key}${fact.host ? ` on ${fact.host}` : ''} without declaring it`);
+          return store.get(fact.key) as T;
         },
       };
       plan = module.plan(resolved.params as never, { host: state.host.name, base, facts: reader, sshPort: state.host.port }, resolved.prep as never);

@@ -3,6 +3,9 @@
 // the event bus only; returns the exit status.
 import PQueue from 'p-queue';
 import { EXIT } from '../errors.ts';
+import { buildGatherScript } from '../facts/gather.ts';
+import type { FactStore } from '../facts/store.ts';
+import type { Fact } from '../facts/types.ts';
 import type { Inventory, InventoryHost } from '../inventory/types.ts';
 import type { LocalIO } from '../plan/types.ts';
 import type { Play, Playbook } from '../playbook/define.ts';
@@ -78,6 +81,29 @@ export async function runPlaybook(opts: RunOptions, bus: EventBus): Promise<RunS
     return state.link!.exec(command, { stdin: o?.stdin, timeoutMs: o?.timeoutMs, become: true });
   };
 
+  const reading = new Map<string, Promise<void>>();
+  const factsOn = async (name: string, facts: Fact[]): Promise<FactStore> => {
+    const state = states.get(name) ?? newHostState(hostNamed(opts.inventory, name));
+    states.set(name, state);
+    if (!(await ensureLink(state))) throw new Error(`host ${name} is unreachable`);
+    // Hosts of a batch ask for the same fact at once: read it once.
+    const missing = facts.filter((f) => !state.facts.has(f.key));
+    const pending = missing.filter((f) => reading.has(`${name}\0${f.key}`)).map((f) => reading.get(`${name}\0${f.key}`));
+    const fresh = missing.filter((f) => !reading.has(`${name}\0${f.key}`));
+    if (fresh.length > 0) {
+      const read = (async () => {
+        const script = buildGatherScript(fresh);
+        const result = await state.link!.exec(script.script, { become: true, label: `gather facts: ${fresh.map((f) => f.key).join(', ')}` });
+        if (result.code !== 0) throw new Error(`fact gathering on ${name} exited ${result.code}`);
+        for (const [key, value] of script.parse(result.stdout.toString())) state.facts.set(key, value);
+      })();
+      for (const f of fresh) reading.set(`${name}\0${f.key}`, read);
+      pending.push(read.finally(() => fresh.forEach((f) => reading.delete(`${name}\0${f.key}`))));
+    }
+    await Promise.all(pending);
+    return state.facts;
+  };
+
   const queue = new PQueue({ concurrency: Math.max(1, opts.forks) });
   let stoppedRun = false;
   try {
@@ -93,7 +119,7 @@ export async function runPlaybook(opts: RunOptions, bus: EventBus): Promise<RunS
             queue.add(async () => {
               if (!(await ensureLink(state))) return;
               await runPlayOnHost(
-                { bus, check: opts.check, play, playIndex, prepared, extraVars: opts.extraVars, filter: opts.filter, forceHandlers: opts.forceHandlers, baseDir: opts.baseDir, firstHost: batch[0].host.name, execOn },
+                { bus, check: opts.check, play, playIndex, prepared, extraVars: opts.extraVars, filter: opts.filter, forceHandlers: opts.forceHandlers, baseDir: opts.baseDir, firstHost: batch[0].host.name, execOn, factsOn },
                 state,
               );
             }),
