@@ -12,6 +12,7 @@ import { stopServices } from './services/index.ts';
 import { pool, run } from './sh.ts';
 import { findLeftovers, isClean } from './leftovers.ts';
 import { pruneOldImages } from './image.ts';
+import { withLabLock } from './lock.ts';
 
 /** Power a host off and remove its namespace, veth, overlay and cgroups. */
 export async function destroyHost(h: Pick<LabHost, 'name' | 'address'>): Promise<void> {
@@ -20,7 +21,11 @@ export async function destroyHost(h: Pick<LabHost, 'name' | 'address'>): Promise
   await wipeHost(h.name);
 }
 
-export async function labDown(log: (m: string) => void = () => {}): Promise<void> {
+export function labDown(log: (m: string) => void = () => {}): Promise<void> {
+  return withLabLock('down', () => down(log));
+}
+
+async function down(log: (m: string) => void): Promise<void> {
   const state = readState();
   const known = new Map(state.hosts.map((h) => [h.name, h]));
   // Hosts on disk that hosts.json lost track of.

@@ -6,6 +6,7 @@ import { readState, writeState } from './state.ts';
 import { ensureImageBase } from './image.ts';
 import { ensurePassword } from './secrets.ts';
 import { waitSshReady } from './ssh.ts';
+import { withLabLock } from './lock.ts';
 
 function host(name: string) {
   const h = readState().hosts.find((x) => x.name === name);
@@ -14,7 +15,11 @@ function host(name: string) {
 }
 
 /** Hard power-off; the host stays off until `reboot` or `up`. */
-export async function killLabHost(name: string): Promise<void> {
+export function killLabHost(name: string): Promise<void> {
+  return withLabLock('killLabHost', () => killLabHostNow(name));
+}
+
+async function killLabHostNow(name: string): Promise<void> {
   host(name);
   await killHost(name);
   writeState(readState());
@@ -25,7 +30,11 @@ export const cutHost = (name: string) => setLink(host(name).address, false);
 export const healHost = (name: string) => setLink(host(name).address, true);
 
 /** Clean restart (or boot, if it was killed), waiting until SSH answers again. */
-export async function rebootLabHost(name: string): Promise<void> {
+export function rebootLabHost(name: string): Promise<void> {
+  return withLabLock('rebootLabHost', () => rebootLabHostNow(name));
+}
+
+async function rebootLabHostNow(name: string): Promise<void> {
   const h = host(name);
   await rebootHost(name);
   writeState(readState());
@@ -33,7 +42,11 @@ export async function rebootLabHost(name: string): Promise<void> {
 }
 
 /** Power off, throw away the host's disk changes, boot it as a fresh host (new host key). */
-export async function resetHost(name: string): Promise<void> {
+export function resetHost(name: string): Promise<void> {
+  return withLabLock('resetHost', () => resetHostNow(name));
+}
+
+async function resetHostNow(name: string): Promise<void> {
   const h = host(name);
   await killHost(name);
   await wipeHost(name);

@@ -118,6 +118,18 @@ describe('lab', { timeout: 600_000 }, () => {
     assert.doesNotMatch(bare.stdout, /Verify return code: 0 \(ok\)/);
   });
 
+  test('certbot on a host gets a certificate from Pebble that verifies against the host trust store', async () => {
+    // t2 already has python3 (ufw pulled it in); certbot comes through the proxy.
+    const r = await sshRun('t2', [
+      'DEBIAN_FRONTEND=noninteractive apt-get install -y -q certbot >/dev/null',
+      'certbot certonly --standalone --non-interactive --agree-tos -m admin@example.org --no-eff-email ' +
+        '--server https://10.77.0.1:14000/dir -d t2.lab.example >/dev/null',
+      'openssl verify -untrusted /etc/letsencrypt/live/t2.lab.example/chain.pem /etc/letsencrypt/live/t2.lab.example/cert.pem',
+    ].join(' && '), { user: 'root', timeoutMs: 180_000 });
+    assert.equal(r.code, 0, r.stderr);
+    assert.match(r.stdout, /cert\.pem: OK/);
+  });
+
   test('git daemon serves a published repo with its tag', async () => {
     const src = mkdtempSync(join(tmpdir(), 'lab-repo-'));
     writeFileSync(join(src, 'README'), 'fixture\n');

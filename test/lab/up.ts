@@ -14,6 +14,7 @@ import { addressOf, cgroupName, MAX_HOSTS, netnsName, vethName } from './paths.t
 import { startServices } from './services/index.ts';
 import { pool } from './sh.ts';
 import { waitSshReady } from './ssh.ts';
+import { withLabLock } from './lock.ts';
 
 export interface UpOptions {
   /** Host names, in address order; default h01..hNN for `count`. */
@@ -42,7 +43,11 @@ export function planHosts(opts: UpOptions): { names: string[]; groups: Record<st
   return { names, groups };
 }
 
-export async function labUp(opts: UpOptions = {}): Promise<LabState> {
+export function labUp(opts: UpOptions = {}): Promise<LabState> {
+  return withLabLock('up', () => up(opts));
+}
+
+async function up(opts: UpOptions): Promise<LabState> {
   const log = opts.log ?? (() => {});
   const { names, groups } = planHosts(opts);
   await ensureTools(log);
