@@ -1,0 +1,141 @@
+// Opens the one ssh2 Client a host gets for the whole run: key file or agent, known_hosts check,
+// keepalive, connect timeout, and ProxyJump through another client's forwardOut. Every failure becomes
+// one of the named errors, naming the host and where we tried to reach it.
+import { readFile } from 'node:fs/promises';
+import { Client } from 'ssh2';
+import type { ConnectConfig } from 'ssh2';
+import type { Duplex } from 'node:stream';
+import { AuthError, UnreachableError } from './errors.ts';
+import type { ConnectionError } from './errors.ts';
+import { hostKeyCheck, preferredHostKeyAlgorithms } from './host-key.ts';
+import { knownHostsStore } from './known-hosts-store.ts';
+import { DEFAULT_CONNECT_TIMEOUT_MS, DEFAULT_KEEPALIVE_MS } from './types.ts';
+import type { ConnectOptions, ConnectTarget } from './types.ts';
+
+export interface OpenClient {
+  client: Client;
+  /** Ends this client and, for a jumped connection, the jump host's client. */
+  end(): Promise<void>;
+}
+
+export async function openClient(target: ConnectTarget, opts: ConnectOptions): Promise<OpenClient> {
+  const where = `${target.address}:${target.port}`;
+  const store = await knownHostsStore(opts.knownHostsFile);
+  const auth = await credentials(target);
+
+  let jump: OpenClient | undefined;
+  let sock: Duplex | undefined;
+  if (target.jump) {
+    jump = await openClient(target.jump, opts);
+    try {
+      sock = await forward(jump.client, target);
+    } catch (err) {
+      await jump.end();
+      throw err;
+    }
+  }
+
+  const check = hostKeyCheck(target, store, opts.acceptNewHostKeys);
+  const serverHostKey = preferredHostKeyAlgorithms(store.knownTypes(target.address, target.port));
+  const config: ConnectConfig = {
+    host: target.address,
+    port: target.port,
+    username: target.user,
+    ...auth,
+    ...(sock ? { sock } : {}),
+    readyTimeout: target.connectTimeoutMs ?? DEFAULT_CONNECT_TIMEOUT_MS,
+    keepaliveInterval: opts.keepaliveMs ?? DEFAULT_KEEPALIVE_MS,
+    keepaliveCountMax: 3,
+    hostVerifier: check.verifier,
+    ...(serverHostKey ? { algorithms: { serverHostKey: serverHostKey as never } } : {}),
+  };
+
+  const client = new Client();
+  // ssh2 can emit several errors for one failure (a timeout, then "connection lost"), and more after
+  // ready (keepalive timeout, reset: running channels then close and their execs fail). The listener
+  // stays for the client's life, since an 'error' event without one would crash the whole run.
+  let settle: ((err?: Error & { level?: string }) => void) | undefined;
+  client.on('error', (err: Error & { level?: string }) => settle?.(err));
+  try {
+    await new Promise<void>((resolve, reject) => {
+      settle = (err) => {
+        settle = undefined;
+        if (err) reject(classify(err, target, where, auth, check.refusal()));
+        else resolve();
+      };
+      client.once('ready', () => settle?.());
+      client.once('close', () => settle?.(new Error('connection closed before it was ready')));
+      try {
+        client.connect(config);
+      } catch (err) {
+        settle(err as Error); // e.g. a key file ssh2 cannot parse, or an encrypted key
+      }
+    });
+  } catch (err) {
+    client.end();
+    await jump?.end();
+    throw err;
+  }
+
+  return {
+    client,
+    async end() {
+      await endClient(client);
+      await jump?.end();
+    },
+  };
+}
+
+type Credentials = { privateKey: Buffer } | { agent: string };
+
+async function credentials(target: ConnectTarget): Promise<Credentials> {
+  if (target.privateKey) {
+    try {
+      return { privateKey: await readFile(target.privateKey) };
+    } catch (err) {
+      throw new AuthError(target.name, `cannot read private key ${target.privateKey} for ${target.name}: ${(err as Error).message}`);
+    }
+  }
+  const agent = process.env.SSH_AUTH_SOCK;
+  if (!agent) throw new AuthError(target.name, `no private key set for ${target.name} and SSH_AUTH_SOCK is not set, so there is no key to offer`);
+  return { agent };
+}
+
+function classify(err: Error & { level?: string }, target: ConnectTarget, where: string, auth: Credentials, refusal: ConnectionError | undefined): ConnectionError {
+  if (refusal) return refusal;
+  const via = target.jump ? ` via ${target.jump.name}` : '';
+  if (err.level === 'client-authentication') {
+    const offered = 'privateKey' in auth ? `key ${target.privateKey}` : `the keys in the agent at ${auth.agent}`;
+    return new AuthError(target.name, `${target.user}@${target.name} (${where}) rejected ${offered}`, { cause: err });
+  }
+  if (err.level === undefined && /private key|passphrase|Unsupported key/i.test(err.message)) {
+    return new AuthError(target.name, `cannot use private key ${target.privateKey} for ${target.name}: ${err.message}`, { cause: err });
+  }
+  const reason = err.level === 'client-timeout' ? `no answer within ${target.connectTimeoutMs ?? DEFAULT_CONNECT_TIMEOUT_MS} ms` : err.message;
+  return new UnreachableError(target.name, `${target.name} is unreachable at ${where}${via}: ${reason}`, { cause: err });
+}
+
+function forward(jump: Client, target: ConnectTarget): Promise<Duplex> {
+  const where = `${target.address}:${target.port}`;
+  return new Promise((resolve, reject) => {
+    jump.forwardOut('127.0.0.1', 0, target.address, target.port, (err, stream) => {
+      if (err) {
+        const via = target.jump!.name;
+        return reject(new UnreachableError(target.name, `${target.name} is unreachable at ${where} via ${via}: ${err.message}`, { cause: err }));
+      }
+      resolve(stream);
+    });
+  });
+}
+
+function endClient(client: Client): Promise<void> {
+  return new Promise((resolve) => {
+    // 'close' may never come if the socket is already gone; do not wait forever.
+    const timer = setTimeout(resolve, 2000);
+    client.once('close', () => {
+      clearTimeout(timer);
+      resolve();
+    });
+    client.end();
+  });
+}
