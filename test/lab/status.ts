@@ -1,12 +1,11 @@
 // `lab status`: what is running, read from the system rather than trusted from hosts.json.
 import { readState } from './state.ts';
 import { launcherPid } from './power.ts';
-import { linkIsUp } from './network.ts';
+import { linkExists, linkIsUp } from './network.ts';
 import { serviceStatus } from './services/index.ts';
 import { readBanner } from './services/port.ts';
 import { cgroupPids } from './cgroups.ts';
 import { BRIDGE } from './paths.ts';
-import { linkExists } from './network.ts';
 
 export interface HostStatus {
   name: string;
