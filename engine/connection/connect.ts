@@ -1,5 +1,13 @@
 // A Connection: one ssh2 client per host for the whole run, one channel per exec, with counters
 // tests use to prove how many round trips a play costs.
+
+/**
+ * Channels open at once per connection. OpenSSH refuses more than MaxSessions (default 10) sessions
+ * per connection, so callers may exec in parallel freely and the excess waits here; two stay free
+ * for the kill a timeout sends.
+ */
+const MAX_CHANNELS = 8;
+import PQueue from 'p-queue';
 import type { Client } from 'ssh2';
 import { ChannelError } from './errors.ts';
 import { openClient } from './client.ts';
@@ -16,6 +24,7 @@ class SshConnection implements Connection {
   readonly stats: ConnectionStats = { execs: 0, bytesSent: 0, bytesReceived: 0 };
   readonly #open: OpenClient;
   readonly #client: Client;
+  readonly #channels = new PQueue({ concurrency: MAX_CHANNELS });
   #closed = false;
   #lost = false;
 
@@ -31,7 +40,7 @@ class SshConnection implements Connection {
   exec(command: string, opts: ExecOptions = {}): Promise<ExecResult> {
     if (this.#closed) return Promise.reject(new ChannelError(this.name, `connection to ${this.name} is closed`));
     if (this.#lost) return Promise.reject(new ChannelError(this.name, `connection to ${this.name} was lost`));
-    return runExec(this.#client, this.name, command, opts, this.stats, (pid, become) => this.#killRemote(pid, become));
+    return this.#channels.add(() => runExec(this.#client, this.name, command, opts, this.stats, (pid, become) => this.#killRemote(pid, become)));
   }
 
   /** After a timeout: KILL the command's shell and its children, as the same user it ran as. Best effort. */

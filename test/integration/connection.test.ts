@@ -220,6 +220,13 @@ describe('exec', { timeout: 120_000 }, () => {
     assert.notEqual((await other.exec('echo $SSH_CLIENT')).stdout.toString(), first, 'a second connection is a second TCP stream');
   });
 
+  it('runs more parallel execs than sshd allows sessions per connection (MaxSessions 10)', async () => {
+    const c = await conn('root');
+    const results = await Promise.all(Array.from({ length: 25 }, (_, i) => c.exec(`sleep 0.2; echo ${i}`)));
+    assert.deepEqual(results.map((r) => r.stdout.toString()), Array.from({ length: 25 }, (_, i) => `${i}\n`));
+    assert.equal(c.stats.execs, 25);
+  });
+
   // OpenSSH delivers signal requests only for non-root logins (for root the session runs in the
   // monitor, which refuses them), and a plain user cannot signal a sudo'ed command: all three cases.
   const cases = [
