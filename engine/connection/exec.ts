@@ -78,7 +78,10 @@ export function runExec(
       });
       channel.on('close', () => {
         if (settled) return;
-        if (!ready) return fail(watcher!.closedEarly(exit?.code ?? null));
+        if (!ready) {
+          if (opts.become) return fail(watcher!.closedEarly(exit?.code ?? null));
+          return fail(new ChannelError(host, `command on ${host} ended before its shell started (exit ${exit?.code ?? 'none'})`));
+        }
         if (!exit) return fail(new ChannelError(host, `connection to ${host} was lost while the command ran`));
         settled = true;
         clearTimeout(timer);

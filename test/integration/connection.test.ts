@@ -257,6 +257,7 @@ describe('become', { timeout: 120_000 }, () => {
     assert.equal(r.code, 0);
     assert.equal(r.stdout.toString(), 'root\n');
     assert.equal(r.stderr.toString(), 'err\n');
+    assert.equal((await c.exec('exit 5', { become: { password: secret(PASSWORD) } })).code, 5, 'the exit code comes through sudo');
   });
 
   it('streams stdin to the command only after sudo is done with it', async () => {
@@ -409,6 +410,29 @@ describe('connect failures', { timeout: 120_000 }, () => {
     const e = await refused(target('root', { privateKey: join(dir, 'stranger_key') }), { knownHostsFile: knownHosts([hostEntry()]), acceptNewHostKeys: false });
     assert.ok(e instanceof AuthError, `got ${e}`);
     assert.ok(e.message.includes('stranger_key'), e.message);
+  });
+});
+
+describe('agent', { timeout: 120_000 }, () => {
+  it('authenticates with the keys in the agent at SSH_AUTH_SOCK when no key file is set', async () => {
+    const sock = join(dir, 'agent.sock');
+    const agent = spawn('ssh-agent', ['-D', '-a', sock], { stdio: 'ignore' });
+    const saved = process.env.SSH_AUTH_SOCK;
+    try {
+      for (let i = 0; i < 50 && !existsSync(sock); i++) await new Promise((r) => setTimeout(r, 100));
+      execFileSync('ssh-add', ['-q', join(dir, 'client_key')], { env: { ...process.env, SSH_AUTH_SOCK: sock }, stdio: 'ignore' });
+      process.env.SSH_AUTH_SOCK = sock;
+      const c = await conn('root', { privateKey: undefined });
+      assert.equal((await c.exec('whoami')).stdout.toString(), 'root\n');
+      await c.close();
+      delete process.env.SSH_AUTH_SOCK;
+      const e = await refused(target('root', { privateKey: undefined }), { knownHostsFile: knownHosts([hostEntry()]), acceptNewHostKeys: false });
+      assert.ok(e instanceof AuthError && /SSH_AUTH_SOCK/.test(e.message), `got ${e}`);
+    } finally {
+      if (saved === undefined) delete process.env.SSH_AUTH_SOCK;
+      else process.env.SSH_AUTH_SOCK = saved;
+      agent.kill('SIGTERM');
+    }
   });
 });
 
