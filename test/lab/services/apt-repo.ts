@@ -1,6 +1,6 @@
 // A flat apt repository on http://10.77.0.1:8080/ for patching tests. Hosts do not have it in their
 // sources; a test adds APT_REPO_LINE when it wants it.
-import { copyFileSync, mkdirSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { copyFileSync, mkdirSync, readdirSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { basename, join } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { BRIDGE_ADDR, LAB_SRC, REPO_ROOT, labPaths } from '../paths.ts';
@@ -32,9 +32,14 @@ export async function publishDebs(debs: string[], opts: { replace?: boolean } = 
 async function reindex(): Promise<void> {
   const dir = labPaths.aptDir;
   const pkgs = (await run(['dpkg-scanpackages', '--multiversion', '.', '/dev/null'], { cwd: dir })).stdout;
-  writeFileSync(join(dir, 'Packages'), pkgs);
-  writeFileSync(join(dir, 'Packages.gz'), gzipSync(pkgs));
-  rmSync(join(dir, 'Release'), { force: true });
-  const release = (await run(['apt-ftparchive', '-o', 'APT::FTPArchive::Release::Origin=shipshape-lab', 'release', '.'], { cwd: dir })).stdout;
-  writeFileSync(join(dir, 'Release'), release);
+  // Index files are swapped in whole: a host running apt-get update meanwhile sees old or new.
+  const tmp = join(dir, '.next');
+  rmSync(tmp, { recursive: true, force: true });
+  mkdirSync(tmp);
+  writeFileSync(join(tmp, 'Packages'), pkgs);
+  writeFileSync(join(tmp, 'Packages.gz'), gzipSync(pkgs));
+  const release = (await run(['apt-ftparchive', '-o', 'APT::FTPArchive::Release::Origin=shipshape-lab', 'release', '.'], { cwd: tmp })).stdout;
+  writeFileSync(join(tmp, 'Release'), release);
+  for (const f of ['Packages', 'Packages.gz', 'Release']) renameSync(join(tmp, f), join(dir, f));
+  rmSync(tmp, { recursive: true, force: true });
 }

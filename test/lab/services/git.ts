@@ -1,5 +1,5 @@
 // A git daemon on the bridge serving bare repositories from $LAB_DIR/git (git://10.77.0.1/NAME.git).
-import { cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, statSync } from 'node:fs';
+import { cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, renameSync, rmSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { tmpdir } from 'node:os';
 import { BRIDGE_ADDR, labPaths, REPO_ROOT } from '../paths.ts';
@@ -55,18 +55,37 @@ export async function publishGitRepo(name: string, srcDir: string, opts: Publish
     for (const t of opts.tags ?? []) await git('tag', '-f', t);
     const bare = join(labPaths.gitDir, `${name}.git`);
     mkdirSync(labPaths.gitDir, { recursive: true });
+    // Clone beside it and swap, so a host cloning meanwhile sees the old repo or the new one.
+    const next = `${bare}.new-${process.pid}`;
+    rmSync(next, { recursive: true, force: true });
+    await run(['git', 'clone', '-q', '--bare', work, next], { env });
     rmSync(bare, { recursive: true, force: true });
-    await run(['git', 'clone', '-q', '--bare', work, bare], { env });
+    renameSync(next, bare);
     return gitUrl(name);
   } finally {
     rmSync(work, { recursive: true, force: true });
   }
 }
 
-/** Every subdirectory of test/fixtures/repos/, published under its own name. */
+/** Every subdirectory of test/fixtures/repos/, published under its own name when it changed. */
 export async function publishFixtureRepos(): Promise<string[]> {
   if (!existsSync(FIXTURES)) return [];
   const names = readdirSync(FIXTURES).filter((n) => statSync(join(FIXTURES, n)).isDirectory());
-  for (const n of names) await publishGitRepo(n, join(FIXTURES, n));
-  return names;
+  const published: string[] = [];
+  for (const n of names) {
+    const bare = join(labPaths.gitDir, `${n}.git`);
+    if (existsSync(bare) && statSync(bare).mtimeMs >= newest(join(FIXTURES, n))) continue;
+    await publishGitRepo(n, join(FIXTURES, n));
+    published.push(n);
+  }
+  return published;
+}
+
+function newest(dir: string): number {
+  let t = statSync(dir).mtimeMs;
+  for (const e of readdirSync(dir, { withFileTypes: true })) {
+    const p = join(dir, e.name);
+    t = Math.max(t, e.isDirectory() ? newest(p) : statSync(p).mtimeMs);
+  }
+  return t;
 }
