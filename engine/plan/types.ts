@@ -82,6 +82,8 @@ export interface Plan {
   invalidates?: string[];
   /** A message shown with the result ("would create user smp"). */
   msg?: string;
+  /** Text for the user, printed in every run, dry or real, as a 'message' event (debug). */
+  message?: string;
   /** Values a later task can read through `register`. */
   output?: Record<string, unknown>;
 }

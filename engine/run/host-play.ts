@@ -177,6 +177,7 @@ export async function runPlayOnHost(env: PlayEnv, state: HostState): Promise<voi
       return finish('failed', [], (err as Error).message);
     }
 
+    if (plan.message !== undefined) env.bus.emit({ type: 'message', host: state.host.name, text: maskSecrets(plan.message) });
     const announced = plan.changes.length > 0;
     if (!announced && (plan.steps.length === 0 || env.check)) return finish('ok', [], plan.msg, plan.output ?? {});
     if (announced) state.changed = true;
