@@ -7,3 +7,4 @@ export { template } from './template.ts';
 export { lineinfile } from './lineinfile.ts';
 export { user } from './user.ts';
 export { group } from './group.ts';
+export { apt } from './apt.ts';

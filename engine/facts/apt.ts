@@ -1,0 +1,143 @@
+// Debian packages as dpkg and apt see them: one package's installed state and apt's candidate
+// (`pkg:NAME`), the state of apt's package lists (`apt:lists`), and what `apt-get -s` would do
+// for an upgrade or an autoremove (`apt:simulate:ACTION`). Base system tools only: dpkg-query,
+// apt-cache, apt-get -s, find, cksum.
+import { quote } from '../quote.ts';
+import { defineFact, type Fact } from './types.ts';
+
+export interface PackageFact {
+  name: string;
+  /** dpkg's status says installed (`install ok installed`, `hold ok installed`). */
+  installed: boolean;
+  /** Removed but its configuration files are still there (`deinstall ok config-files`): purge removes them. */
+  configFiles: boolean;
+  /** Installed version; null when not installed. */
+  version: string | null;
+  /** apt's candidate version in the lists; null when the lists do not know the package (or are empty). */
+  candidate: string | null;
+  /** The lists stamp the candidate was read against (see AptListsFact.stamp); null when unknown. */
+  stamp: string | null;
+}
+
+export interface AptListsFact {
+  /** No package index in /var/lib/apt/lists: a fresh image, nothing can be installed before an update. */
+  empty: boolean;
+  /** Seconds since the last successful `apt-get update` we know of; null when never. */
+  age: number | null;
+  /**
+   * A short checksum of the lists' names, sizes and times: it changes when an update fetched new
+   * indices. null on a predicted fact (an update planned in this run: what it fetches is unknown).
+   */
+  stamp: string | null;
+}
+
+/** One package apt-get -s says it would install, upgrade or remove. */
+export interface SimulatedPackage {
+  name: string;
+  action: 'install' | 'upgrade' | 'remove';
+  before: string | null;
+  after: string | null;
+}
+
+export const LISTS_DIR = '/var/lib/apt/lists';
+/** Touched after each successful update the apt module runs (the path Ansible reads too). */
+export const UPDATE_STAMP = '/var/lib/apt/periodic/update-success-stamp';
+
+/** Shell text printing the lists stamp: names, sizes and mtimes of the list files, checksummed. */
+export const LISTS_STAMP_SH = `find ${LISTS_DIR} -maxdepth 1 -type f ! -name lock -printf '%f %s %T@\\n' 2>/dev/null | LC_ALL=C sort | cksum | tr ' ' -`;
+/** Shell text printing a checksum of dpkg's status database (what is installed, at which version). */
+export const DPKG_STAMP_SH = `cksum < /var/lib/dpkg/status | tr ' ' -`;
+
+export function pkgKey(name: string): string {
+  return `pkg:${name}`;
+}
+
+export function packageFact(name: string): Fact<PackageFact> {
+  const script = [
+    `s=$(dpkg-query -W -f ${quote('${Status}\\t${Version}\\n')} ${quote(name)} 2>/dev/null | head -n 1)`,
+    `printf 'dpkg=%s\\n' "$s"`,
+    `printf 'candidate=%s\\n' "$(apt-cache policy ${quote(name)} 2>/dev/null | sed -n 's/^ *Candidate: //p' | head -n 1)"`,
+    `printf 'stamp=%s\\n' "$(${LISTS_STAMP_SH})"`,
+  ].join('\n');
+  return defineFact<PackageFact>(pkgKey(name), script, (out) => parsePackage(name, out));
+}
+
+export function parsePackage(name: string, out: string): PackageFact {
+  const kv = keyValues(out);
+  const [status = '', version = ''] = (kv.get('dpkg') ?? '').split('\t');
+  const words = status.trim().split(/\s+/);
+  const installed = words[2] === 'installed' || words[2] === 'half-configured' || words[2] === 'unpacked';
+  const configFiles = words[2] === 'config-files';
+  const candidate = kv.get('candidate')?.trim();
+  return {
+    name,
+    installed,
+    configFiles,
+    version: installed && version ? version : null,
+    candidate: candidate && candidate !== '(none)' ? candidate : null,
+    stamp: kv.get('stamp')?.trim() || null,
+  };
+}
+
+export const aptListsFact: Fact<AptListsFact> = defineFact<AptListsFact>(
+  'apt:lists',
+  [
+    `n=$(find ${LISTS_DIR} -maxdepth 1 -type f -name '*_Packages*' 2>/dev/null | wc -l)`,
+    `printf 'indices=%s\\n' "$n"`,
+    `printf 'now=%s\\n' "$(date +%s)"`,
+    `[ -e ${UPDATE_STAMP} ] && printf 'updated=%s\\n' "$(stat -c %Y ${UPDATE_STAMP})"`,
+    `printf 'dir=%s\\n' "$(stat -c %Y ${LISTS_DIR} 2>/dev/null)"`,
+    `printf 'stamp=%s\\n' "$(${LISTS_STAMP_SH})"`,
+  ].join('\n'),
+  (out) => parseLists(out),
+);
+
+export function parseLists(out: string): AptListsFact {
+  const kv = keyValues(out);
+  const empty = Number(kv.get('indices') ?? 0) === 0;
+  const now = Number(kv.get('now'));
+  // The update stamp when there is one, else the lists folder's own time (a file renamed into it).
+  const then = Number(kv.get('updated') || kv.get('dir') || NaN);
+  const age = empty || !Number.isFinite(now) || !Number.isFinite(then) ? null : Math.max(0, now - then);
+  return { empty, age, stamp: kv.get('stamp')?.trim() || null };
+}
+
+export type SimulateAction = 'upgrade' | 'dist-upgrade' | 'autoremove';
+
+/** What `apt-get -s ACTION` would do, from the lists as they are now (no lock taken, nothing changed). */
+export function simulateFact(action: SimulateAction): Fact<SimulatedPackage[]> {
+  return defineFact<SimulatedPackage[]>(`apt:simulate:${action}`, `LC_ALL=C apt-get -s -q -o Debug::NoLocking=1 ${action} 2>/dev/null`, (out, code) => {
+    if (code !== 0) throw new Error(`apt-get -s ${action} exited ${code}`);
+    return parseSimulation(out);
+  });
+}
+
+/** Reads apt-get -s lines: `Inst name [old] (new repo [arch])`, `Remv name [old]`. */
+export function parseSimulation(out: string): SimulatedPackage[] {
+  const result: SimulatedPackage[] = [];
+  for (const line of out.split('\n')) {
+    const inst = /^Inst (\S+)(?: \[([^\]]+)\])? \((\S+)/.exec(line);
+    if (inst) {
+      result.push({ name: inst[1]!, action: inst[2] ? 'upgrade' : 'install', before: inst[2] ?? null, after: inst[3]! });
+      continue;
+    }
+    const remv = /^Remv (\S+)(?: \[([^\]]+)\])?/.exec(line);
+    if (remv) result.push({ name: remv[1]!, action: 'remove', before: remv[2] ?? null, after: null });
+  }
+  return result;
+}
+
+/**
+ * Packages an earlier task of this run installs (predicted by apt, never read from the host): a
+ * unit they ship is not on the host yet in a dry run (see the systemd module).
+ */
+export const aptInstallsFact: Fact<string[]> = defineFact<string[]>('apt:installs', ':', () => []);
+
+function keyValues(out: string): Map<string, string> {
+  const kv = new Map<string, string>();
+  for (const line of out.split('\n')) {
+    const eq = line.indexOf('=');
+    if (eq > 0 && !kv.has(line.slice(0, eq))) kv.set(line.slice(0, eq), line.slice(eq + 1));
+  }
+  return kv;
+}

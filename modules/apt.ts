@@ -1,0 +1,202 @@
+// apt: Debian packages installed, upgraded or removed in one apt-get call, the package lists
+// refreshed when missing or old, fleet upgrades and autoremove. Facts from dpkg-query, apt-cache
+// policy and apt-get -s; what cannot be known before the lists are updated is said so, never guessed.
+import {
+  aptInstallsFact, aptListsFact, DPKG_STAMP_SH, LISTS_STAMP_SH, packageFact, pkgKey, simulateFact, UPDATE_STAMP,
+  type AptListsFact, type PackageFact, type SimulateAction,
+} from '../engine/facts/apt.ts';
+import type { Fact } from '../engine/facts/types.ts';
+import { defineModule, PrepareError } from '../engine/module.ts';
+import { PlanError, type Change, type RunStep, type Step } from '../engine/plan/types.ts';
+import { Choice, OneOrMany, toList, Type } from '../engine/schema.ts';
+
+const PACKAGE = Type.String({ pattern: '^[a-z0-9][a-z0-9+.-]*(:[a-z0-9-]+)?$', description: "a package name, optionally with an architecture ('libc6:i386')" });
+
+const params = Type.Object(
+  {
+    name: Type.Optional(OneOrMany(PACKAGE, { description: 'Package name or list of names; all are handled in one apt-get call.' })),
+    state: Type.Optional(
+      Choice(['present', 'latest', 'absent'], {
+        default: 'present',
+        description: 'present: installed (any version); latest: installed at the candidate version of the lists; absent: not installed.',
+      }),
+    ),
+    purge: Type.Optional(Type.Boolean({ description: 'With state absent (and autoremove): remove configuration files too; also purges a package removed earlier whose configuration files remain. Default false.' })),
+    updateCache: Type.Optional(Type.Boolean({ description: 'Run apt-get update first. Alone, it is reported changed only when the lists actually changed; empty lists (a fresh image) are always a change. Default false.' })),
+    cacheValidTime: Type.Optional(
+      Type.Integer({ minimum: 0, description: 'Update the lists only when they are older than this many seconds (implies updateCache). Empty lists count as stale.' }),
+    ),
+    upgrade: Type.Optional(Choice(['safe', 'full'], { description: 'Upgrade every installed package: safe is apt-get upgrade (nothing removed, nothing new), full is apt-get dist-upgrade.' })),
+    autoremove: Type.Optional(Type.Boolean({ description: 'Remove packages installed as dependencies that nothing needs any more (apt-get autoremove). Default false.' })),
+    lockTimeout: Type.Optional(
+      Type.Integer({ minimum: 0, default: 300, description: 'Seconds to wait for the dpkg lock while another apt or dpkg runs (unattended-upgrades) before failing. Default 300.' }),
+    ),
+  },
+  { additionalProperties: false },
+);
+
+const UNKNOWN_VERSION = '(version unknown until the lists are updated)';
+const CHANGING_INVALIDATES = ['file:*', 'user:*', 'group:*', 'shadow:*', 'unit:*', 'pkg:*', 'apt:simulate:*'];
+
+/** apt-get with no prompts, old config files kept, waiting for the dpkg lock. */
+function aptGet(lockTimeout: number, args: string[]): string[] {
+  return [
+    'apt-get', '-y', '-q',
+    '-o', `DPkg::Lock::Timeout=${lockTimeout}`,
+    '-o', 'Dpkg::Options::=--force-confdef',
+    '-o', 'Dpkg::Options::=--force-confold',
+    ...args,
+  ];
+}
+const ENV = { DEBIAN_FRONTEND: 'noninteractive' };
+
+/** Runs argv between two readings of a stamp, so a step without an announced change can say whether it changed something. */
+function measured(argv: string[], stamp: string, label: string, after = ''): RunStep {
+  const script = `b=$(${stamp}) || exit 1; "$@" || exit $?; ${after}printf '${label}-before=%s\\n${label}-after=%s\\n' "$b" "$(${stamp})"`;
+  return {
+    kind: 'run',
+    argv: ['sh', '-c', script, 'sh', ...argv],
+    env: ENV,
+    reportsChange: ({ stdout }) => {
+      const before = new RegExp(`^${label}-before=(.*)$`, 'm').exec(stdout)?.[1];
+      const afterValue = new RegExp(`^${label}-after=(.*)$`, 'm').exec(stdout)?.[1];
+      return before === undefined || before !== afterValue;
+    },
+  };
+}
+
+type Update = 'none' | 'certain' | 'action';
+
+function updatePlan(p: { updateCache?: boolean; cacheValidTime?: number }, lists: AptListsFact): Update {
+  if (!p.updateCache && p.cacheValidTime === undefined) return 'none';
+  if (lists.empty) return 'certain';
+  if (p.cacheValidTime !== undefined && lists.age !== null && lists.age < p.cacheValidTime) return 'none';
+  return 'action';
+}
+
+export const apt = defineModule({
+  name: 'apt',
+  summary: 'Install, upgrade or remove Debian packages in one apt-get call; refresh the lists; upgrade the fleet.',
+  doc: [
+    'Packages are compared with dpkg-query (installed version) and apt-cache policy (candidate). All',
+    'named packages go into one apt-get call, run with DEBIAN_FRONTEND=noninteractive, old config',
+    'files kept (--force-confold), and waiting up to lockTimeout seconds for the dpkg lock when',
+    'another apt runs. The diff shows versions before and after. On a fresh image the lists are',
+    'empty: the install is still a certain change, but the version is shown as unknown until the',
+    'lists are updated; installing without updateCache/cacheValidTime on empty lists is an error.',
+    'A refresh of lists that exist is reported changed only when apt-get update fetched new lists.',
+    'upgrade and autoremove are predicted by apt-get -s when the lists are current; when this task',
+    'also refreshes the lists or changes packages, they run and report whether dpkg changed.',
+    '',
+    "  apt({ name: ['nginx', 'fail2ban'], cacheValidTime: 3600 })",
+    "  apt({ name: 'telnet', state: 'absent', purge: true })",
+    "  apt({ updateCache: true, upgrade: 'safe', autoremove: true })   // fleet patching",
+  ].join('\n'),
+  params,
+  prepare(p) {
+    if (p.name === undefined && !p.updateCache && p.cacheValidTime === undefined && !p.upgrade && !p.autoremove) {
+      throw new PrepareError('nothing to do: give name, updateCache, cacheValidTime, upgrade or autoremove', 'name');
+    }
+  },
+  facts(p) {
+    const facts: Fact[] = [aptListsFact, aptInstallsFact, ...toList(p.name).map(packageFact)];
+    if (p.upgrade) facts.push(simulateFact(upgradeAction(p.upgrade)));
+    if (p.autoremove) facts.push(simulateFact('autoremove'));
+    return facts;
+  },
+  plan(p, { facts }) {
+    const lockTimeout = p.lockTimeout ?? 300;
+    const state = p.state ?? 'present';
+    const lists = facts.get(aptListsFact);
+    const update = updatePlan(p, lists);
+    const listsCurrent = update === 'none' && !lists.empty && lists.stamp !== null;
+    const changes: Change[] = [];
+    const steps: Step[] = [];
+    const after: Record<string, unknown> = {};
+    let invalidates: string[] = [];
+
+    if (update !== 'none') {
+      if (update === 'certain') changes.push({ what: 'apt lists', before: '(empty)', after: '(updated)' });
+      steps.push(measured(aptGet(lockTimeout, ['update']), LISTS_STAMP_SH, 'lists', `mkdir -p ${dirOf(UPDATE_STAMP)} && touch ${UPDATE_STAMP} || exit 1; `));
+      after['apt:lists'] = { empty: false, age: 0, stamp: null } satisfies AptListsFact;
+      invalidates = ['pkg:*', 'apt:simulate:*'];
+    }
+    const listsAfter = update !== 'none' ? 'updated' : lists.empty ? 'empty' : 'present';
+
+    // Named packages.
+    const pkgs = toList(p.name).map((n) => facts.get(packageFact(n)));
+    const certain: string[] = [];
+    const uncertain: string[] = [];
+    const removals: string[] = [];
+    for (const pkg of pkgs) {
+      const known = listsCurrent && pkg.stamp === lists.stamp;
+      if (state === 'absent') {
+        if (pkg.installed || (p.purge && pkg.configFiles)) {
+          removals.push(pkg.name);
+          changes.push({ what: `package ${pkg.name}`, before: pkg.version ?? '(config files only)', after: p.purge ? '(purged)' : '(removed)' });
+          after[pkgKey(pkg.name)] = { ...pkg, installed: false, configFiles: !p.purge && pkg.installed, version: null } satisfies PackageFact;
+        }
+        continue;
+      }
+      if (!pkg.installed) {
+        if (listsAfter === 'empty') {
+          throw new PlanError(`the package lists on this host are empty (a fresh image): cannot install ${pkg.name} without updateCache: true or cacheValidTime on this task or an earlier one`);
+        }
+        if (known && pkg.candidate === null) throw new PlanError(`package ${pkg.name} is not in the package lists (no installation candidate)`);
+        certain.push(pkg.name);
+        changes.push({ what: `package ${pkg.name}`, before: pkg.configFiles ? '(config files only)' : '(absent)', after: known ? pkg.candidate : UNKNOWN_VERSION });
+        after[pkgKey(pkg.name)] = { ...pkg, installed: true, configFiles: false, version: known ? pkg.candidate : null } satisfies PackageFact;
+      } else if (state === 'latest') {
+        if (!known) {
+          // After a refresh the candidate may be newer: apt-get decides, and says whether dpkg changed.
+          uncertain.push(pkg.name);
+          after[pkgKey(pkg.name)] = { ...pkg, version: null, stamp: null } satisfies PackageFact;
+        } else if (pkg.candidate !== null && pkg.candidate !== pkg.version) {
+          certain.push(pkg.name);
+          changes.push({ what: `package ${pkg.name}`, before: pkg.version, after: pkg.candidate });
+          after[pkgKey(pkg.name)] = { ...pkg, version: pkg.candidate } satisfies PackageFact;
+        }
+      }
+    }
+    const installs = [...certain, ...uncertain];
+    if (installs.length > 0) {
+      const argv = aptGet(lockTimeout, ['install', ...installs]);
+      steps.push(certain.length > 0 ? { kind: 'run', argv, env: ENV } : measured(argv, DPKG_STAMP_SH, 'dpkg'));
+    }
+    if (removals.length > 0) steps.push({ kind: 'run', argv: aptGet(lockTimeout, [p.purge ? 'purge' : 'remove', ...removals]), env: ENV });
+    const packagesChange = installs.length > 0 || removals.length > 0;
+    const newlyInstalled = certain.filter((n) => !pkgs.find((x) => x.name === n)!.installed);
+
+    // Fleet upgrade and autoremove: exact from apt-get -s when nothing before them in this task moves the ground.
+    let moving = update !== 'none' || packagesChange;
+    for (const [action, on] of [[p.upgrade ? upgradeAction(p.upgrade) : undefined, Boolean(p.upgrade)], ['autoremove', Boolean(p.autoremove)]] as const) {
+      if (!on || action === undefined) continue;
+      const args = action === 'autoremove' && p.purge ? ['autoremove', '--purge'] : [action];
+      if (moving) {
+        steps.push(measured(aptGet(lockTimeout, args), DPKG_STAMP_SH, 'dpkg'));
+        continue;
+      }
+      const simulated = facts.get(simulateFact(action));
+      if (simulated.length === 0) continue;
+      for (const s of simulated) {
+        changes.push({ what: `package ${s.name}`, before: s.before ?? '(absent)', after: s.after ?? (action === 'autoremove' && p.purge ? '(purged)' : '(removed)') });
+      }
+      steps.push({ kind: 'run', argv: aptGet(lockTimeout, args), env: ENV });
+      moving = true;
+    }
+
+    if (steps.length === 0) return { changes: [], steps: [] };
+    const touchesPackages = steps.length > (update !== 'none' ? 1 : 0);
+    if (touchesPackages) invalidates = CHANGING_INVALIDATES;
+    if (newlyInstalled.length > 0) after['apt:installs'] = [...facts.get(aptInstallsFact), ...newlyInstalled];
+    return { changes, steps, after, invalidates };
+  },
+});
+
+function upgradeAction(upgrade: 'safe' | 'full'): SimulateAction {
+  return upgrade === 'full' ? 'dist-upgrade' : 'upgrade';
+}
+
+function dirOf(path: string): string {
+  return path.slice(0, path.lastIndexOf('/'));
+}

@@ -1,0 +1,88 @@
+// apt on a real Debian 12 node (node1): a fresh image (empty lists) gets two small packages in one
+// apt-get call, the dry run predicting exactly the real run; then removal and purge; then an apt
+// already holding the dpkg lock makes the engine wait (and, with no patience, fail clearly).
+import { before, describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { applyCycle } from '../cycle.ts';
+import { engine, pairs } from '../engine-cli.ts';
+import { ensureLab, freshHosts } from '../lab-fixture.ts';
+import { sshRun } from '../../lab/index.ts';
+
+const PB = 'test/fixtures/playbooks/modules/apt.ts';
+const HOST = 'node1';
+let inventory: string;
+
+async function dpkg(names: string): Promise<string> {
+  const r = await sshRun(HOST, `dpkg-query -W -f '\${Package} \${Status} \${Version}\\n' ${names} 2>&1; true`, { user: 'root' });
+  return r.stdout.trim();
+}
+
+describe('apt on a lab node', { timeout: 900_000 }, () => {
+  before(async () => {
+    inventory = (await ensureLab()).inventory;
+    await freshHosts(HOST);
+  });
+
+  test('fresh node: empty lists, hello and sl installed in one call; dry run == real run; converged', async () => {
+    const lists = await sshRun(HOST, "find /var/lib/apt/lists -maxdepth 1 -name '*_Packages*' | wc -l", { user: 'root' });
+    assert.equal(lists.stdout.trim(), '0', 'the fresh image has empty lists');
+    assert.doesNotMatch(await dpkg('hello sl'), /install ok installed/);
+
+    const cycle = await applyCycle(PB, { limit: HOST });
+    assert.deepEqual(cycle.changed, [`${HOST} packages`]);
+    const planned = cycle.dry.events.find((e) => e.type === 'task.result' && e.task === 'packages');
+    const whats = (planned?.changes ?? []).map((c: { what: string; after: unknown }) => `${c.what}: ${c.after}`);
+    assert.deepEqual(whats, ['apt lists: (updated)', 'package hello: (version unknown until the lists are updated)', 'package sl: (version unknown until the lists are updated)'],
+      'the dry run says the versions are unknown on empty lists, and guesses none');
+    assert.match(await dpkg('hello sl'), /^hello install ok installed \S+\nsl install ok installed \S+$/);
+    const log = await sshRun(HOST, "grep -c '^Start-Date' /var/log/apt/history.log", { user: 'root' });
+    assert.equal(log.stdout.trim(), '1', 'both packages went in one apt-get call');
+  });
+
+  test('lists present and fresh: the diff shows the real versions; absent removes, purge purges', async () => {
+    const version = (await dpkg('hello')).split(' ').pop();
+    const dry = await engine(['run', PB, '-i', inventory, '--limit', HOST, '--json', '--check', '-e', 'state=absent', '-e', 'pkgs=hello']);
+    assert.equal(dry.code, 0, dry.stdout + dry.stderr);
+    const change = dry.events.find((e) => e.type === 'task.result' && e.task === 'packages')?.changes?.[0];
+    assert.deepEqual(change, { what: 'package hello', before: version, after: '(removed)' });
+
+    await applyCycle(PB, { limit: HOST, extra: ['-e', 'state=absent', '-e', 'pkgs=hello'] });
+    assert.match(await dpkg('hello'), /^hello deinstall ok config-files|^dpkg-query: no packages found|^hello unknown ok not-installed/);
+    await applyCycle(PB, { limit: HOST, extra: ['-e', 'state=absent', '-e', 'pkgs=sl', '-e', 'purge=true'] });
+    assert.doesNotMatch(await dpkg('sl'), /installed|config-files/, 'sl is purged');
+
+    const back = await applyCycle(PB, { limit: HOST, extra: ['-e', 'pkgs=hello'] });
+    assert.deepEqual(back.changed, [`${HOST} packages`]);
+    const again = back.dry.events.find((e) => e.type === 'task.result' && e.task === 'packages')?.changes?.[0];
+    assert.deepEqual(again, { what: 'package hello', before: '(absent)', after: version }, 'with current lists the dry run names the version');
+  });
+
+  test('another apt holding the dpkg lock: the engine waits for it; with lockTimeout 0 it fails clearly', async () => {
+    // A real apt holds the frontend lock (fcntl, as apt takes it) for ~12 s: its dpkg pre-invoke hook sleeps.
+    const hold = () =>
+      sshRun(HOST, "nohup apt-get -y -o 'DPkg::Pre-Invoke::=sleep 12' install --reinstall hello >/tmp/holder.log 2>&1 & sleep 2; cat /proc/locks | wc -l; ls -i /var/lib/dpkg/lock-frontend | cut -d' ' -f1", { user: 'root', check: true });
+    const held = async () => {
+      const inode = (await sshRun(HOST, "stat -c %i /var/lib/dpkg/lock-frontend", { user: 'root' })).stdout.trim();
+      return (await sshRun(HOST, `grep -c ':${inode} ' /proc/locks; true`, { user: 'root' })).stdout.trim() !== '0';
+    };
+
+    await hold();
+    assert.ok(await held(), 'the lock is held by the other apt');
+    const impatient = await engine(['run', PB, '-i', inventory, '--limit', HOST, '--json', '-e', 'pkgs=sl', '-e', 'lockTimeout=0']);
+    assert.notEqual(impatient.code, 0, 'without waiting, the install fails');
+    assert.deepEqual(pairs(impatient, 'failed'), [`${HOST} packages`]);
+    assert.match(JSON.stringify(impatient.events), /lock/i, 'the error names the lock');
+    await sshRun(HOST, 'while pgrep -x apt-get >/dev/null; do sleep 1; done', { user: 'root' });
+
+    await hold();
+    assert.ok(await held(), 'the lock is held again');
+    const started = Date.now();
+    const patient = await engine(['run', PB, '-i', inventory, '--limit', HOST, '--json', '-e', 'pkgs=sl']);
+    assert.equal(patient.code, 0, patient.stdout + patient.stderr);
+    assert.deepEqual(pairs(patient, 'changed'), [`${HOST} packages`]);
+    assert.ok(Date.now() - started >= 5_000, 'the install waited for the other apt to finish');
+    assert.match(await dpkg('sl'), /^sl install ok installed/);
+    const holder = await sshRun(HOST, 'cat /tmp/holder.log', { user: 'root' });
+    assert.doesNotMatch(holder.stdout, /^E:/m, 'the other apt finished undisturbed');
+  });
+});
