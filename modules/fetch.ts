@@ -1,0 +1,113 @@
+// fetch: a file from the host to the controller (host -> controller, the reverse of copy).
+// Compared by sha256 (the local file is hashed on the controller in prepare, the host's is its
+// file fact), streamed in chunks, written atomically on the controller (a 0600 temp file beside the
+// target, checksum checked, fsync, final mode, rename).
+import { createHash } from 'node:crypto';
+import { createReadStream, createWriteStream } from 'node:fs';
+import { chmod, mkdir, open, rename, rm, stat } from 'node:fs/promises';
+import { basename, dirname, join, resolve } from 'node:path';
+import { pipeline } from 'node:stream/promises';
+import { fileFact } from '../engine/facts/file.ts';
+import { defineModule, PrepareError } from '../engine/module.ts';
+import { PlanError, type Change, type LocalStep, type Plan } from '../engine/plan/types.ts';
+import { Mode, normalizeMode, Type } from '../engine/schema.ts';
+import { sourceInfo, sourceStream } from './shared/transfer-stream.ts';
+
+const params = Type.Object(
+  {
+    src: Type.String({ pattern: '^/', description: 'Absolute path of the file on the host.' }),
+    dest: Type.String({ minLength: 1, description: "Path of the file on the controller, relative to the playbook's folder. Missing folders are created. Usually a function of the host: (ctx) => `out/${ctx.host}/smp-server.fingerprint`." }),
+    mode: Type.Optional(Mode({ description: "Octal mode of the local file, e.g. '0600'. Unset: a new file gets the mode of src, an existing one keeps its own." })),
+  },
+  { additionalProperties: false },
+);
+
+/** The local file as prepare() found it. */
+export interface LocalFile {
+  path: string;
+  exists: boolean;
+  sha256: string | null;
+  mode: string | null;
+}
+
+async function readLocal(path: string): Promise<LocalFile> {
+  const st = await stat(path).catch((err: NodeJS.ErrnoException) => {
+    if (err.code === 'ENOENT') return undefined;
+    throw new PrepareError(`cannot read local ${path}: ${err.message}`, 'dest');
+  });
+  if (!st) return { path, exists: false, sha256: null, mode: null };
+  if (!st.isFile()) throw new PrepareError(`local ${path} exists and is not a regular file`, 'dest');
+  const hash = createHash('sha256');
+  await pipeline(createReadStream(path), hash);
+  return { path, exists: true, sha256: hash.digest('hex'), mode: (st.mode & 0o7777).toString(8).padStart(4, '0') };
+}
+
+export const fetch = defineModule({
+  name: 'fetch',
+  summary: 'Copy a file from the host to the controller; streamed, checked by sha256, written atomically.',
+  doc: [
+    "Copies `src` on the host to `dest` on the controller (relative to the playbook's folder; give a",
+    'different dest per host, e.g. a function of ctx.host). No change when the local file already has',
+    'the sha256 of src. The file is streamed in 4 MiB chunks, written to a temp file beside dest,',
+    'checked against the sha256 read on the host when the transfer starts, synced and renamed. A src',
+    'that does not exist, and that no earlier task creates, is an error.',
+    '',
+    "  fetch({ src: '/etc/opt/simplex/fingerprint', dest: (ctx) => `out/${ctx.host}.fingerprint`, mode: '0600' })",
+  ].join('\n'),
+  params,
+  prepare: (p, ctx) => readLocal(resolve(ctx.baseDir, p.dest)),
+  facts: (p) => [fileFact(p.src)],
+  plan(p, ctx, local): Plan {
+    const src = ctx.facts.get(fileFact(p.src));
+    if (!src.exists) throw new PlanError(`${p.src} does not exist on ${ctx.host}, and no earlier task creates it`);
+    if (src.type !== 'file') throw new PlanError(`${p.src} is a ${src.type === 'link' ? `symbolic link to ${src.linkTarget}: give its target path` : src.type}, not a regular file`);
+    const mode = p.mode ? normalizeMode(p.mode) : undefined;
+    const same = local.exists && src.sha256 !== null && local.sha256 === src.sha256;
+    const changes: Change[] = [];
+    if (!same) {
+      changes.push({
+        what: `local file ${local.path}`,
+        before: local.exists ? `sha256:${local.sha256}` : '(absent)',
+        after: src.sha256 ? `sha256:${src.sha256}` : `(checksum known once ${p.src} is built)`,
+      });
+    }
+    const wantMode = mode ?? (local.exists ? local.mode : src.mode);
+    if (wantMode !== null && wantMode !== local.mode) changes.push({ what: 'local mode', before: local.mode, after: wantMode });
+    if (changes.length === 0) return { changes: [], steps: [] };
+    const step: LocalStep = same
+      ? { kind: 'local', describe: `chmod ${wantMode} ${local.path}`, run: async () => void (await chmod(local.path, parseInt(wantMode!, 8))) }
+      : fetchStep(p.src, ctx.host, local, mode);
+    return { changes, steps: [step], msg: `${ctx.host}:${p.src} -> ${local.path}` };
+  },
+});
+
+function fetchStep(src: string, host: string, local: LocalFile, mode: string | undefined): LocalStep {
+  return {
+    kind: 'local',
+    describe: `fetch ${src} to ${local.path}`,
+    async run(io) {
+      const onHost = (cmd: string) => io.exec(cmd);
+      const info = await sourceInfo(onHost, src, host);
+      await mkdir(dirname(local.path), { recursive: true });
+      const tmp = join(dirname(local.path), `.${basename(local.path)}.shipshape-${process.pid}-${Date.now()}`);
+      try {
+        const finalMode = parseInt(mode ?? (local.exists && local.mode ? local.mode : info.mode), 8);
+        // Written 0600 (nobody else can read it meanwhile), synced, then given its final mode.
+        const source = sourceStream(onHost, src, info.size, host);
+        await pipeline(source.stream, createWriteStream(tmp, { flags: 'wx', mode: 0o600 }));
+        const written = await open(tmp, 'r');
+        await written.sync().finally(() => written.close());
+        await chmod(tmp, finalMode);
+        const passed = source.result();
+        if (passed.error) throw new Error(`fetch of ${host}:${src} failed: ${passed.error.message}`);
+        if (passed.sha256 !== info.sha256 || passed.bytes !== info.size) {
+          throw new Error(`sha256 of the received file is ${passed.sha256} (${passed.bytes} bytes), expected ${info.sha256} (${info.size} bytes): ${src} changed during the fetch?`);
+        }
+        await rename(tmp, local.path);
+      } catch (err) {
+        await rm(tmp, { force: true });
+        throw err;
+      }
+    },
+  };
+}

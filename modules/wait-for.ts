@@ -1,0 +1,170 @@
+// waitFor: waits until a TCP port is open or closed (checked on the host, or from the controller),
+// a path is present or absent, or a file matches a regular expression: the health check of a
+// rolling upgrade. An action: a dry run waits for nothing and reports ok; never a change.
+import { connect } from 'node:net';
+import { defineModule, PrepareError } from '../engine/module.ts';
+import type { LocalIO, LocalStep } from '../engine/plan/types.ts';
+import { quote } from '../engine/quote.ts';
+import { Choice, Type } from '../engine/schema.ts';
+
+const params = Type.Object(
+  {
+    port: Type.Optional(Type.Integer({ minimum: 1, maximum: 65535, description: 'A TCP port to wait for (state open or closed).' })),
+    address: Type.Optional(
+      Type.String({
+        minLength: 1,
+        description: "Where the port is. Default: 127.0.0.1 when checked on the host; from the controller, the host's address as the engine's SSH connection reached it (give one when the host is behind a jump host).",
+      }),
+    ),
+    path: Type.Optional(Type.String({ pattern: '^/', description: 'A path on the host to wait for (state present or absent), or the file `search` is looked for in.' })),
+    search: Type.Optional(Type.String({ minLength: 1, description: 'An extended regular expression (grep -E) to wait for in the file at `path`.' })),
+    state: Type.Optional(
+      Choice(['open', 'closed', 'present', 'absent'], {
+        description: 'For a port: open (default) or closed. For a path: present (default) or absent. Not used with search.',
+      }),
+    ),
+    from: Type.Optional(Choice(['host', 'controller'], { description: 'Where the port is checked from: host (default, with bash /dev/tcp) or controller. Paths are always checked on the host.' })),
+    timeout: Type.Optional(Type.Number({ exclusiveMinimum: 0, description: 'Seconds to wait before failing. Default 300.' })),
+    interval: Type.Optional(Type.Number({ exclusiveMinimum: 0, description: 'Seconds between checks. Default 1.' })),
+    delay: Type.Optional(Type.Number({ minimum: 0, description: 'Seconds to wait before the first check. Default 0.' })),
+  },
+  { additionalProperties: false },
+);
+
+type Params = {
+  port?: number;
+  address?: string;
+  path?: string;
+  search?: string;
+  state?: 'open' | 'closed' | 'present' | 'absent';
+  from?: 'host' | 'controller';
+  timeout?: number;
+  interval?: number;
+  delay?: number;
+};
+
+/** What is waited for, in words, for the plan's message and the timeout error. */
+export function describeWait(p: Params, host: string): string {
+  if (p.port !== undefined) {
+    const where = p.address ?? (p.from === 'controller' ? host : '127.0.0.1');
+    return `port ${p.port} on ${where} to be ${p.state ?? 'open'}${p.from === 'controller' ? ' (checked from the controller)' : ` (checked on ${host})`}`;
+  }
+  if (p.search !== undefined) return `/${p.search}/ in ${p.path}`;
+  return `${p.path} to be ${p.state ?? 'present'}`;
+}
+
+/**
+ * The shell loop that waits on the host, in one round trip: exit 0 when the condition holds,
+ * 4 when the time is up. The checked values travel as quoted arguments, never as shell text.
+ */
+export function waitScript(p: Params): string {
+  const timeout = p.timeout ?? 300;
+  const interval = p.interval ?? 1;
+  let probe: string;
+  if (p.port !== undefined) {
+    // bash is essential on Debian; /dev/tcp is bash's. $0 and $1 are the address and port.
+    const open = `timeout 5 bash -c 'exec 3<>"/dev/tcp/$0/$1"' ${quote(p.address ?? '127.0.0.1')} ${quote(String(p.port))} 2>/dev/null`;
+    probe = p.state === 'closed' ? `! ${open}` : open;
+  } else if (p.search !== undefined) {
+    probe = `[ -f ${quote(p.path!)} ] && grep -Eq -e ${quote(p.search)} -- ${quote(p.path!)}`;
+  } else if (p.state === 'absent') {
+    probe = `[ ! -e ${quote(p.path!)} ] && [ ! -L ${quote(p.path!)} ]`;
+  } else {
+    probe = `[ -e ${quote(p.path!)} ]`;
+  }
+  return [
+    p.delay ? `sleep ${p.delay}` : '',
+    `end=$(( $(date +%s) + ${Math.ceil(timeout)} ))`,
+    'while :; do',
+    `  if ${probe}; then exit 0; fi`,
+    '  [ "$(date +%s)" -ge "$end" ] && exit 4',
+    `  sleep ${interval}`,
+    'done',
+  ].filter(Boolean).join('\n');
+}
+
+/** One connection attempt from the controller: true when it connected. */
+function tryConnect(address: string, port: number, timeoutMs: number): Promise<boolean> {
+  return new Promise((resolveOpen) => {
+    const socket = connect({ host: address, port });
+    const done = (open: boolean) => {
+      socket.destroy();
+      resolveOpen(open);
+    };
+    socket.setTimeout(timeoutMs, () => done(false));
+    socket.once('connect', () => done(true));
+    socket.once('error', () => done(false));
+  });
+}
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+/** The address of the host as the SSH connection reached it: the server half of $SSH_CONNECTION. */
+async function sshAddress(io: LocalIO): Promise<string> {
+  const r = await io.exec('printf %s "$SSH_CONNECTION"');
+  const address = r.stdout.toString().trim().split(/\s+/)[2];
+  if (!address) throw new Error('cannot tell the host\'s address from $SSH_CONNECTION: give `address`');
+  return address;
+}
+
+function waitStep(p: Params, host: string): LocalStep {
+  const what = describeWait(p, host);
+  const timeout = p.timeout ?? 300;
+  const timedOut = () => new Error(`timed out after ${timeout} s waiting for ${what}`);
+  if (p.from === 'controller') {
+    return {
+      kind: 'local',
+      describe: `wait for ${what}`,
+      async run(io) {
+        const address = p.address ?? (await sshAddress(io));
+        if (p.delay) await sleep(p.delay * 1000);
+        const end = Date.now() + timeout * 1000;
+        for (;;) {
+          const open = await tryConnect(address, p.port!, Math.min(5000, Math.max(100, end - Date.now())));
+          if (open === (p.state !== 'closed')) return false;
+          if (Date.now() >= end) throw timedOut();
+          await sleep((p.interval ?? 1) * 1000);
+        }
+      },
+    };
+  }
+  return {
+    kind: 'local',
+    describe: `wait for ${what}`,
+    async run(io) {
+      const r = await io.exec(waitScript(p), { timeoutMs: ((p.delay ?? 0) + timeout + 30) * 1000 });
+      if (r.code === 4) throw timedOut();
+      if (r.code !== 0) throw new Error(`waiting for ${what} failed (exit ${r.code}): ${r.stderr.toString().trim()}`);
+      return false;
+    },
+  };
+}
+
+export const waitFor = defineModule({
+  name: 'waitFor',
+  summary: 'Wait until a TCP port is open or closed, a path is present or absent, or a file matches a pattern.',
+  doc: [
+    'Waits, checking every `interval` seconds for up to `timeout`, and fails with a message saying what',
+    'it waited for when the time is up. A port is checked on the host (bash /dev/tcp, against 127.0.0.1',
+    'unless `address` is given) or, with `from: controller`, from the machine running the engine. A',
+    'path is checked on the host; with `search`, until the file matches the extended regular expression.',
+    'An action: a dry run waits for nothing and reports ok, a real run reports ok once the wait is over.',
+    '',
+    "  waitFor({ port: 5223, timeout: 60 })                                   // smp-server listening",
+    "  waitFor({ port: 443, from: 'controller' })                            // reachable from outside",
+    "  waitFor({ path: '/var/log/relay.log', search: 'Listening on', timeout: 30 })",
+  ].join('\n'),
+  params,
+  prepare(p) {
+    const targets = [p.port !== undefined && 'port', p.path !== undefined && 'path'].filter(Boolean);
+    if (targets.length !== 1) throw new PrepareError('give exactly one of port and path', 'port');
+    if (p.port !== undefined && p.state !== undefined && p.state !== 'open' && p.state !== 'closed') throw new PrepareError(`a port is open or closed, not ${p.state}`, 'state');
+    if (p.path !== undefined && (p.state === 'open' || p.state === 'closed')) throw new PrepareError(`a path is present or absent, not ${p.state}`, 'state');
+    if (p.search !== undefined && p.path === undefined) throw new PrepareError('search needs path, the file to look in', 'search');
+    if (p.search !== undefined && p.state !== undefined) throw new PrepareError('state is not used with search: the wait ends when the file matches', 'state');
+    if (p.path !== undefined && p.from === 'controller') throw new PrepareError('paths are checked on the host: from controller is for ports', 'from');
+    if (p.address !== undefined && p.port === undefined) throw new PrepareError('address is for a port', 'address');
+  },
+  facts: () => [],
+  plan: (p, ctx) => ({ changes: [], steps: [waitStep(p, ctx.host)], msg: `wait for ${describeWait(p, ctx.host)}` }),
+});

@@ -1,0 +1,71 @@
+import { strict as assert } from 'node:assert';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { createServer, type AddressInfo } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, it } from 'node:test';
+import type { LocalStep } from '../../../engine/plan/types.ts';
+import { waitFor, waitScript } from '../../../modules/wait-for.ts';
+import { planWith } from './fake-facts.ts';
+import { shellIO } from './local-io.ts';
+
+const step = async (params: Record<string, unknown>) => {
+  const plan = await planWith(waitFor, params, {});
+  assert.deepEqual(plan.changes, [], 'a wait is an action, never an announced change');
+  assert.equal(plan.steps.length, 1);
+  return plan.steps[0] as LocalStep;
+};
+
+async function listening(): Promise<{ port: number; close: () => void }> {
+  const server = createServer((s) => s.destroy());
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+  return { port: (server.address() as AddressInfo).port, close: () => server.close() };
+}
+
+describe('waitFor', () => {
+  it('param mistakes are refused with the field named', async () => {
+    await assert.rejects(planWith(waitFor, {}, {}), /exactly one of port and path/);
+    await assert.rejects(planWith(waitFor, { port: 22, path: '/x' }, {}), /exactly one of port and path/);
+    await assert.rejects(planWith(waitFor, { port: 22, state: 'present' }, {}), /a port is open or closed, not present/);
+    await assert.rejects(planWith(waitFor, { path: '/x', state: 'open' }, {}), /a path is present or absent, not open/);
+    await assert.rejects(planWith(waitFor, { path: '/x', from: 'controller' }, {}), /from controller is for ports/);
+    await assert.rejects(planWith(waitFor, { path: '/x', search: 'a', state: 'absent' }, {}), /state is not used with search/);
+    await assert.rejects(planWith(waitFor, { port: 70000 }, {}), /port/);
+  });
+
+  it('hostile values travel quoted', () => {
+    const script = waitScript({ path: "/tmp/a'; touch /tmp/pwned; '", search: '$(reboot)' });
+    assert.match(script, /grep -Eq -e '\$\(reboot\)' -- '\/tmp\/a'\\''; touch \/tmp\/pwned; '\\'''/);
+  });
+
+  it('a port open on the host, and from the controller', async () => {
+    const srv = await listening();
+    try {
+      assert.equal(await (await step({ port: srv.port, timeout: 5 })).run(shellIO()), false);
+      assert.equal(await (await step({ port: srv.port, from: 'controller', address: '127.0.0.1', timeout: 5 })).run(shellIO()), false);
+    } finally {
+      srv.close();
+    }
+  });
+
+  it('a closed port times out with a message saying what was waited for; state closed passes', async () => {
+    const srv = await listening();
+    srv.close();
+    await assert.rejects((await step({ port: srv.port, timeout: 1, interval: 0.2 })).run(shellIO('node7')), { message: `timed out after 1 s waiting for port ${srv.port} on 127.0.0.1 to be open (checked on web1)` });
+    await assert.rejects((await step({ port: srv.port, from: 'controller', address: '127.0.0.1', timeout: 0.5, interval: 0.1 })).run(shellIO()), { message: `timed out after 0.5 s waiting for port ${srv.port} on 127.0.0.1 to be open (checked from the controller)` });
+    assert.equal(await (await step({ port: srv.port, state: 'closed', timeout: 2 })).run(shellIO()), false);
+  });
+
+  it('a path that appears while waiting, a path absent, a pattern in a file', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'wait-'));
+    const path = join(dir, 'ready');
+    setTimeout(() => writeFileSync(path, 'starting\nListening on 5223\n'), 700);
+    const started = Date.now();
+    assert.equal(await (await step({ path, timeout: 10, interval: 0.2 })).run(shellIO()), false);
+    assert.ok(Date.now() - started >= 600, 'it waited for the file');
+    assert.equal(await (await step({ path, search: 'Listening on [0-9]+', timeout: 2 })).run(shellIO()), false);
+    await assert.rejects((await step({ path, search: 'Listening on [a-z]+$', timeout: 1, interval: 0.2 })).run(shellIO()), /waiting for \/Listening on \[a-z\]\+\$\/ in /);
+    await assert.rejects((await step({ path, state: 'absent', timeout: 1, interval: 0.2 })).run(shellIO()), /to be absent/);
+    assert.equal(await (await step({ path: join(dir, 'nothing'), state: 'absent', timeout: 1 })).run(shellIO()), false);
+  });
+});
