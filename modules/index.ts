@@ -14,3 +14,4 @@ export { waitFor } from './wait-for.ts';
 export { reboot } from './reboot.ts';
 export { assert } from './assert.ts';
 export { debug } from './debug.ts';
+export { ufw } from './ufw.ts';
