@@ -34,6 +34,8 @@ export interface PrepareContext {
 /** Reads the facts a module declared. */
 export interface FactReader {
   get<T>(fact: Fact<T>): T;
+  /** The value the host reported when this run first read the fact (before any task changed it). */
+  initial<T>(fact: Fact<T>): T | undefined;
 }
 
 export interface PlanContext {

@@ -6,6 +6,8 @@ export class FactStore {
   readonly #values = new Map<string, unknown>();
   /** Keys whose value a plan predicted rather than the host reported. */
   readonly #predicted = new Set<string>();
+  /** The first value the host reported for each key in this run: the state before any task. */
+  readonly #initial = new Map<string, unknown>();
 
   has(key: string): boolean {
     return this.#values.has(key);
@@ -19,6 +21,16 @@ export class FactStore {
   set(key: string, value: unknown): void {
     this.#values.set(key, value);
     this.#predicted.delete(key);
+    if (!this.#initial.has(key)) this.#initial.set(key, value);
+  }
+
+  /**
+   * What the host reported for this key when the run first read it. A module may compare with it
+   * to report the net change of the run (a unit a package install started is still a change the
+   * dry run announced), never to decide what to execute.
+   */
+  initial(key: string): unknown {
+    return this.#initial.get(key);
   }
 
   /** A value a plan predicts. */

@@ -171,6 +171,7 @@ export async function runPlayOnHost(env: PlayEnv, state: HostState): Promise<voi
           if (!store?.has(fact.key)) throw new Error(`module ${module.name} read fact ${fact.key}${fact.host ? ` on ${fact.host}` : ''} without declaring it`);
           return store.get(fact.key) as T;
         },
+        initial: <T>(fact: Fact<T>): T | undefined => stores.get(fact.host ?? state.host.name)?.initial(fact.key) as T | undefined,
       };
       plan = module.plan(resolved.params as never, { host: state.host.name, base, facts: reader, sshPort: state.host.port }, resolved.prep as never);
     } catch (err) {

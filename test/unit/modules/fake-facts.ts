@@ -12,13 +12,17 @@ import type { FactReader, ModuleDef, ModuleFn } from '../../../engine/module.ts'
 import type { Plan } from '../../../engine/plan/types.ts';
 import { validateParams } from '../../../engine/playbook/validate.ts';
 
-export function fakeFacts(values: Record<string, unknown>, declared?: readonly Fact[]): FactReader {
+/** `initial` holds what the host reported at the start of the run, when it differs from `values`. */
+export function fakeFacts(values: Record<string, unknown>, declared?: readonly Fact[], initial: Record<string, unknown> = {}): FactReader {
   const allowed = declared ? new Set(declared.map((f) => f.key)) : undefined;
   return {
     get<T>(fact: Fact<T>): T {
       if (allowed && !allowed.has(fact.key)) throw new Error(`test: read fact ${fact.key} without declaring it`);
       if (!(fact.key in values)) throw new Error(`test: no value for fact ${fact.key}`);
       return values[fact.key] as T;
+    },
+    initial<T>(fact: Fact<T>): T | undefined {
+      return (fact.key in initial ? initial[fact.key] : values[fact.key]) as T | undefined;
     },
   };
 }
