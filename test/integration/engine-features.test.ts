@@ -27,7 +27,7 @@ describe('engine features on lab hosts', { timeout: 600_000 }, () => {
     assert.equal(res.code, 3, res.stdout + res.stderr);
     const batches = res.events.filter((e) => e.type === 'batch.start').map((e) => e.hosts.join(','));
     assert.deepEqual(batches, ['relay1', 'relay2'], 'the third batch never starts');
-    assert.match(res.events.find((e) => e.type === 'play.end').stopped, /batch 2 failed/);
+    assert.match(res.events.find((e) => e.type === 'play.end')?.stopped ?? '', /batch 2 failed/);
     const marks = await Promise.all(['relay1', 'relay2', 'relay3'].map((h) => sshRun(h, 'cat /srv/rollout-mark 2>/dev/null || echo none', { user: 'root' })));
     assert.equal(marks[0].stdout.trim(), s, 'relay1 was rolled');
     assert.equal(marks[1].stdout.trim(), s, 'relay2 was rolled, then failed its health check');
