@@ -15,3 +15,4 @@ export { reboot } from './reboot.ts';
 export { assert } from './assert.ts';
 export { debug } from './debug.ts';
 export { ufw } from './ufw.ts';
+export { gitModule as git } from './git.ts';
