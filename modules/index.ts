@@ -16,3 +16,4 @@ export { assert } from './assert.ts';
 export { debug } from './debug.ts';
 export { ufw } from './ufw.ts';
 export { gitModule as git } from './git.ts';
+export { getUrl } from './get-url.ts';
