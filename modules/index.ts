@@ -17,3 +17,4 @@ export { debug } from './debug.ts';
 export { ufw } from './ufw.ts';
 export { gitModule as git } from './git.ts';
 export { getUrl } from './get-url.ts';
+export { certbot } from './certbot.ts';
