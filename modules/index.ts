@@ -18,3 +18,4 @@ export { ufw } from './ufw.ts';
 export { gitModule as git } from './git.ts';
 export { getUrl } from './get-url.ts';
 export { certbot } from './certbot.ts';
+export { blockinfile } from './blockinfile.ts';
