@@ -19,3 +19,4 @@ export { gitModule as git } from './git.ts';
 export { getUrl } from './get-url.ts';
 export { certbot } from './certbot.ts';
 export { blockinfile } from './blockinfile.ts';
+export { cron } from './cron.ts';
