@@ -20,3 +20,4 @@ export { getUrl } from './get-url.ts';
 export { certbot } from './certbot.ts';
 export { blockinfile } from './blockinfile.ts';
 export { cron } from './cron.ts';
+export { authorizedKey } from './authorizedKey.ts';

@@ -1,0 +1,182 @@
+// authorizedKey: OpenSSH public keys in a user's authorized_keys, found by key type and body (the
+// options and comment may change and are then rewritten). The ~/.ssh folder (0700) and the file
+// (0600) belong to the user. The user may be one an earlier task creates: its predicted home is used.
+import { posix } from 'node:path';
+import { authorizedKeysFact, authorizedKeysKey, type AuthorizedKeysFact } from '../engine/facts/authorized-keys.ts';
+import { ABSENT_FILE, fileKey, type FileFact } from '../engine/facts/file.ts';
+import { groupKey, userFact } from '../engine/facts/user.ts';
+import { defineModule, PrepareError, type FactReader } from '../engine/module.ts';
+import { PlanError, type Plan, type Step } from '../engine/plan/types.ts';
+import { Choice, OneOrMany, toList, Type } from '../engine/schema.ts';
+import { planAttributes } from './shared/attributes.ts';
+import { contentOf, planWrite } from './shared/content.ts';
+
+const params = Type.Object(
+  {
+    user: Type.String({ minLength: 1, pattern: '^[a-z_][a-z0-9_.-]*\\$?$', description: 'The account whose authorized keys these are. It must exist, or be created by an earlier task.' }),
+    key: OneOrMany(Type.String({ minLength: 1, pattern: '^[^\\n\\r]+$' }), {
+      description: "One or more OpenSSH public key lines ('ssh-ed25519 AAAA... comment'), options allowed in front ('from=\"10.0.0.0/8\" ssh-ed25519 AAAA...'). A key is identified by its type and body.",
+    }),
+    state: Type.Optional(Choice(['present', 'absent'], { default: 'present', description: 'present: each key is in the file, as given; absent: none of them is.' })),
+    exclusive: Type.Optional(Type.Boolean({ description: 'With state present: the file holds exactly these keys, every other line is removed. Default false.' })),
+    path: Type.Optional(Type.String({ pattern: '^/', description: "The file, when not the default ~USER/.ssh/authorized_keys (e.g. for an AuthorizedKeysFile elsewhere)." })),
+    manageDir: Type.Optional(Type.Boolean({ description: "Create the file's folder (0700, owned by the user) and fix its mode and owner. Default: true for the default path, false for a given path." })),
+  },
+  { additionalProperties: false },
+);
+
+export interface PublicKey {
+  /** The line as given (trimmed). */
+  line: string;
+  type: string;
+  body: string;
+}
+
+const KEY_TYPE = /^(ssh-(rsa|dss|ed25519)|ecdsa-sha2-nistp(256|384|521)|sk-(ssh-ed25519|ecdsa-sha2-nistp256)@openssh\.com|[a-z0-9-]+-cert-v01@openssh\.com)$/;
+const BASE64 = /^[A-Za-z0-9+/]+={0,3}$/;
+
+/** Splits on blanks outside double quotes (options like command="a b" stay one word). */
+function words(line: string): string[] {
+  return line.match(/(?:[^\s"]+|"(?:[^"\\]|\\.)*")+/g) ?? [];
+}
+
+/** The key in an authorized_keys line, or undefined for comments, blank lines and lines that hold no key. */
+export function parseKey(line: string): PublicKey | undefined {
+  const t = line.trim();
+  if (t === '' || t.startsWith('#')) return undefined;
+  const w = words(t);
+  for (let i = 0; i + 1 < w.length && i < 2; i++) {
+    if (KEY_TYPE.test(w[i]!) && BASE64.test(w[i + 1]!)) return { line: t, type: w[i]!, body: w[i + 1]! };
+  }
+  return undefined;
+}
+
+const same = (a: PublicKey, b: PublicKey) => a.type === b.type && a.body === b.body;
+
+/** Applies the keys to the file's text; `what` lists what changed ('key added: COMMENT'...). */
+export function editKeys(text: string, keys: PublicKey[], opts: { state?: 'present' | 'absent'; exclusive?: boolean }): { text: string; what: string[] } {
+  const lines = text === '' ? [] : text.replace(/\n$/, '').split('\n');
+  const what: string[] = [];
+  const label = (k: PublicKey) => `${k.type} ${k.body.slice(-12)}`;
+  if ((opts.state ?? 'present') === 'absent') {
+    const kept = lines.filter((l) => {
+      const k = parseKey(l);
+      const gone = k !== undefined && keys.some((w) => same(w, k));
+      if (gone) what.push(`key removed: ${label(k)}`);
+      return !gone;
+    });
+    return { text: kept.length ? `${kept.join('\n')}\n` : '', what };
+  }
+  if (opts.exclusive) {
+    const wanted = keys.map((k) => k.line);
+    for (const l of lines) {
+      const k = parseKey(l);
+      if (k === undefined ? l.trim() !== '' : !keys.some((w) => same(w, k))) what.push(k ? `key removed: ${label(k)}` : `line removed: ${l}`);
+    }
+    for (const k of keys) {
+      const have = lines.find((l) => parseKey(l) && same(parseKey(l)!, k));
+      if (have === undefined) what.push(`key added: ${label(k)}`);
+      else if (have.trim() !== k.line) what.push(`key updated: ${label(k)}`);
+    }
+    const out = wanted.length ? `${wanted.join('\n')}\n` : '';
+    return { text: what.length || out !== text ? out : text, what: what.length ? what : out !== text ? ['layout'] : [] };
+  }
+  for (const k of keys) {
+    const i = lines.findIndex((l) => parseKey(l) && same(parseKey(l)!, k));
+    if (i === -1) {
+      lines.push(k.line);
+      what.push(`key added: ${label(k)}`);
+    } else if (lines[i]!.trim() !== k.line) {
+      lines[i] = k.line;
+      what.push(`key updated: ${label(k)}`);
+    }
+  }
+  if (what.length === 0) return { text, what };
+  return { text: `${lines.join('\n')}\n`, what };
+}
+
+export const authorizedKey = defineModule({
+  name: 'authorizedKey',
+  summary: "Add or remove OpenSSH public keys in a user's authorized_keys (optionally exclusively).",
+  doc: [
+    'Keys are identified by type and body: a key present with other options or another comment is',
+    'rewritten as given. exclusive leaves exactly the given keys. The default file is',
+    '~USER/.ssh/authorized_keys from the user entry (or the home an earlier user task predicts); the',
+    '.ssh folder is created 0700 and the file written atomically 0600, both owned by the user and its',
+    'primary group. The diff shows the file before and after.',
+    '',
+    "  authorizedKey({ user: 'deploy', key: 'ssh-ed25519 AAAAC3Nza... admin@laptop' })",
+    "  authorizedKey({ user: 'deploy', key: [adminKey, ciKey], exclusive: true })",
+  ].join('\n'),
+  params,
+  prepare(p) {
+    const keys = toList(p.key);
+    keys.forEach((line, i) => {
+      if (parseKey(line) === undefined) throw new PrepareError(`key ${i + 1} is not an OpenSSH public key line (TYPE BASE64 [comment]): '${line.slice(0, 40)}'`, 'key');
+    });
+    if (p.exclusive && p.state === 'absent') throw new PrepareError('exclusive goes with state present', 'exclusive');
+  },
+  facts: (p) => [userFact(p.user), authorizedKeysFact(p.user, p.path)],
+  plan(p, ctx): Plan {
+    const user = ctx.facts.get(userFact(p.user));
+    if (!user.exists) throw new PlanError(`user '${p.user}' does not exist on this host, and no earlier task creates it`);
+    const read = ctx.facts.get(authorizedKeysFact(p.user, p.path));
+    // A user an earlier task creates: the host knows nothing of it yet, the prediction holds its home.
+    const known = read.home !== null;
+    const home = user.home ?? read.home;
+    if (!p.path && !home) throw new PlanError(`user '${p.user}' has no home directory: give path`);
+    const path = p.path ?? posix.join(home!, '.ssh/authorized_keys');
+    const dirPath = posix.dirname(path);
+    const group = read.group ?? user.groups?.[0] ?? p.user;
+    const dir: FileFact = known && read.home === home ? read.dir : { ...ABSENT_FILE };
+    const file: FileFact = known && read.home === home ? read.file : { ...ABSENT_FILE };
+    if (file.exists && file.type !== 'file') throw new PlanError(`${path} exists and is not a regular file`);
+    if (file.exists && file.content === undefined) throw new PlanError(`cannot read ${path} as text`);
+    const state = p.state ?? 'present';
+    if (state === 'absent' && !file.exists) return { changes: [], steps: [] };
+
+    const keys = toList(p.key).map((l) => parseKey(l)!);
+    const before = file.exists ? file.content! : '';
+    const edit = editKeys(before, keys, { state, exclusive: p.exclusive });
+    const manageDir = p.manageDir ?? p.path === undefined;
+    const attrs = { owner: user.name, group, mode: '0700' };
+
+    const changes: Plan['changes'] = [];
+    const steps: Step[] = [];
+    const after: Record<string, unknown> = {};
+    let dirAfter = dir;
+    if (manageDir && state === 'present') {
+      if (!dir.exists) {
+        changes.push({ what: `directory ${dirPath}`, before: '(absent)', after: `${attrs.owner}:${group} ${attrs.mode}` });
+        steps.push({ kind: 'run', argv: ['install', '-d', '-m', attrs.mode, '-o', attrs.owner, '-g', group, '--', dirPath] });
+        dirAfter = { ...ABSENT_FILE, exists: true, type: 'directory', mode: attrs.mode, owner: attrs.owner, group, size: null };
+      } else if (dir.type !== 'directory') {
+        throw new PlanError(`${dirPath} exists and is not a directory`);
+      } else {
+        const a = planAttributes(dirPath, dir, attrs);
+        changes.push(...a.changes.map((c) => ({ ...c, what: `${dirPath} ${c.what}` })));
+        steps.push(...a.steps);
+        dirAfter = { ...dir, ...a.after };
+      }
+      if (dirAfter !== dir) after[fileKey(dirPath)] = dirAfter;
+    }
+    if (!dirAfter.exists && state === 'present' && !manageDir) throw new PlanError(`${dirPath} does not exist: create it first, or set manageDir`);
+
+    // The user and group checks of the shared write planning: both are known to exist here.
+    const facts: FactReader = {
+      get: <T>(f: { key: string }): T =>
+        (f.key === groupKey(group) ? { exists: true, name: group, gid: null, members: [] } : { ...user, exists: true }) as T,
+      initial: () => undefined,
+    };
+    const write = planWrite(path, file, edit.what.length ? contentOf(edit.text) : file.exists ? 'keep' : contentOf(edit.text), { owner: user.name, group, mode: '0600' }, facts, {
+      what: edit.what.join(', ') || 'content',
+    });
+    changes.push(...write.changes);
+    steps.push(...write.steps);
+    Object.assign(after, write.after ?? {});
+    if (changes.length === 0) return { changes: [], steps: [] };
+    const fileAfter = (write.after?.[fileKey(path)] as FileFact | undefined) ?? file;
+    after[authorizedKeysKey(p.user, p.path)] = { home, group, dir: dirAfter, file: fileAfter } satisfies AuthorizedKeysFact;
+    return { changes, steps, after, msg: edit.what.join(', ') || undefined };
+  },
+});

@@ -1,0 +1,59 @@
+// authorizedKey on a real Debian 12 host: a key pair made here, its public key added for deploy
+// (beside the lab's own key) and for a user the same play creates; logins with `ssh -i` and strict
+// host key checking prove it works; exclusive then removes the other key of that user only.
+import { before, describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { execFileSync, spawnSync } from 'node:child_process';
+import { mkdtempSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { applyCycle } from '../cycle.ts';
+import { ensureLab, freshHosts } from '../lab-fixture.ts';
+import { hostAddress, labPaths, sshRun } from '../../lab/index.ts';
+
+const HOST = 'node3';
+const PB = 'test/fixtures/playbooks/modules/authorizedKey.ts';
+const root = async (cmd: string) => (await sshRun(HOST, cmd, { user: 'root' })).stdout;
+let dir: string;
+let env: Record<string, string>;
+
+function login(user: string, key: string): { code: number | null; out: string } {
+  const r = spawnSync('ssh', ['-F', 'none', '-i', join(dir, key), '-o', 'IdentitiesOnly=yes', '-o', 'StrictHostKeyChecking=yes',
+    '-o', `UserKnownHostsFile=${labPaths.knownHosts}`, '-o', 'GlobalKnownHostsFile=/dev/null', '-o', 'BatchMode=yes',
+    '-o', 'ConnectTimeout=5', '-o', 'LogLevel=ERROR', `${user}@${hostAddress(HOST)}`, 'id -un'], { encoding: 'utf8', timeout: 30_000 });
+  return { code: r.status, out: r.stdout.trim() };
+}
+
+describe('authorizedKey on a lab host', { timeout: 600_000 }, () => {
+  before(async () => {
+    await ensureLab();
+    await freshHosts(HOST);
+    dir = mkdtempSync(join(tmpdir(), 'ss-ak-'));
+    for (const k of ['k1', 'k2']) execFileSync('ssh-keygen', ['-q', '-t', 'ed25519', '-N', '', '-C', `${k}@controller`, '-f', join(dir, k)]);
+    env = { AK_KEY1: readFileSync(join(dir, 'k1.pub'), 'utf8').trim(), AK_KEY2: readFileSync(join(dir, 'k2.pub'), 'utf8').trim() };
+  });
+
+  test('before: the new keys open nothing', () => {
+    assert.notEqual(login('deploy', 'k1').code, 0);
+  });
+
+  test('dry run, run, run again, check; then the key logs in as deploy and as the new user', async () => {
+    const cycle = await applyCycle(PB, { limit: HOST, env });
+    assert.deepEqual(cycle.changed, [`${HOST} deploy key`, `${HOST} ops keys`, `${HOST} ops user`], 'the dry run plans the keys of a user it has not created yet');
+    assert.deepEqual(login('deploy', 'k1'), { code: 0, out: 'deploy' });
+    assert.deepEqual(login('ops', 'k1'), { code: 0, out: 'ops' });
+    assert.deepEqual(login('ops', 'k2'), { code: 0, out: 'ops' });
+    assert.equal((await sshRun(HOST, 'id -un', { user: 'deploy' })).stdout, 'deploy\n', "the lab's own key still works for deploy");
+    assert.equal(await root('stat -c %U:%G:%a /home/ops/.ssh /home/ops/.ssh/authorized_keys'), 'ops:ops:700\nops:ops:600\n');
+    assert.equal(await root('cat /home/ops/.ssh/authorized_keys'), `${env.AK_KEY1}\n${env.AK_KEY2}\n`);
+  });
+
+  test('exclusive: only KEY2 is left for ops; deploy keeps both its keys', async () => {
+    const cycle = await applyCycle(PB, { limit: HOST, env, extra: ['-e', 'only=2'] });
+    assert.deepEqual(cycle.changed, [`${HOST} ops keys`]);
+    assert.notEqual(login('ops', 'k1').code, 0, 'the removed key no longer logs in');
+    assert.deepEqual(login('ops', 'k2'), { code: 0, out: 'ops' });
+    assert.deepEqual(login('deploy', 'k1'), { code: 0, out: 'deploy' });
+    assert.equal(await root('cat /home/ops/.ssh/authorized_keys'), `${env.AK_KEY2}\n`);
+  });
+});

@@ -1,0 +1,111 @@
+import { strict as assert } from 'node:assert';
+import { describe, it } from 'node:test';
+import { authorizedKeysKey, parseAuthorizedKeys, type AuthorizedKeysFact } from '../../../engine/facts/authorized-keys.ts';
+import { ABSENT_FILE, fileKey, type FileFact } from '../../../engine/facts/file.ts';
+import { userKey, type UserFact } from '../../../engine/facts/user.ts';
+import { PlanError } from '../../../engine/plan/types.ts';
+import { authorizedKey, editKeys, parseKey } from '../../../modules/authorizedKey.ts';
+import { aFile, aUser, planWith, sha256 } from './fake-facts.ts';
+
+const K1 = 'ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIOMqqnkVzrm0SdG6UOoqKLsabgH5C9okWi0dh2l9GKJl admin@laptop';
+const K2 = 'ssh-rsa AAAAB3NzaC1yc2EAAAADAQABAAABAQC7 ci@build';
+const K1_OPTS = 'from="10.0.0.0/8",command="echo a b" ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIOMqqnkVzrm0SdG6UOoqKLsabgH5C9okWi0dh2l9GKJl admin@laptop';
+const HOME = '/home/deploy';
+const PATH = `${HOME}/.ssh/authorized_keys`;
+
+const dirFact = (attrs: Partial<FileFact> = {}): FileFact => ({ ...ABSENT_FILE, exists: true, type: 'directory', mode: '0700', owner: 'deploy', group: 'deploy', size: 4096, ...attrs });
+const keysFile = (content: string, attrs: Partial<FileFact> = {}): FileFact => ({ ...aFile(PATH, content, { mode: '0600', owner: 'deploy', group: 'deploy', ...attrs })[fileKey(PATH)]! });
+function host(file: FileFact | null, dir: FileFact | null = dirFact()): Record<string, unknown> {
+  return {
+    ...aUser('deploy'),
+    [authorizedKeysKey('deploy')]: { home: HOME, group: 'deploy', dir: dir ?? { ...ABSENT_FILE }, file: file ?? { ...ABSENT_FILE } } satisfies AuthorizedKeysFact,
+  };
+}
+
+describe('authorizedKey: parsing keys', () => {
+  it('type and body, with options (quoted spaces) and without comment', () => {
+    assert.deepEqual(parseKey(K1_OPTS), { line: K1_OPTS, type: 'ssh-ed25519', body: 'AAAAC3NzaC1lZDI1NTE5AAAAIOMqqnkVzrm0SdG6UOoqKLsabgH5C9okWi0dh2l9GKJl' });
+    assert.equal(parseKey('ssh-rsa AAAAB3Nza')?.type, 'ssh-rsa');
+    assert.equal(parseKey('# comment'), undefined);
+    assert.equal(parseKey('not a key'), undefined);
+  });
+  it('editKeys: add, keep, update options, remove, exclusive', () => {
+    assert.deepEqual(editKeys('', [parseKey(K1)!], {}).text, `${K1}\n`);
+    assert.deepEqual(editKeys(`${K1}\n`, [parseKey(K1)!], {}).what, []);
+    assert.deepEqual(editKeys(`# keep me\n${K1}\n`, [parseKey(K1_OPTS)!], {}).text, `# keep me\n${K1_OPTS}\n`);
+    assert.deepEqual(editKeys(`${K2}\n${K1}\n`, [parseKey(K1)!], { state: 'absent' }).text, `${K2}\n`);
+    const ex = editKeys(`# old\n${K2}\n${K1}\n`, [parseKey(K1)!], { exclusive: true });
+    assert.equal(ex.text, `${K1}\n`);
+    assert.equal(ex.what.length, 2);
+    assert.deepEqual(editKeys(`${K1}\n`, [parseKey(K1)!], { exclusive: true }).what, []);
+  });
+  it('the fact reads home, group, folder and file', () => {
+    const out = `home=${HOME}\ngroup=deploy\n@@dir\ntype=directory\nmode=700\nowner=deploy\ngroup=deploy\nuid=1000\ngid=1000\nsize=4096\n@@file\nabsent\n`;
+    const f = parseAuthorizedKeys('deploy', out, 0);
+    assert.equal(f.home, HOME);
+    assert.equal(f.dir.mode, '0700');
+    assert.equal(f.file.exists, false);
+    assert.equal(parseAuthorizedKeys('x', 'nouser\n', 0).home, null);
+  });
+});
+
+describe('authorizedKey: plan', () => {
+  it('fresh: .ssh created 0700, the file written 0600, both the user\'s; a text diff; predictions', async () => {
+    const plan = await planWith(authorizedKey, { user: 'deploy', key: K1 }, host(null, null));
+    assert.deepEqual(plan.changes.map((c) => c.what), [`directory ${HOME}/.ssh`, 'key added: ssh-ed25519 Wi0dh2l9GKJl', 'owner', 'group', 'mode']);
+    assert.deepEqual(plan.changes[1]!.text, { path: PATH, before: '', after: `${K1}\n` });
+    assert.deepEqual(plan.steps, [
+      { kind: 'run', argv: ['install', '-d', '-m', '0700', '-o', 'deploy', '-g', 'deploy', '--', `${HOME}/.ssh`] },
+      { kind: 'write', path: PATH, content: `${K1}\n`, mode: '0600', owner: 'deploy', group: 'deploy' },
+    ]);
+    const again = await planWith(authorizedKey, { user: 'deploy', key: K1 }, { ...aUser('deploy'), [authorizedKeysKey('deploy')]: plan.after![authorizedKeysKey('deploy')] });
+    assert.deepEqual([again.changes, again.steps], [[], []]);
+    assert.equal((plan.after![fileKey(PATH)] as FileFact).content, `${K1}\n`);
+  });
+
+  it('converged: nothing', async () => {
+    const plan = await planWith(authorizedKey, { user: 'deploy', key: [K1, K2] }, host(keysFile(`${K2}\n${K1}\n`)));
+    assert.deepEqual([plan.changes, plan.steps], [[], []]);
+  });
+
+  it('wrong modes: chmod of the folder and the file, no rewrite', async () => {
+    const plan = await planWith(authorizedKey, { user: 'deploy', key: K1 }, host(keysFile(`${K1}\n`, { mode: '0644' }), dirFact({ mode: '0755' })));
+    assert.deepEqual(plan.steps, [{ kind: 'run', argv: ['chmod', '0700', '--', `${HOME}/.ssh`] }, { kind: 'run', argv: ['chmod', '0600', '--', PATH] }]);
+  });
+
+  it('exclusive removes the other keys; absent removes the given ones; absent without a file is nothing', async () => {
+    const ex = await planWith(authorizedKey, { user: 'deploy', key: K1, exclusive: true }, host(keysFile(`${K2}\n${K1}\n`)));
+    assert.equal((ex.steps[0] as any).content, `${K1}\n`);
+    const gone = await planWith(authorizedKey, { user: 'deploy', key: K1, state: 'absent' }, host(keysFile(`${K2}\n${K1}\n`)));
+    assert.equal((gone.steps[0] as any).content, `${K2}\n`);
+    assert.deepEqual((await planWith(authorizedKey, { user: 'deploy', key: K1, state: 'absent' }, host(null))).steps, []);
+  });
+
+  it('a user an earlier task creates: its predicted home, an empty file, nothing read from the host', async () => {
+    const predicted: UserFact = { exists: true, name: 'relay', uid: null, gid: null, home: '/srv/relay', shell: '/bin/sh', groups: ['relay'] };
+    const plan = await planWith(authorizedKey, { user: 'relay', key: K1 }, {
+      [userKey('relay')]: predicted,
+      [authorizedKeysKey('relay')]: { home: null, group: null, dir: { ...ABSENT_FILE }, file: { ...ABSENT_FILE } },
+    });
+    assert.deepEqual((plan.steps[0] as any).argv.slice(-1), ['/srv/relay/.ssh']);
+    assert.equal((plan.steps[1] as any).path, '/srv/relay/.ssh/authorized_keys');
+  });
+
+  it('a missing user, a bad key, exclusive with absent: errors', async () => {
+    await assert.rejects(planWith(authorizedKey, { user: 'ghost', key: K1 }, { ...aUser('ghost', false), [authorizedKeysKey('ghost')]: { home: null, group: null, dir: ABSENT_FILE, file: ABSENT_FILE } }), PlanError);
+    await assert.rejects(planWith(authorizedKey, { user: 'deploy', key: 'ssh-ed25519 not/base64!' }, host(null)), /not an OpenSSH public key/);
+    await assert.rejects(planWith(authorizedKey, { user: 'deploy', key: `${K1}\nssh-rsa AAAA evil` }, host(null)), /invalid params/);
+    await assert.rejects(planWith(authorizedKey, { user: 'deploy', key: K1, exclusive: true, state: 'absent' }, host(null)), /exclusive/);
+  });
+
+  it('a given path: no folder management, the file fact keyed by path', async () => {
+    const path = '/etc/ssh/keys/deploy';
+    const plan = await planWith(authorizedKey, { user: 'deploy', key: K1, path }, {
+      ...aUser('deploy'),
+      [authorizedKeysKey('deploy', path)]: { home: HOME, group: 'deploy', dir: dirFact({ owner: 'root', group: 'root', mode: '0755' }), file: { ...ABSENT_FILE } },
+    });
+    assert.deepEqual(plan.steps.map((s) => s.kind), ['write']);
+    assert.equal((plan.steps[0] as any).content, `${K1}\n`);
+    assert.equal(sha256(`${K1}\n`), (plan.after![fileKey(path)] as FileFact).sha256);
+  });
+});
