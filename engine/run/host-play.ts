@@ -186,7 +186,7 @@ export async function runPlayOnHost(env: PlayEnv, state: HostState): Promise<voi
     let reportedChange = false;
     if (!env.check) {
       try {
-        const result = await executeSteps(plan.steps, link, become, localIO());
+        const result = await executeSteps(plan.steps, link, become, localIO(become));
         if (result.last) output = { ...output, ...result.last };
         reportedChange = result.reportedChange;
       } catch (err) {
@@ -217,9 +217,9 @@ export async function runPlayOnHost(env: PlayEnv, state: HostState): Promise<voi
     return { params: checked.value, prep };
   }
 
-  function localIO(): LocalIO {
+  function localIO(become: boolean): LocalIO {
     return {
-      exec: (command, opts) => link.exec(command, { stdin: opts?.stdin, timeoutMs: opts?.timeoutMs, become: Boolean(play.become) }),
+      exec: (command, opts) => link.exec(command, { stdin: opts?.stdin, timeoutMs: opts?.timeoutMs, become }),
       execOn: env.execOn,
       reconnect: (timeoutMs) => link.reconnect(timeoutMs),
     };
