@@ -5,8 +5,9 @@ import { labStatus, labUp, labPaths, resetHost } from '../lab/index.ts';
 // One fixed set for the whole suite: `up` removes hosts it is not asked for, so every test file
 // asks for the same ones. Module tests each take their own node (see the test files).
 const NODES = ['node1', 'node2', 'node3', 'node4', 'node5', 'node6', 'node7', 'node8'];
-export const LAB_HOSTS = ['build', 'relay1', 'relay2', 'relay3', ...NODES];
-export const LAB_GROUPS = { relays: ['relay1', 'relay2', 'relay3'], nodes: NODES };
+const BENCH = ['bench1', 'bench2'];
+export const LAB_HOSTS = ['build', 'relay1', 'relay2', 'relay3', ...NODES, ...BENCH];
+export const LAB_GROUPS = { relays: ['relay1', 'relay2', 'relay3'], nodes: NODES, bench: BENCH };
 
 export async function ensureLab(): Promise<typeof labPaths> {
   const status = await labStatus().catch(() => undefined);
