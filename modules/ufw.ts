@@ -135,7 +135,7 @@ export const ufw = defineModule({
     'when no rule allows the SSH port the engine is connected through (an OpenSSH app rule counts',
     'for port 22). Source, destination and interface limits of that rule are trusted to include the',
     'controller. A task that changes nothing is never refused. limit refuses a source after 6 new',
-    'connections in 30 s, the engine's own included (one per host and run). ufw must be installed.',
+    'connections in 30 s, the engine\'s own included (one per host and run). ufw must be installed.',
     '',
     '  ufw({ default: { incoming: "deny", outgoing: "allow" }, state: "enabled", rules: [',
     '    { rule: "limit", app: "OpenSSH" }, { rule: "allow", port: 5223, proto: "tcp", comment: "relay" } ] })',
