@@ -21,3 +21,4 @@ export { certbot } from './certbot.ts';
 export { blockinfile } from './blockinfile.ts';
 export { cron } from './cron.ts';
 export { authorizedKey } from './authorizedKey.ts';
+export { systemd } from './systemd.ts';

@@ -48,6 +48,16 @@ export function fileKey(path: string): string {
 }
 
 /**
+ * `written:PATH`: true once an earlier task of this run plans writing new content to PATH (copy,
+ * template, lineinfile predict it); never read from the host, where it is always false. A unit file
+ * written this way needs a daemon-reload (the systemd module reads it). A key of its own, not a
+ * field of FileFact, so that a predicted file fact still equals what fileFact reads back.
+ */
+export function writtenFact(path: string): Fact<boolean> {
+  return defineFact<boolean>(`written:${fileKey(path).slice('file:'.length)}`, ':', () => false);
+}
+
+/**
  * Reads one path with coreutils only (stat -c, readlink, sha256sum, base64). Output is key=value
  * lines; the base64 content, when read, comes last, after a `content` line.
  */

@@ -4,7 +4,7 @@
 import { createHash } from 'node:crypto';
 import { PrepareError, type FactReader } from '../../engine/module.ts';
 import { PlanError } from '../../engine/plan/types.ts';
-import { CONTENT_LIMIT, decodeText, fileKey, type FileFact } from '../../engine/facts/file.ts';
+import { CONTENT_LIMIT, decodeText, fileKey, writtenFact, type FileFact } from '../../engine/facts/file.ts';
 import type { Change, Plan, Step } from '../../engine/plan/types.ts';
 import { Type } from '../../engine/schema.ts';
 import { isSecret, secret, type Secret } from '../../engine/secret.ts';
@@ -123,7 +123,8 @@ export function planWrite(path: string, current: FileFact, content: Content | 'k
   return {
     changes: [change, ...attributePlan.changes],
     steps: [...(opts.before ?? []), step],
-    after: { [fileKey(path)]: after },
+    // written:PATH tells a later task (systemd, for a unit file) that this run rewrites the file.
+    after: { [fileKey(path)]: after, [writtenFact(path).key]: true },
   };
 }
 
