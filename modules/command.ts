@@ -4,7 +4,7 @@
 import { posix } from 'node:path';
 import type { Static } from '@sinclair/typebox';
 import { defineModule, PrepareError, type PlanContext } from '../engine/module.ts';
-import { fileFact } from '../engine/facts/file.ts';
+import { ABSENT_FILE, fileFact, fileKey, type FileFact } from '../engine/facts/file.ts';
 import type { Fact } from '../engine/facts/types.ts';
 import type { Plan, RunStep } from '../engine/plan/types.ts';
 import { shellJoin } from '../engine/quote.ts';
@@ -18,6 +18,11 @@ const common = {
   ),
   removes: Type.Optional(
     Type.String({ minLength: 1, description: 'A path: when it does not exist, the command is not run. Relative paths are relative to chdir.' }),
+  ),
+  produces: Type.Optional(
+    Type.Array(Type.String({ pattern: '^/' }), {
+      description: 'Absolute paths of files the command creates (a build\'s artifacts): in a dry run later tasks, and other hosts\' transfers, see them as existing, their content known once it ran.',
+    }),
   ),
   stdin: Type.Optional(SecretString({ description: 'Text fed on standard input (may be a secret: it never appears in argv or output).' })),
   env: Type.Optional(Type.Record(Type.String({ pattern: '^[A-Za-z_][A-Za-z0-9_]*$' }), Type.String(), { additionalProperties: false, description: 'Environment variables for the command (names: letters, digits, _).' })),
@@ -45,7 +50,7 @@ const shellParams = Type.Object(
   { additionalProperties: false },
 );
 
-type Common = { chdir?: string; creates?: string; removes?: string };
+type Common = { chdir?: string; creates?: string; removes?: string; produces?: string[] };
 
 /** Shell syntax a whitespace split would silently pass as literal arguments. */
 const NOT_SPLITTABLE = /["'\\$`|;&<>(){}*?[\]~#\n]/;
@@ -111,8 +116,11 @@ function guarded(p: Common, ctx: PlanContext): Plan | undefined {
   return undefined;
 }
 
-function runPlan(text: string, step: RunStep): Plan {
-  return { changes: [{ what: 'run', after: text }], steps: [step], invalidates: ['*'] };
+function runPlan(p: Common, text: string, step: RunStep): Plan {
+  // What the command will have made: certain to exist after it ran, contents unknown before.
+  const made = [guardPath(p, 'creates'), ...(p.produces ?? [])].filter((x): x is string => x !== undefined);
+  const guesses = Object.fromEntries(made.map((path) => [fileKey(path), { ...ABSENT_FILE, exists: true, type: 'file' } satisfies FileFact]));
+  return { changes: [{ what: 'run', after: text }], steps: [step], invalidates: ['*'], ...(made.length > 0 ? { guesses } : {}) };
 }
 
 function stepOptions(p: Static<typeof commandParams> | Static<typeof shellParams>): Omit<RunStep, 'kind' | 'argv'> {
@@ -147,7 +155,7 @@ export const command = defineModule({
     const skip = guarded(p, ctx);
     if (skip) return skip;
     const argv = commandArgv(p);
-    return runPlan(shellJoin(argv), { kind: 'run', argv, ...stepOptions(p) });
+    return runPlan(p, shellJoin(argv), { kind: 'run', argv, ...stepOptions(p) });
   },
 });
 
@@ -170,6 +178,6 @@ export const shell = defineModule({
   plan(p, ctx) {
     const skip = guarded(p, ctx);
     if (skip) return skip;
-    return runPlan(p.cmd, { kind: 'run', argv: [], shell: p.cmd, ...stepOptions(p) });
+    return runPlan(p, p.cmd, { kind: 'run', argv: [], shell: p.cmd, ...stepOptions(p) });
   },
 });

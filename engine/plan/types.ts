@@ -80,6 +80,11 @@ export interface Plan {
   after?: Record<string, unknown>;
   /** Fact keys (or prefixes ending in '*') that the steps change in ways the plan cannot predict. */
   invalidates?: string[];
+  /**
+   * Partial predictions for a dry run only (a file a build command produces: it will exist, its
+   * checksum is unknown). In a real run these keys are read again from the host instead.
+   */
+  guesses?: Record<string, unknown>;
   /** A message shown with the result ("would create user smp"). */
   msg?: string;
   /** Text for the user, printed in every run, dry or real, as a 'message' event (debug). */

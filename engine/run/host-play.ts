@@ -203,6 +203,8 @@ export async function runPlayOnHost(env: PlayEnv, state: HostState): Promise<voi
     }
     state.facts.invalidate(plan.invalidates ?? [], { keepPredicted: env.check });
     for (const [k, v] of Object.entries(plan.after ?? {})) state.facts.predict(k, v);
+    if (env.check) for (const [k, v] of Object.entries(plan.guesses ?? {})) state.facts.predict(k, v);
+    else state.facts.invalidate(Object.keys(plan.guesses ?? {}));
     if (!announced && !reportedChange) return finish('ok', [], plan.msg, output);
     return finish('changed', plan.changes, plan.msg, output);
   }
