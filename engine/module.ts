@@ -44,6 +44,8 @@ export interface PlanContext {
   facts: FactReader;
   /** The SSH port the engine reaches this host on (the ufw lockout guard keeps it open). */
   sshPort: number;
+  /** The address the engine reaches this host on (the inventory's; behind a jump host the controller may not reach it directly). */
+  address?: string;
 }
 
 export interface ModuleDef<S extends TObject = TObject, Prep = undefined> {
