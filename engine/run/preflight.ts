@@ -59,9 +59,20 @@ export async function preflight(input: PreflightInput): Promise<PreparedTasks> {
       if (staticCheck.errors.length > 0) continue;
       for (const host of hosts) {
         const vars = hostVars(host, play, input.extraVars);
+        const ctx = hostContext(host.name, host.groups, vars, undefined, undefined);
+        // A task its `when` already rules out for this host is not checked for it (a prebuilt-binary
+        // URL need not be set where binaries come from the build machine). A `when` that needs facts
+        // is decided at run time, and the params with it.
+        try {
+          if (task.when && !task.when(ctx)) continue;
+        } catch (err) {
+          if (!(err instanceof NeedsFacts)) problems.add({ file: input.file, where: place, field: 'when', message: (err as Error).message }, host.name);
+          prepared.set(pi, ti, host.name, { kind: 'deferred' });
+          continue;
+        }
         let params: Record<string, unknown>;
         try {
-          params = resolveParams(task.call.params, hostContext(host.name, host.groups, vars, undefined, undefined));
+          params = resolveParams(task.call.params, ctx);
         } catch (err) {
           if (err instanceof NeedsFacts) {
             prepared.set(pi, ti, host.name, { kind: 'deferred' });

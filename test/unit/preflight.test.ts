@@ -71,3 +71,10 @@ test('notify must name a handler of the play', async () => {
   const problems = await problemsOf(pb);
   assert.match(problems[0], /field 'notify': no handler named 'restart nothing'/);
 });
+
+test("a task its `when` rules out for a host is not validated for that host", async () => {
+  const pb = playbook(play({ name: 'P', hosts: 'all', tasks: [task('only on a', demo({ path: '/x', mode: (c) => (c.host === 'b' ? 'not-a-mode' : '0644') }), { when: (c) => c.host === 'a' })] }));
+  assert.deepEqual(await problemsOf(pb), []);
+  const broken = playbook(play({ name: 'P', hosts: 'all', tasks: [task('on both', demo({ path: '/x', mode: (c) => (c.host === 'b' ? 'not-a-mode' : '0644') }), { when: () => true })] }));
+  assert.equal((await problemsOf(broken)).length, 1);
+});
