@@ -3,7 +3,7 @@
 // rolling upgrade. An action: a dry run waits for nothing and reports ok; never a change.
 import { connect } from 'node:net';
 import { defineModule, PrepareError } from '../engine/module.ts';
-import type { LocalIO, LocalStep } from '../engine/plan/types.ts';
+import { PlanError, type LocalStep } from '../engine/plan/types.ts';
 import { quote } from '../engine/quote.ts';
 import { Choice, Type } from '../engine/schema.ts';
 
@@ -13,7 +13,7 @@ const params = Type.Object(
     address: Type.Optional(
       Type.String({
         minLength: 1,
-        description: "Where the port is. Default: 127.0.0.1 when checked on the host; from the controller, the host's address as the engine's SSH connection reached it (give one when the host is behind a jump host).",
+        description: "Where the port is. Default: 127.0.0.1 when checked on the host; from the controller, the host's inventory address (give one when the host is behind a jump host).",
       }),
     ),
     path: Type.Optional(Type.String({ pattern: '^/', description: 'A path on the host to wait for (state present or absent), or the file `search` is looked for in.' })),
@@ -55,7 +55,7 @@ export function describeWait(p: Params, host: string): string {
 
 /**
  * The shell loop that waits on the host, in one round trip: exit 0 when the condition holds,
- * 4 when the time is up. The checked values travel as quoted arguments, never as shell text.
+ * 124 (timeout's) when the time is up. The checked values travel as quoted arguments, never as shell text.
  */
 export function waitScript(p: Params): string {
   const timeout = p.timeout ?? 300;
@@ -72,15 +72,9 @@ export function waitScript(p: Params): string {
   } else {
     probe = `[ -e ${quote(p.path!)} ]`;
   }
-  return [
-    p.delay ? `sleep ${p.delay}` : '',
-    `end=$(( $(date +%s) + ${Math.ceil(timeout)} ))`,
-    'while :; do',
-    `  if ${probe}; then exit 0; fi`,
-    '  [ "$(date +%s)" -ge "$end" ] && exit 4',
-    `  sleep ${interval}`,
-    'done',
-  ].filter(Boolean).join('\n');
+  // timeout(1) bounds the whole loop to the second's fraction; it exits 124 when the time is up.
+  const loop = `until ${probe}; do sleep ${interval}; done`;
+  return [p.delay ? `sleep ${p.delay}` : '', `timeout ${timeout} sh -c ${quote(loop)}`].filter(Boolean).join('\n');
 }
 
 /** One connection attempt from the controller: true when it connected. */
@@ -99,14 +93,6 @@ function tryConnect(address: string, port: number, timeoutMs: number): Promise<b
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
-/** The address of the host as the SSH connection reached it: the server half of $SSH_CONNECTION. */
-async function sshAddress(io: LocalIO): Promise<string> {
-  const r = await io.exec('printf %s "$SSH_CONNECTION"');
-  const address = r.stdout.toString().trim().split(/\s+/)[2];
-  if (!address) throw new Error('cannot tell the host\'s address from $SSH_CONNECTION: give `address`');
-  return address;
-}
-
 function waitStep(p: Params, host: string): LocalStep {
   const what = describeWait(p, host);
   const timeout = p.timeout ?? 300;
@@ -115,8 +101,8 @@ function waitStep(p: Params, host: string): LocalStep {
     return {
       kind: 'local',
       describe: `wait for ${what}`,
-      async run(io) {
-        const address = p.address ?? (await sshAddress(io));
+      async run() {
+        const address = p.address!;
         if (p.delay) await sleep(p.delay * 1000);
         const end = Date.now() + timeout * 1000;
         for (;;) {
@@ -133,7 +119,7 @@ function waitStep(p: Params, host: string): LocalStep {
     describe: `wait for ${what}`,
     async run(io) {
       const r = await io.exec(waitScript(p), { timeoutMs: ((p.delay ?? 0) + timeout + 30) * 1000 });
-      if (r.code === 4) throw timedOut();
+      if (r.code === 124) throw timedOut();
       if (r.code !== 0) throw new Error(`waiting for ${what} failed (exit ${r.code}): ${r.stderr.toString().trim()}`);
       return false;
     },
@@ -166,5 +152,9 @@ export const waitFor = defineModule({
     if (p.address !== undefined && p.port === undefined) throw new PrepareError('address is for a port', 'address');
   },
   facts: () => [],
-  plan: (p, ctx) => ({ changes: [], steps: [waitStep(p, ctx.host)], msg: `wait for ${describeWait(p, ctx.host)}` }),
+  plan(p, ctx) {
+    const wanted: Params = p.from === 'controller' && p.address === undefined ? { ...p, address: ctx.address } : p;
+    if (p.from === 'controller' && wanted.address === undefined) throw new PlanError(`the address of ${ctx.host} is not known: give address`);
+    return { changes: [], steps: [waitStep(wanted, ctx.host)], msg: `wait for ${describeWait(wanted, ctx.host)}` };
+  },
 });

@@ -1,5 +1,5 @@
 import { strict as assert } from 'node:assert';
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readdirSync, writeFileSync } from 'node:fs';
 import { createServer, type AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -33,9 +33,15 @@ describe('waitFor', () => {
     await assert.rejects(planWith(waitFor, { port: 70000 }, {}), /port/);
   });
 
-  it('hostile values travel quoted', () => {
-    const script = waitScript({ path: "/tmp/a'; touch /tmp/pwned; '", search: '$(reboot)' });
-    assert.match(script, /grep -Eq -e '\$\(reboot\)' -- '\/tmp\/a'\\''; touch \/tmp\/pwned; '\\'''/);
+  it('hostile values travel quoted: nothing in a path or pattern runs', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'wait-'));
+    const path = join(dir, "a'; touch pwned1; '$(touch pwned2)");
+    writeFileSync(path, 'x $(touch pwned3) `touch pwned4`\n');
+    const search = '[$][(]touch pwned3[)]';
+    assert.equal(await (await step({ path, search, timeout: 2 })).run(shellIO()), false);
+    const r = await shellIO().exec(`cd ${dir} && ${waitScript({ path: join(dir, "'; touch pwned5; '"), timeout: 0.3, interval: 0.1 })}`);
+    assert.equal(r.code, 124);
+    assert.deepEqual(readdirSync(dir), [path.slice(dir.length + 1)]);
   });
 
   it('a port open on the host, and from the controller', async () => {
@@ -67,5 +73,13 @@ describe('waitFor', () => {
     await assert.rejects((await step({ path, search: 'Listening on [a-z]+$', timeout: 1, interval: 0.2 })).run(shellIO()), /waiting for \/Listening on \[a-z\]\+\$\/ in /);
     await assert.rejects((await step({ path, state: 'absent', timeout: 1, interval: 0.2 })).run(shellIO()), /to be absent/);
     assert.equal(await (await step({ path: join(dir, 'nothing'), state: 'absent', timeout: 1 })).run(shellIO()), false);
+  });
+});
+
+describe('waitFor from the controller', () => {
+  it("checks the host's inventory address by default; without one, says to give it", async () => {
+    await assert.rejects(planWith(waitFor, { port: 22, from: 'controller' }, {}), { message: 'the address of web1 is not known: give address' });
+    const plan = await planWith(waitFor, { port: 22, from: 'controller', address: '10.0.0.5' }, {});
+    assert.equal(plan.msg, 'wait for port 22 on 10.0.0.5 to be open (checked from the controller)');
   });
 });
