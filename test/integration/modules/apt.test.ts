@@ -85,4 +85,42 @@ describe('apt on a lab node', { timeout: 900_000 }, () => {
     const holder = await sshRun(HOST, 'cat /tmp/holder.log', { user: 'root' });
     assert.doesNotMatch(holder.stdout, /^E:/m, 'the other apt finished undisturbed');
   });
+
+  test('lists older than cacheValidTime: refreshed in the real run, reported changed only when apt fetched new lists', async () => {
+    const args = (more: string[]) => ['run', PB, '-i', inventory, '--limit', HOST, '--json', '-e', 'pkgs=hello,sl', ...more];
+    const age = async () => Number((await sshRun(HOST, 'echo $(( $(date +%s) - $(stat -c %Y /var/lib/apt/periodic/update-success-stamp) ))', { user: 'root' })).stdout.trim());
+    const status = (r: Awaited<ReturnType<typeof engine>>) => r.events.find((e) => e.type === 'task.result' && e.task === 'packages');
+
+    await sshRun(HOST, "touch -d '2 days ago' /var/lib/apt/periodic/update-success-stamp", { user: 'root', check: true });
+    const dry = await engine(args(['--check']));
+    assert.equal(status(dry)?.status, 'ok', 'a refresh of existing lists announces no change');
+    assert.ok((await age()) > 86_400, 'the dry run ran nothing');
+    const same = await engine(args([]));
+    assert.equal(same.code, 0, same.stdout + same.stderr);
+    assert.ok((await age()) < 120, 'the real run refreshed the lists');
+    assert.equal(status(same)?.status, 'ok', 'the lists did not change: ok');
+
+    // A missing index is fetched again: the lists changed, and the action says so.
+    await sshRun(HOST, "touch -d '2 days ago' /var/lib/apt/periodic/update-success-stamp; rm -f /var/lib/apt/lists/*bookworm-updates*_Packages*", { user: 'root', check: true });
+    const fetched = await engine(args([]));
+    assert.equal(fetched.code, 0, fetched.stdout + fetched.stderr);
+    assert.equal(status(fetched)?.status, 'changed');
+    assert.deepEqual(status(fetched)?.changes, [], 'changed by the refresh alone, with no announced change');
+    const again = await engine(args([]));
+    assert.equal(status(again)?.status, 'ok', 'fresh lists are left alone');
+  });
+
+  test('a package and the unit it ships in one play: the dry run on a fresh host says the unit is not known yet, and does not fail', async () => {
+    await freshHosts(HOST);
+    const cycle = await applyCycle('test/fixtures/playbooks/modules/apt-service.ts', { limit: HOST });
+    assert.deepEqual(cycle.changed, [`${HOST} at installed`], "Debian's postinst starts and enables atd: the systemd task finds it so");
+    const dry = cycle.dry.events.find((e) => e.type === 'task.result' && e.task === 'atd running');
+    assert.equal(dry?.status, 'ok');
+    assert.match(dry?.msg ?? '', /atd\.service is not on the host yet; an earlier task installs at/);
+    const real = cycle.real.events.find((e) => e.type === 'task.result' && e.task === 'atd running');
+    assert.equal(real?.status, 'ok');
+    assert.equal(real?.msg, undefined, 'the real run read the installed unit');
+    const state = await sshRun(HOST, 'systemctl is-active atd; systemctl is-enabled atd', { user: 'root' });
+    assert.equal(state.stdout.trim(), 'active\nenabled');
+  });
 });
