@@ -36,7 +36,9 @@ const params = Type.Object(
 );
 
 const UNKNOWN_VERSION = '(version unknown until the lists are updated)';
-const CHANGING_INVALIDATES = ['file:*', 'user:*', 'group:*', 'shadow:*', 'unit:*', 'pkg:*', 'apt:simulate:*'];
+// A package can change anything on a host (files, users, units, programs, firewall, crontabs): every
+// fact read before is read again (in a dry run, the predictions of earlier tasks are kept).
+const CHANGING_INVALIDATES = ['*'];
 
 /** apt-get with no prompts, old config files kept, waiting for the dpkg lock. */
 function aptGet(lockTimeout: number, args: string[]): string[] {
@@ -51,8 +53,8 @@ function aptGet(lockTimeout: number, args: string[]): string[] {
 const ENV = { DEBIAN_FRONTEND: 'noninteractive' };
 
 /** Runs argv between two readings of a stamp, so a step without an announced change can say whether it changed something. */
-function measured(argv: string[], stamp: string, label: string, after = ''): RunStep {
-  const script = `b=$(${stamp}) || exit 1; "$@" || exit $?; ${after}printf '${label}-before=%s\\n${label}-after=%s\\n' "$b" "$(${stamp})"`;
+function measured(argv: string[], stamp: string, label: string): RunStep {
+  const script = `b=$(${stamp}) || exit 1; "$@" || exit $?; printf '${label}-before=%s\\n${label}-after=%s\\n' "$b" "$(${stamp})"`;
   return {
     kind: 'run',
     argv: ['sh', '-c', script, 'sh', ...argv],
@@ -61,6 +63,35 @@ function measured(argv: string[], stamp: string, label: string, after = ''): Run
       const before = new RegExp(`^${label}-before=(.*)$`, 'm').exec(stdout)?.[1];
       const afterValue = new RegExp(`^${label}-after=(.*)$`, 'm').exec(stdout)?.[1];
       return before === undefined || before !== afterValue;
+    },
+  };
+}
+
+/**
+ * apt-get update between two readings of the lists stamp. apt's DPkg::Lock::Timeout does not cover
+ * the lists lock (apt 2.6 fails at once when another update holds it): retry until lockTimeout.
+ */
+function updateStep(lockTimeout: number): RunStep {
+  const script = [
+    `b=$(${LISTS_STAMP_SH}) || exit 1`,
+    't=$1; shift; deadline=$(( $(date +%s) + t ))',
+    'while :; do',
+    '  out=$("$@" 2>&1); rc=$?',
+    `  printf '%s\n' "$out"`,
+    '  [ "$rc" -eq 0 ] && break',
+    `  case $out in *'Could not get lock'*) if [ "$(date +%s)" -lt "$deadline" ]; then sleep 2; continue; fi ;; esac`,
+    '  exit "$rc"',
+    'done',
+    `mkdir -p ${dirOf(UPDATE_STAMP)} && touch ${UPDATE_STAMP} || exit 1`,
+    `printf 'lists-before=%s\nlists-after=%s\n' "$b" "$(${LISTS_STAMP_SH})"`,
+  ].join('\n');
+  return {
+    kind: 'run',
+    argv: ['sh', '-c', script, 'sh', String(lockTimeout), ...aptGet(lockTimeout, ['update'])],
+    env: ENV,
+    reportsChange: ({ stdout }) => {
+      const before = /^lists-before=(.*)$/m.exec(stdout)?.[1];
+      return before === undefined || before !== /^lists-after=(.*)$/m.exec(stdout)?.[1];
     },
   };
 }
@@ -117,7 +148,7 @@ export const apt = defineModule({
 
     if (update !== 'none') {
       if (update === 'certain') changes.push({ what: 'apt lists', before: '(empty)', after: '(updated)' });
-      steps.push(measured(aptGet(lockTimeout, ['update']), LISTS_STAMP_SH, 'lists', `mkdir -p ${dirOf(UPDATE_STAMP)} && touch ${UPDATE_STAMP} || exit 1; `));
+      steps.push(updateStep(lockTimeout));
       after['apt:lists'] = { empty: false, age: 0, stamp: null } satisfies AptListsFact;
       invalidates = ['pkg:*', 'apt:simulate:*'];
     }

@@ -86,6 +86,19 @@ describe('apt on a lab node', { timeout: 900_000 }, () => {
     assert.doesNotMatch(holder.stdout, /^E:/m, 'the other apt finished undisturbed');
   });
 
+  test('another apt-get update holding the lists lock: the refresh waits for it (DPkg::Lock::Timeout does not cover that lock)', async () => {
+    await sshRun(HOST, "touch -d '2 days ago' /var/lib/apt/periodic/update-success-stamp; nohup apt-get -o 'APT::Update::Pre-Invoke::=sleep 10' update >/tmp/updater.log 2>&1 & sleep 2", { user: 'root', check: true });
+    const probe = await sshRun(HOST, 'apt-get -o DPkg::Lock::Timeout=5 update 2>&1; true', { user: 'root' });
+    assert.match(probe.stdout, /Could not get lock \/var\/lib\/apt\/lists\/lock/, 'the lists lock is held, and plain apt-get update does not wait for it');
+    const started = Date.now();
+    const r = await engine(['run', PB, '-i', inventory, '--limit', HOST, '--json', '-e', 'pkgs=hello,sl']);
+    assert.equal(r.code, 0, r.stdout + r.stderr);
+    assert.deepEqual(pairs(r, 'failed'), []);
+    assert.ok(Date.now() - started >= 3_000, 'the refresh waited for the other update');
+    const age = await sshRun(HOST, 'echo $(( $(date +%s) - $(stat -c %Y /var/lib/apt/periodic/update-success-stamp) ))', { user: 'root' });
+    assert.ok(Number(age.stdout.trim()) < 60, 'the refresh ran once the lock was free');
+  });
+
   test('lists older than cacheValidTime: refreshed in the real run, reported changed only when apt fetched new lists', async () => {
     const args = (more: string[]) => ['run', PB, '-i', inventory, '--limit', HOST, '--json', '-e', 'pkgs=hello,sl', ...more];
     const age = async () => Number((await sshRun(HOST, 'echo $(( $(date +%s) - $(stat -c %Y /var/lib/apt/periodic/update-success-stamp) ))', { user: 'root' })).stdout.trim());
