@@ -1,0 +1,53 @@
+// The bench as a function: options in, records and the summary out (run.ts prints and writes
+// RESULTS.md; the smoke test asserts on the result).
+import { cleanStaleCgroups, cgroupsAvailable } from './measure.ts';
+import { ensureAnsible } from './provision.ts';
+import { ensureWorkDir, labHosts } from './fleet.ts';
+import { runSuite, type SuiteResult, type Workload } from './suite.ts';
+import { machine, summarize, tables, type Row } from './report.ts';
+
+export interface BenchOptions {
+  /** Lab host names, in order: N hosts use the first N. */
+  hostNames: string[];
+  counts: number[];
+  runs: number;
+  warmup: number;
+  workloads: Workload[];
+  w2HostNames?: string[];
+  log?: (m: string) => void;
+}
+
+export interface BenchResult extends SuiteResult {
+  started: Date;
+  rows: Row[];
+  markdown: string;
+}
+
+export async function runBench(o: BenchOptions): Promise<BenchResult> {
+  const log = o.log ?? ((m: string) => console.log(m));
+  if (!cgroupsAvailable()) throw new Error('the bench needs the cpuacct cgroup hierarchy at /sys/fs/cgroup/cpuacct (run as root)');
+  cleanStaleCgroups();
+  ensureWorkDir();
+  await ensureAnsible(log);
+  const started = new Date();
+  const result = await runSuite({
+    hosts: labHosts(o.hostNames),
+    counts: o.counts,
+    runs: o.runs,
+    warmup: o.warmup,
+    workloads: o.workloads,
+    w2Hosts: o.w2HostNames ? labHosts(o.w2HostNames) : undefined,
+    log,
+  });
+  const rows = summarize(result.records);
+  const markdown = [
+    `Run ${started.toISOString()} → ${new Date().toISOString()}: N = ${o.counts.join(', ')}; ${o.warmup} warm-up + ${o.runs} counted run(s) per tool, engine and Ansible alternating.`,
+    '',
+    ...machine(),
+    '',
+    ...tables(rows),
+    '',
+    ...result.notes.map((n) => `- ${n}`),
+  ].join('\n');
+  return { ...result, started, rows, markdown };
+}

@@ -1,0 +1,121 @@
+// The bench's schedule: for each host count, W1 warm (engine, Ansible, floor, side by side in each
+// round), W1 cold (fresh hosts before every run of either tool; python3 put back, uncounted, before
+// Ansible's), and W2 when the relay playbook exists. Round 0 is the warm-up: recorded, not counted.
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+import { resetHosts } from './reset.ts';
+import { ensurePython3 } from './provision.ts';
+import { writeFleetFiles, type BenchHost } from './fleet.ts';
+import { ansibleRun, BENCH, engineRun, floorRun, REPO, type Tool, type ToolRun } from './tools.ts';
+
+export type Workload = 'w1-warm' | 'w1-cold' | 'w3' | 'w2';
+
+export interface Record_ extends ToolRun {
+  workload: string;
+  n: number;
+  round: number;
+  counted: boolean;
+}
+
+export interface SuiteOptions {
+  hosts: BenchHost[];
+  counts: number[];
+  runs: number;
+  warmup: number;
+  workloads: Workload[];
+  log: (m: string) => void;
+  /** W2's hosts (build, relay1..3 in the lab), when W2 is asked for. */
+  w2Hosts?: BenchHost[];
+}
+
+export interface SuiteResult {
+  records: Record_[];
+  notes: string[];
+}
+
+const W1_ENGINE = join(BENCH, 'workloads', 'w1.ts');
+const W1_ANSIBLE = join(BENCH, 'ansible', 'w1.yml');
+export const RELAY_PLAYBOOK = join(REPO, 'playbooks', 'relay.ts');
+export const LAB_INVENTORY = join(REPO, 'inventory', 'lab.ts');
+export const RELAY_ANSIBLE = join(BENCH, 'ansible', 'relay.yml');
+
+export async function runSuite(o: SuiteOptions): Promise<SuiteResult> {
+  const records: Record_[] = [];
+  const notes: string[] = [];
+  const rounds = o.warmup + o.runs;
+  const push = (workload: string, n: number, round: number, r: ToolRun) => {
+    records.push({ ...r, workload, n, round, counted: round >= o.warmup });
+    o.log(
+      `${workload.padEnd(13)} N=${String(n).padEnd(3)} ${round < o.warmup ? 'warm-up' : `run ${round - o.warmup + 1}`.padEnd(7)} ${r.tool.padEnd(8)}` +
+        ` ${r.wallS.toFixed(2)} s wall, ${r.cpuS.toFixed(2)} s cpu, ${r.peakRssMaxMb.toFixed(0)}/${r.peakRssSumMb.toFixed(0)} MB rss max/sum` +
+        (r.roundTrips !== undefined ? `, ${r.roundTrips} trips/host` : '') +
+        (r.changed !== undefined ? `, changed ${r.changed}` : ''),
+    );
+  };
+
+  for (const n of o.counts) {
+    const hosts = o.hosts.slice(0, n);
+    if (hosts.length < n) throw new Error(`only ${o.hosts.length} hosts for N=${n}`);
+    const files = writeFleetFiles(hosts, `n${n}`);
+    const wantWarm = o.workloads.includes('w1-warm');
+    const wantFloor = o.workloads.includes('w3');
+
+    if (wantWarm || wantFloor) {
+      if (wantWarm) await ensurePython3(hosts, o.log);
+      // Without a warm-up round, converge the hosts first (not recorded): warm means converged.
+      if (wantWarm && o.warmup === 0) await engineRun(W1_ENGINE, files, n);
+      for (let round = 0; round < rounds; round++) {
+        if (wantWarm) {
+          push('W1 warm', n, round, await engineRun(W1_ENGINE, files, n));
+          // Ansible's warm-up run counts its ssh execs with -vvv; counted runs are plain.
+          push('W1 warm', n, round, await ansibleRun(W1_ANSIBLE, files, hosts, { countTrips: round < o.warmup }));
+        }
+        if (wantFloor) push('W3 floor', n, round, await floorRun(hosts));
+      }
+      if (wantWarm && o.warmup === 0) notes.push(`N=${n}: no warm-up, so Ansible's ssh execs per host were not counted.`);
+    }
+
+    if (o.workloads.includes('w1-cold')) {
+      for (let round = 0; round < rounds; round++) {
+        await resetHosts(hosts.map((h) => h.name));
+        push('W1 cold', n, round, await engineRun(W1_ENGINE, files, n));
+        await resetHosts(hosts.map((h) => h.name));
+        await ensurePython3(hosts, o.log); // not counted: Ansible's cold host is a fresh host with python3
+        push('W1 cold', n, round, await ansibleRun(W1_ANSIBLE, files, hosts, { countTrips: round < o.warmup }));
+      }
+    }
+  }
+
+  if (o.workloads.includes('w2')) await runW2(o, push, notes, rounds);
+  return { records, notes };
+}
+
+/** W2: the relay playbook converged on its 4 hosts, and its dry run, against bench/ansible/relay.yml. */
+async function runW2(o: SuiteOptions, push: (w: string, n: number, round: number, r: ToolRun) => void, notes: string[], rounds: number): Promise<void> {
+  if (!existsSync(RELAY_PLAYBOOK) || !existsSync(LAB_INVENTORY)) {
+    notes.push('W2: not available yet (playbooks/relay.ts or inventory/lab.ts does not exist).');
+    o.log(notes.at(-1)!);
+    return;
+  }
+  const hosts = o.w2Hosts ?? [];
+  if (hosts.length !== 4) {
+    notes.push('W2: not run (needs the lab hosts build, relay1, relay2, relay3).');
+    return;
+  }
+  const files = writeFleetFiles(hosts, 'w2');
+  // The engine reads inventory/lab.ts (the relay's own vars); convergence first, not counted.
+  const lab = { ...files, engineInventory: LAB_INVENTORY };
+  o.log('W2: converging the relay hosts with the engine (not counted)');
+  await engineRun(RELAY_PLAYBOOK, lab, 4);
+  const haveAnsible = existsSync(RELAY_ANSIBLE);
+  if (!haveAnsible) notes.push('W2: bench/ansible/relay.yml not available yet: engine figures only.');
+  else await ensurePython3(hosts, o.log);
+  for (let round = 0; round < rounds; round++) {
+    push('W2 converged', 4, round, await engineRun(RELAY_PLAYBOOK, lab, 4));
+    if (haveAnsible) push('W2 converged', 4, round, await ansibleRun(RELAY_ANSIBLE, files, hosts, { countTrips: round < o.warmup }));
+    push('W2 dry run', 4, round, await engineRun(RELAY_PLAYBOOK, lab, 4, { check: true }));
+    if (haveAnsible) push('W2 dry run', 4, round, await ansibleRun(RELAY_ANSIBLE, files, hosts, { check: true, countTrips: round < o.warmup }));
+  }
+}
+
+export type { Tool };

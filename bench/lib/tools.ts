@@ -1,0 +1,89 @@
+// One measured run of each tool: the engine (its CLI, one node process), ansible-playbook, and the
+// floor (OpenSSH, a fresh connection to every host in parallel, running `true`).
+import { join } from 'node:path';
+import { labPaths } from '../../test/lab/index.ts';
+import { measure, type Measured } from './measure.ts';
+import { ansibleEnv, type BenchHost, type FleetFiles } from './fleet.ts';
+
+export const REPO = join(import.meta.dirname, '..', '..');
+export const BENCH = join(REPO, 'bench');
+
+export type Tool = 'engine' | 'ansible' | 'floor';
+
+export interface ToolRun extends Measured {
+  tool: Tool;
+  /** SSH execs per host (mean over hosts), when measured. */
+  roundTrips?: number;
+  /** Per-host task tallies summed (engine and Ansible). */
+  changed?: number;
+  ok?: number;
+}
+
+export class RunFailed extends Error {
+  constructor(tool: Tool, m: Measured) {
+    super(`${tool} exited ${m.code}:\n${(m.stderr || m.stdout).trim().slice(-3000)}`);
+    this.name = 'RunFailed';
+  }
+}
+
+/**
+ * The engine as one node process with tsx's loader (what `npx tsx engine` ends up running, without
+ * npx's and tsx's launcher processes in front: those are measured separately in the profile).
+ */
+export async function engineRun(playbook: string, files: FleetFiles, hosts: number, opts: { check?: boolean } = {}): Promise<ToolRun> {
+  const argv = [process.execPath, '--import', 'tsx', join(REPO, 'engine', 'index.ts'), 'run', playbook, '-i', files.engineInventory, '--json', '-f', String(Math.max(hosts, 1))];
+  if (opts.check) argv.push('--check');
+  const m = await measure(argv, { cwd: REPO, timeoutMs: 30 * 60_000 });
+  if (m.code !== 0) throw new RunFailed('engine', m);
+  const events = m.stdout.split('\n').filter((l) => l.startsWith('{')).map((l) => JSON.parse(l) as Record<string, any>);
+  const recap = events.find((e) => e.type === 'recap');
+  if (!recap) throw new RunFailed('engine', { ...m, stderr: `no recap event\n${m.stderr}` });
+  const trips = Object.values(recap.roundTrips as Record<string, number>);
+  const tallies = Object.values(recap.hosts as Record<string, { ok: number; changed: number }>);
+  return {
+    ...m,
+    tool: 'engine',
+    roundTrips: trips.reduce((a, b) => a + b, 0) / trips.length,
+    changed: tallies.reduce((a, t) => a + t.changed, 0),
+    ok: tallies.reduce((a, t) => a + t.ok, 0),
+  };
+}
+
+/**
+ * ansible-playbook. With `countTrips` it runs with -vvv and counts `SSH: EXEC` lines per host (each
+ * is one ssh invocation, a session on the ControlPersist master): only for runs that are not timed.
+ */
+export async function ansibleRun(playbook: string, files: FleetFiles, hosts: BenchHost[], opts: { check?: boolean; countTrips?: boolean } = {}): Promise<ToolRun> {
+  const argv = ['ansible-playbook', playbook];
+  if (opts.check) argv.push('--check');
+  if (opts.countTrips) argv.push('-vvv');
+  const m = await measure(argv, { cwd: join(BENCH, 'ansible'), env: ansibleEnv(files), timeoutMs: 30 * 60_000 });
+  if (m.code !== 0) throw new RunFailed('ansible', m);
+  const recap = [...m.stdout.matchAll(/^\S+\s*:\s*ok=(\d+)\s+changed=(\d+)/gm)];
+  const run: ToolRun = {
+    ...m,
+    tool: 'ansible',
+    ok: recap.reduce((a, r) => a + Number(r[1]) - Number(r[2]), 0),
+    changed: recap.reduce((a, r) => a + Number(r[2]), 0),
+  };
+  if (opts.countTrips) {
+    const perHost = new Map<string, number>();
+    for (const r of m.stdout.matchAll(/^<([^>]+)> SSH: EXEC /gm)) perHost.set(r[1], (perHost.get(r[1]) ?? 0) + 1);
+    const counts = hosts.map((h) => perHost.get(h.address) ?? perHost.get(h.name) ?? 0);
+    run.roundTrips = counts.reduce((a, b) => a + b, 0) / counts.length;
+  }
+  return run;
+}
+
+/** The floor: `ssh HOST true` to every host at once, a fresh connection each, strict host keys. */
+export async function floorRun(hosts: BenchHost[]): Promise<ToolRun> {
+  const ssh = [
+    'ssh', '-F', 'none', '-i', labPaths.privateKey, '-o', 'IdentitiesOnly=yes',
+    '-o', 'StrictHostKeyChecking=yes', '-o', `UserKnownHostsFile=${labPaths.knownHosts}`, '-o', 'GlobalKnownHostsFile=/dev/null',
+    '-o', 'BatchMode=yes', '-o', 'ControlMaster=no', '-o', 'ControlPath=none', '-o', 'LogLevel=ERROR',
+  ].join(' ');
+  const script = `pids=; for a in "$@"; do ${ssh} "deploy@$a" true & pids="$pids $!"; done; rc=0; for p in $pids; do wait $p || rc=1; done; exit $rc`;
+  const m = await measure(['/bin/sh', '-c', script, 'floor', ...hosts.map((h) => h.address)], { timeoutMs: 120_000 });
+  if (m.code !== 0) throw new RunFailed('floor', m);
+  return { ...m, tool: 'floor', roundTrips: 1 };
+}

@@ -1,0 +1,53 @@
+// The bench keeps working: a smoke run with N = 2 on the suite's two bench hosts (one counted run,
+// no warm-up) of W1 warm and cold for the engine and Ansible, and of the W3 floor. It checks the
+// harness produces figures for all three and the round trips the engine's design promises; it does
+// not judge speed (the suite's lab is busy with other tests, and one run is no statistic).
+import { before, describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { ensureLab } from './lab-fixture.ts';
+import { runBench, type BenchResult } from '../../bench/lib/bench.ts';
+
+let result: BenchResult;
+const log: string[] = [];
+
+describe('bench smoke run (N = 2)', { timeout: 900_000 }, () => {
+  before(async () => {
+    await ensureLab();
+    result = await runBench({
+      hostNames: ['bench1', 'bench2'],
+      counts: [2],
+      runs: 1,
+      warmup: 0,
+      workloads: ['w1-warm', 'w1-cold', 'w3'],
+      log: (m) => log.push(m),
+    });
+  });
+
+  test('every tool produced measured figures for every workload', () => {
+    const row = (w: string, tool: string) => result.rows.find((r) => r.workload === w && r.n === 2 && r.tool === tool);
+    for (const [w, tool] of [['W1 warm', 'engine'], ['W1 warm', 'ansible'], ['W1 cold', 'engine'], ['W1 cold', 'ansible'], ['W3 floor', 'floor']]) {
+      const r = row(w, tool);
+      assert.ok(r, `${w} ${tool}: no figures\n${log.join('\n')}`);
+      assert.equal(r.runs, 1);
+      assert.ok(r.wall.median > 0 && Number.isFinite(r.wall.median), `${w} ${tool}: wall time`);
+      assert.ok(r.cpu.median > 0, `${w} ${tool}: controller CPU`);
+      assert.ok(r.mem.median > 1, `${w} ${tool}: peak memory`);
+    }
+    assert.match(result.markdown, /\| W1 warm \| 2 \| .* \| .*× \| .*× \|/, 'the ratio table has engine/Ansible and engine/floor');
+  });
+
+  test('both tools did the work: everything changed on fresh hosts, only the echo when converged', () => {
+    const rec = (w: string, tool: string) => result.records.find((r) => r.workload === w && r.tool === tool)!;
+    assert.equal(rec('W1 cold', 'engine').changed, 2 * 4, 'four changed tasks per fresh host');
+    assert.equal(rec('W1 cold', 'ansible').changed, 2 * 4);
+    assert.equal(rec('W1 warm', 'engine').changed, 2, 'converged: only `echo` runs (it always does)');
+    assert.equal(rec('W1 warm', 'ansible').changed, 2);
+  });
+
+  test("the engine's converged W1 reads all its facts in one round trip per host", () => {
+    // One exec gathers every fact of the play; the other is W1's `echo`, which a command task runs on
+    // every run by definition. Nothing else: no exec for a task that has nothing to change.
+    const warm = result.records.find((r) => r.workload === 'W1 warm' && r.tool === 'engine')!;
+    assert.equal(warm.roundTrips, 1 + 1, `SSH execs per host: 1 for the facts + 1 for echo, got ${warm.roundTrips}`);
+  });
+});
