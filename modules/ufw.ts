@@ -4,6 +4,7 @@
 // rule fields); the predicted state lets a later ufw task see the rules of an earlier one.
 // The lockout guard refuses a plan that would leave the firewall enabled with incoming traffic
 // denied while the SSH port the engine is connected through is not allowed.
+import { aptInstallsFact } from '../engine/facts/apt.ts';
 import { normalAddress, placeKey, ruleKey, ufwFact, UFW_KEY, type UfwFact, type UfwPolicy, type UfwRule } from '../engine/facts/ufw.ts';
 import { defineModule, PrepareError } from '../engine/module.ts';
 import { PlanError, type Change, type Plan, type RunStep } from '../engine/plan/types.ts';
@@ -155,10 +156,15 @@ export const ufw = defineModule({
     });
     if (p.state === undefined && p.default === undefined && specs.length === 0) throw new PrepareError('nothing to do: give state, default, rules or rule', 'state');
   },
-  facts: () => [ufwFact()],
+  facts: () => [ufwFact(), aptInstallsFact],
   plan(p, ctx): Plan {
-    const current = ctx.facts.get(ufwFact());
-    if (!current.installed) throw new PlanError('ufw is not installed on this host (install the ufw package first)');
+    let current = ctx.facts.get(ufwFact());
+    if (!current.installed) {
+      // An earlier apt task of this run installs ufw (a dry run cannot see it yet): plan against the
+      // state Debian's package ships (disabled, no rules, incoming and routed DROP, outgoing ACCEPT).
+      if (!ctx.facts.get(aptInstallsFact).includes('ufw')) throw new PlanError('ufw is not installed on this host (install the ufw package first)');
+      current = { ...current, installed: true, enabled: false, incoming: 'deny', outgoing: 'allow', routed: 'deny', rules: [], other: [] };
+    }
     const changes: Change[] = [];
     const adds: RunStep[] = [];
     const deletes: RunStep[] = [];

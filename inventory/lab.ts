@@ -1,0 +1,53 @@
+// The relay guide on the lab (`npm run lab -- up --hosts build,relay1,relay2,relay3 ...`): the
+// same playbook, with the lab's key, known_hosts and sudo password, Pebble as the ACME server,
+// and the fixture simplexmq repository from the lab's git server. Addresses come from the lab's
+// own record of what it brought up.
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { defineInventory, type NativeHost } from '../engine/inventory/index.ts';
+import { secret } from '../engine/secret.ts';
+
+const LAB_DIR = process.env.LAB_DIR ?? '/var/lib/shipshape-lab';
+
+function labAddress(name: string): string {
+  let state: { hosts: Array<{ name: string; address: string }> };
+  try {
+    state = JSON.parse(readFileSync(join(LAB_DIR, 'hosts.json'), 'utf8'));
+  } catch {
+    throw new Error(`inventory/lab.ts: the lab is not up (no ${LAB_DIR}/hosts.json): run npm run lab -- up --hosts build,relay1,relay2,relay3`);
+  }
+  const host = state.hosts.find((h) => h.name === name);
+  if (!host) throw new Error(`inventory/lab.ts: the lab has no host named ${name}`);
+  return host.address;
+}
+
+const relay = (name: string, turn: boolean): NativeHost => ({
+  address: labAddress(name),
+  vars: { smpFqdn: `smp.${name}.lab.test`, xfpFqdn: `xfp.${name}.lab.test`, turn, turnFqdn: `turn.${name}.lab.test`, turnPassword: secret(`lab-turn-${name}-pw`) },
+});
+
+export default defineInventory({
+  defaults: {
+    user: 'deploy',
+    privateKey: join(LAB_DIR, 'id_ed25519'),
+    knownHosts: join(LAB_DIR, 'known_hosts'),
+    becomePassword: { file: join(LAB_DIR, 'become-password') },
+  },
+  vars: {
+    domain: 'lab.test',
+    acmeEmail: 'admin@lab.test',
+    acmeServer: 'https://10.77.0.1:14000/dir',
+    simplexRepo: 'git://10.77.0.1/simplexmq.git',
+    // The guide's 1 GiB: lab hosts share this machine's memory, so they pass.
+    minMemoryMb: 1024,
+  },
+  hosts: {
+    build: { address: labAddress('build') },
+    relay1: relay('relay1', true),
+    relay2: relay('relay2', false),
+    relay3: relay('relay3', false),
+  },
+  groups: {
+    relays: { hosts: ['relay1', 'relay2', 'relay3'] },
+  },
+});
