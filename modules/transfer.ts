@@ -3,6 +3,7 @@
 // on the source host, with its predictions), streamed in chunks, written atomically with the shape
 // of the engine's WriteStep (temp file beside the target, owner and mode first, checksum checked,
 // then renamed).
+import { posix } from 'node:path';
 import { onHost } from '../engine/facts/types.ts';
 import { fileFact, fileKey, type FileFact } from '../engine/facts/file.ts';
 import { defineModule } from '../engine/module.ts';
@@ -48,13 +49,15 @@ export const transfer = defineModule({
   ].join('\n'),
   params,
   // dest first: the engine dedupes facts by key, and src and dest may be the same path on two hosts.
-  facts: (p) => [fileFact(p.dest), onHost(p.from, fileFact(p.src)), ...attributeFacts(p)],
+  facts: (p) => [fileFact(p.dest), fileFact(posix.dirname(p.dest)), onHost(p.from, fileFact(p.src)), ...attributeFacts(p)],
   plan(p, ctx): Plan {
     const src = ctx.facts.get(onHost(p.from, fileFact(p.src)));
     if (!src.exists) throw new PlanError(`${p.src} does not exist on ${p.from}, and no earlier task creates it`);
     if (src.type !== 'file') throw new PlanError(`${p.src} on ${p.from} is a ${src.type === 'link' ? `symbolic link to ${src.linkTarget}: give its target path` : src.type}, not a regular file`);
     const current = ctx.facts.get(fileFact(p.dest));
     assertWritable(p.dest, current);
+    const folder = ctx.facts.get(fileFact(posix.dirname(p.dest)));
+    if (folder.type !== 'directory') throw new PlanError(`the folder of ${p.dest} ${folder.exists ? 'is not a directory' : 'does not exist, and no earlier task creates it'}`);
     const attrs = resolveAttributes(p, ctx.facts);
     const same = current.exists && src.sha256 !== null && current.sha256 === src.sha256;
     const attributePlan = planAttributes(p.dest, current, attrs);

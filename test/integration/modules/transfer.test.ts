@@ -12,7 +12,7 @@ import { pipeline } from 'node:stream/promises';
 import { applyCycle } from '../cycle.ts';
 import { engine, pairs, type CliResult } from '../engine-cli.ts';
 import { ensureLab, freshHosts } from '../lab-fixture.ts';
-import { sshRun } from '../../lab/index.ts';
+import { APT_REPO_URL, sshRun } from '../../lab/index.ts';
 
 const PB = 'test/fixtures/playbooks/modules/transfer.ts';
 const FROM = 'node7';
@@ -118,5 +118,16 @@ describe('transfer and fetch on lab nodes', { timeout: 900_000 }, () => {
     assert.equal(await localSha(local), srcSha);
     assert.deepEqual(pairs(again.again, 'changed'), []);
     rmSync(dir, { recursive: true, force: true });
+  });
+
+  test('a source an earlier play makes in the same run: the dry run plans the transfer, checksum known once built', async () => {
+    const PB2 = 'test/fixtures/playbooks/modules/transfer-built.ts';
+    const url = `${APT_REPO_URL}Packages`;
+    assert.equal((await sshRun(FROM, 'test -e /root/built.bin', { user: 'root' })).code, 1, 'nothing built yet');
+    const cycle = await applyCycle(PB2, { limit: `${FROM},${TO}`, extra: ['-e', `url=${url}`] });
+    assert.deepEqual(cycle.changed, [`${FROM} artifact`, `${TO} shipped`]);
+    const planned = cycle.dry.events.find((e) => e.type === 'task.result' && e.task === 'shipped');
+    assert.deepEqual(planned?.changes?.[0], { what: 'content', before: '(absent)', after: '(checksum known once /root/built.bin is built on node7)' });
+    assert.equal(await sha(TO, '/usr/local/bin/built.bin'), await sha(FROM, '/root/built.bin'));
   });
 });

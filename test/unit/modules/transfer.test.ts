@@ -17,6 +17,8 @@ import { shellIO } from './local-io.ts';
 const SRC = '/build/out/smp-server';
 const DEST = '/usr/local/bin/smp-server';
 const base = { from: 'build', src: SRC, dest: DEST };
+// The folders of the dests the tests write to.
+const folders = { ...aDir('/usr/local/bin'), ...aDir(tmpdir()) };
 
 const localStep = (plan: Plan): LocalStep => {
   assert.equal(plan.steps.length, 1);
@@ -26,17 +28,17 @@ const localStep = (plan: Plan): LocalStep => {
 
 describe('transfer: planning', () => {
   it('no change when dest has the sha256 of src', async () => {
-    const plan = await planWith(transfer, base, { ...aFile(SRC, 'binary', { mode: '0755' }), ...aFile(DEST, 'binary', { mode: '0755' }) });
+    const plan = await planWith(transfer, base, { ...folders, ...aFile(SRC, 'binary', { mode: '0755' }), ...aFile(DEST, 'binary', { mode: '0755' }) });
     assert.deepEqual(plan, { changes: [], steps: [] });
   });
 
   it('declares the source fact on the from host, the dest on its own', () => {
     const facts = transfer.def.facts(base as never, undefined);
-    assert.deepEqual(facts.map((f) => [f.key, f.host]), [[fileKey(DEST), undefined], [fileKey(SRC), 'build']]);
+    assert.deepEqual(facts.map((f) => [f.key, f.host]), [[fileKey(DEST), undefined], [fileKey('/usr/local/bin'), undefined], [fileKey(SRC), 'build']]);
   });
 
   it('a missing dest: content change, the mode of src, one local step, the predicted fact', async () => {
-    const plan = await planWith(transfer, base, { ...aFile(SRC, 'binary', { mode: '0755' }), ...nothingAt(DEST) });
+    const plan = await planWith(transfer, base, { ...folders, ...aFile(SRC, 'binary', { mode: '0755' }), ...nothingAt(DEST) });
     assert.deepEqual(plan.changes, [
       { what: 'content', before: '(absent)', after: `sha256:${sha256('binary')}` },
       { what: 'mode', before: null, after: '0755' },
@@ -48,7 +50,7 @@ describe('transfer: planning', () => {
   });
 
   it('a different dest: content change from old to new sha256; mode and owner changes when given', async () => {
-    const plan = await planWith(transfer, { ...base, mode: '0750', owner: 'smp' }, { ...aFile(SRC, 'new'), ...aFile(DEST, 'old', { mode: '0755' }), ...aUser('smp') });
+    const plan = await planWith(transfer, { ...base, mode: '0750', owner: 'smp' }, { ...folders, ...aFile(SRC, 'new'), ...aFile(DEST, 'old', { mode: '0755' }), ...aUser('smp') });
     assert.deepEqual(plan.changes, [
       { what: 'content', before: `sha256:${sha256('old')}`, after: `sha256:${sha256('new')}` },
       { what: 'owner', before: 'root', after: 'smp' },
@@ -61,32 +63,38 @@ describe('transfer: planning', () => {
   });
 
   it('same content, other mode: only chmod, no transfer', async () => {
-    const plan = await planWith(transfer, { ...base, mode: '0700' }, { ...aFile(SRC, 'x'), ...aFile(DEST, 'x') });
+    const plan = await planWith(transfer, { ...base, mode: '0700' }, { ...folders, ...aFile(SRC, 'x'), ...aFile(DEST, 'x') });
     assert.deepEqual(plan.changes, [{ what: 'mode', before: '0644', after: '0700' }]);
     assert.deepEqual(plan.steps, [{ kind: 'run', argv: ['chmod', '0700', '--', DEST] }]);
   });
 
   it('a src that does not exist: PlanError naming the path and host', async () => {
-    await assert.rejects(planWith(transfer, base, { ...nothingAt(SRC), ...nothingAt(DEST) }), (e: Error) => e instanceof PlanError && e.message === `${SRC} does not exist on build, and no earlier task creates it`);
+    await assert.rejects(planWith(transfer, base, { ...folders, ...nothingAt(SRC), ...nothingAt(DEST) }), (e: Error) => e instanceof PlanError && e.message === `${SRC} does not exist on build, and no earlier task creates it`);
   });
 
   it('a src that is a directory or a link, a dest that is a directory: PlanError', async () => {
-    await assert.rejects(planWith(transfer, base, { ...aDir(SRC), ...nothingAt(DEST) }), /is a directory, not a regular file/);
-    await assert.rejects(planWith(transfer, base, { ...aLink(SRC, 'smp-server-5.4'), ...nothingAt(DEST) }), /symbolic link to smp-server-5.4/);
-    await assert.rejects(planWith(transfer, base, { ...aFile(SRC, 'x'), ...aDir(DEST) }), /is a directory: give the path of the file/);
+    await assert.rejects(planWith(transfer, base, { ...folders, ...aDir(SRC), ...nothingAt(DEST) }), /is a directory, not a regular file/);
+    await assert.rejects(planWith(transfer, base, { ...folders, ...aLink(SRC, 'smp-server-5.4'), ...nothingAt(DEST) }), /symbolic link to smp-server-5.4/);
+    await assert.rejects(planWith(transfer, base, { ...folders, ...aFile(SRC, 'x'), ...aDir(DEST) }), /is a directory: give the path of the file/);
   });
 
   it('a src predicted by an earlier task with an unknown checksum: plans the transfer, predicts an unknown sha256', async () => {
     const predicted: FileFact = { exists: true, type: 'file', mode: null, owner: null, group: null, size: null, sha256: null, linkTarget: null };
-    const plan = await planWith(transfer, { ...base, mode: '0755' }, { [fileKey(SRC)]: predicted, ...aFile(DEST, 'old') });
+    const plan = await planWith(transfer, { ...base, mode: '0755' }, { ...folders, [fileKey(SRC)]: predicted, ...aFile(DEST, 'old') });
     assert.equal(plan.changes[0]!.after, `(checksum known once ${SRC} is built on build)`);
     assert.equal((plan.after?.[fileKey(DEST)] as FileFact).sha256, null);
     assert.equal(plan.steps.length, 1);
   });
 
+  it('a dest folder that does not exist: PlanError when planning, not a failed write', async () => {
+    await assert.rejects(planWith(transfer, { ...base, dest: '/opt/relay/bin/smp-server' }, { ...aFile(SRC, 'x'), ...nothingAt('/opt/relay/bin/smp-server'), ...nothingAt('/opt/relay/bin') }), {
+      message: 'the folder of /opt/relay/bin/smp-server does not exist, and no earlier task creates it',
+    });
+  });
+
   it('an owner that does not exist: PlanError', async () => {
     // apt:installs: no earlier task installs packages (that could create the user).
-    await assert.rejects(planWith(transfer, { ...base, owner: 'ghost' }, { ...aFile(SRC, 'x'), ...nothingAt(DEST), ...aUser('ghost', false), 'apt:installs': [] }), /owner 'ghost' does not exist/);
+    await assert.rejects(planWith(transfer, { ...base, owner: 'ghost' }, { ...folders, ...aFile(SRC, 'x'), ...nothingAt(DEST), ...aUser('ghost', false), 'apt:installs': [] }), /owner 'ghost' does not exist/);
   });
 });
 
@@ -104,7 +112,7 @@ describe('transfer: the step, run by /bin/sh', () => {
     const size = CHUNK_BLOCKS * 1024 * 1024 * 2 + 12345;
     const { dir, path, data } = randomFile(size);
     const dest = join(dir, 'dest $(touch pwned)');
-    const plan = await planWith(transfer, { from: 'build', src: path, dest }, { [fileKey(path)]: { ...aFile(path, '')[fileKey(path)]!, sha256: sha256(data), mode: '0750', content: undefined }, ...nothingAt(dest) });
+    const plan = await planWith(transfer, { from: 'build', src: path, dest }, { ...aDir(dir), [fileKey(path)]: { ...aFile(path, '')[fileKey(path)]!, sha256: sha256(data), mode: '0750', content: undefined }, ...nothingAt(dest) });
     const io = shellIO('relay1');
     assert.equal(await localStep(plan).run(io), undefined);
     assert.ok(readFileSync(dest).equals(data));
@@ -119,7 +127,7 @@ describe('transfer: the step, run by /bin/sh', () => {
   it('an empty file', async () => {
     const { dir, path } = randomFile(0);
     const dest = join(dir, 'empty');
-    const plan = await planWith(transfer, { from: 'build', src: path, dest, mode: '0600' }, { ...aFile(path, ''), ...nothingAt(dest) });
+    const plan = await planWith(transfer, { from: 'build', src: path, dest, mode: '0600' }, { ...aDir(dir), ...aFile(path, ''), ...nothingAt(dest) });
     await localStep(plan).run(shellIO());
     assert.equal(readFileSync(dest).length, 0);
     assert.equal((statSync(dest).mode & 0o7777).toString(8), '600');
@@ -129,7 +137,7 @@ describe('transfer: the step, run by /bin/sh', () => {
     const { dir, path } = randomFile(1000);
     const dest = join(dir, 'dest');
     writeFileSync(dest, 'old');
-    const plan = await planWith(transfer, { from: 'build', src: path, dest }, { ...aFile(path, 'whatever'), ...aFile(dest, 'old') });
+    const plan = await planWith(transfer, { from: 'build', src: path, dest }, { ...aDir(dir), ...aFile(path, 'whatever'), ...aFile(dest, 'old') });
     const io = shellIO();
     const execOn = io.execOn;
     io.execOn = async (h, cmd, o) => {
@@ -143,7 +151,7 @@ describe('transfer: the step, run by /bin/sh', () => {
 
   it('a src gone when the transfer starts: a clear error', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'transfer-'));
-    const plan = await planWith(transfer, { from: 'build', src: join(dir, 'gone'), dest: join(dir, 'dest') }, { ...aFile(join(dir, 'gone'), 'x'), ...nothingAt(join(dir, 'dest')) });
+    const plan = await planWith(transfer, { from: 'build', src: join(dir, 'gone'), dest: join(dir, 'dest') }, { ...aDir(dir), ...aFile(join(dir, 'gone'), 'x'), ...nothingAt(join(dir, 'dest')) });
     await assert.rejects(localStep(plan).run(shellIO()), /cannot read .*gone on build: .*gone does not exist/);
   });
 });
