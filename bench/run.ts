@@ -1,28 +1,54 @@
-// `npm run bench [-- --hosts 1,10,25,50 --runs 5 --warmup 1 --workloads w1-warm,w1-cold,w3,w2]`:
+// `npm run bench [-- --hosts 1,10,25,50 --runs 5 --cold-runs 5 --warmup 1 --workloads w1-warm,w1-cold,w3,w2]`:
 // brings the lab up with its own hosts (bench1..benchN, and build/relay1-3 for W2), runs the engine
-// and Ansible side by side, prints the tables and writes bench/RESULTS.md (measured part).
+// and Ansible side by side, prints the tables and writes the measured part of bench/RESULTS.md.
+// Every record is appended to bench/results/<start>.jsonl as it is made, so an interrupted bench
+// keeps what it measured: `--from bench/results/<start>.jsonl` rebuilds RESULTS.md from it.
 // `--suite-lab` runs on the test suite's two bench hosts instead (no labUp; N ≤ 2).
-import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { appendFileSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { execFileSync } from 'node:child_process';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { labUp } from '../test/lab/index.ts';
 import { ensureLab } from '../test/integration/lab-fixture.ts';
-import { runBench } from './lib/bench.ts';
+import { renderResults, runBench } from './lib/bench.ts';
 import { BENCH } from './lib/tools.ts';
-import type { Workload } from './lib/suite.ts';
+import type { Record_, Workload } from './lib/suite.ts';
 
 const { values } = parseArgs({
   options: {
     hosts: { type: 'string', default: '1,10,25,50' },
     runs: { type: 'string', default: '5' },
+    'cold-runs': { type: 'string' },
     warmup: { type: 'string', default: '1' },
     workloads: { type: 'string', default: 'w1-warm,w1-cold,w3,w2' },
     'suite-lab': { type: 'boolean', default: false },
     out: { type: 'string', default: join(BENCH, 'RESULTS.md') },
     'no-write': { type: 'boolean', default: false },
+    from: { type: 'string' },
   },
 });
+
+function writeResults(markdown: string): void {
+  const out = values.out!;
+  const text = readFileSync(out, { encoding: 'utf8', flag: 'a+' });
+  const begin = '<!-- measured: begin (written by bench/run.ts) -->';
+  const end = '<!-- measured: end -->';
+  const block = `${begin}\n${markdown}\n${end}`;
+  const i = text.indexOf(begin);
+  const j = text.indexOf(end);
+  writeFileSync(out, i >= 0 && j > i ? text.slice(0, i) + block + text.slice(j + end.length) : `${text}\n${block}\n`);
+  console.log(`written: ${out}`);
+}
+
+if (values.from) {
+  const lines = readFileSync(values.from, 'utf8').split('\n').filter(Boolean).map((l) => JSON.parse(l));
+  const meta = lines.find((l) => l.meta)?.meta ?? {};
+  const records = lines.filter((l) => !l.meta) as Record_[];
+  const { markdown } = renderResults(`Rebuilt from ${values.from}: ${JSON.stringify(meta)}`, records, ['Some runs may be missing: this is what was saved.']);
+  console.log(markdown);
+  if (!values['no-write']) writeResults(markdown);
+  process.exit(0);
+}
 
 const counts = values.hosts!.split(',').map(Number).filter((n) => n > 0);
 const workloads = values.workloads!.split(',') as Workload[];
@@ -45,26 +71,21 @@ if (values['suite-lab']) {
   await labUp({ hosts: [...(w2HostNames ?? []), ...hostNames], groups: { bench: hostNames, ...(w2HostNames ? { relays: ['relay1', 'relay2', 'relay3'] } : {}) } });
 }
 
+const rawDir = join(BENCH, 'results');
+mkdirSync(rawDir, { recursive: true });
+const raw = join(rawDir, `${new Date().toISOString().replace(/[:.]/g, '-')}.jsonl`);
+appendFileSync(raw, `${JSON.stringify({ meta: { ...values, hostNames } })}\n`);
+console.log(`records: ${raw}`);
+
 const result = await runBench({
   hostNames,
   counts,
   runs: Number(values.runs),
+  coldRuns: values['cold-runs'] ? Number(values['cold-runs']) : undefined,
   warmup: Number(values.warmup),
   workloads,
   w2HostNames,
+  onRecord: ({ stdout, stderr, ...r }) => appendFileSync(raw, `${JSON.stringify(r)}\n`),
 });
 console.log(`\n${result.markdown}`);
-if (!values['no-write']) {
-  // Every run's figures, raw, beside the summary.
-  const rawDir = join(BENCH, 'results');
-  mkdirSync(rawDir, { recursive: true });
-  const raw = join(rawDir, `${result.started.toISOString().replace(/[:.]/g, '-')}.json`);
-  writeFileSync(raw, JSON.stringify({ options: values, records: result.records.map(({ stdout, stderr, ...r }) => r) }, null, 1));
-  const out = values.out!;
-  const text = readFileSync(out, { encoding: 'utf8', flag: 'a+' });
-  const begin = '<!-- measured: begin -->';
-  const end = '<!-- measured: end -->';
-  const block = `${begin}\n${result.markdown}\n${end}`;
-  writeFileSync(out, text.includes(begin) ? text.replace(new RegExp(`${begin}[\\s\\S]*${end}`), () => block) : `${text}\n${block}\n`);
-  console.log(`written: ${out}`);
-}
+if (!values['no-write']) writeResults(result.markdown);

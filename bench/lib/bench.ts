@@ -3,7 +3,7 @@
 import { cleanStaleCgroups, cgroupsAvailable } from './measure.ts';
 import { ensureAnsible } from './provision.ts';
 import { ensureWorkDir, labHosts } from './fleet.ts';
-import { runSuite, type SuiteResult, type Workload } from './suite.ts';
+import { runSuite, type Record_, type SuiteOptions, type SuiteResult, type Workload } from './suite.ts';
 import { machine, summarize, tables, type Row } from './report.ts';
 
 export interface BenchOptions {
@@ -11,10 +11,12 @@ export interface BenchOptions {
   hostNames: string[];
   counts: number[];
   runs: number;
+  coldRuns?: number;
   warmup: number;
   workloads: Workload[];
   w2HostNames?: string[];
   log?: (m: string) => void;
+  onRecord?: SuiteOptions['onRecord'];
 }
 
 export interface BenchResult extends SuiteResult {
@@ -34,20 +36,21 @@ export async function runBench(o: BenchOptions): Promise<BenchResult> {
     hosts: labHosts(o.hostNames),
     counts: o.counts,
     runs: o.runs,
+    coldRuns: o.coldRuns,
     warmup: o.warmup,
     workloads: o.workloads,
     w2Hosts: o.w2HostNames ? labHosts(o.w2HostNames) : undefined,
     log,
+    onRecord: o.onRecord,
   });
-  const rows = summarize(result.records);
-  const markdown = [
-    `Run ${started.toISOString()} → ${new Date().toISOString()}: N = ${o.counts.join(', ')}; ${o.warmup} warm-up + ${o.runs} counted run(s) per tool, engine and Ansible alternating.`,
-    '',
-    ...machine(),
-    '',
-    ...tables(rows),
-    '',
-    ...result.notes.map((n) => `- ${n}`),
-  ].join('\n');
+  const head = `Run ${started.toISOString()} → ${new Date().toISOString()}: N = ${o.counts.join(', ')}; ${o.warmup} warm-up + ${o.runs} counted run(s) per tool (cold: ${o.coldRuns ?? o.runs}), engine and Ansible alternating.`;
+  const { rows, markdown } = renderResults(head, result.records, result.notes);
   return { ...result, started, rows, markdown };
+}
+
+/** The measured part of RESULTS.md from records (also used to rebuild it from a saved .jsonl). */
+export function renderResults(head: string, records: Record_[], notes: string[]): { rows: Row[]; markdown: string } {
+  const rows = summarize(records);
+  const markdown = [head, '', ...machine(), '', ...tables(rows), '', ...notes.map((n) => `- ${n}`)].join('\n');
+  return { rows, markdown };
 }

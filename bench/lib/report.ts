@@ -26,7 +26,7 @@ export interface Row {
   runs: number;
   wall: Stat;
   cpu: Stat;
-  /** Engine and floor: the largest process; Ansible: the sum over its process tree. */
+  /** Peak of the summed RSS over the run's process tree (the engine: its one node process). */
   mem: Stat;
   memMax: Stat;
   memSum: Stat;
@@ -56,7 +56,7 @@ export function summarize(records: Record_[]): Row[] {
       runs: counted.length,
       wall: stat(use.map((r) => r.wallS)),
       cpu: stat(use.map((r) => r.cpuS)),
-      mem: first.tool === 'ansible' ? memSum : memMax,
+      mem: memSum,
       memMax,
       memSum,
       roundTrips: trips.length ? stat(trips).median : undefined,
@@ -94,12 +94,12 @@ export function ratio(a?: Row, b?: Row): string {
 export function tables(rows: Row[]): string[] {
   const out: string[] = [];
   const find = (w: string, n: number, t: Tool) => rows.find((r) => r.workload === w && r.n === n && r.tool === t);
-  out.push('| workload | N | tool | runs | wall s, median (min–max) | controller CPU s | peak memory MB | SSH execs/host |');
+  out.push('| workload | N | tool | runs | wall s, median (min–max) | controller CPU s (user+sys) | peak RSS MB, process tree (largest process) | SSH execs/host |');
   out.push('|---|---|---|---|---|---|---|---|');
   const order = ['W1 warm', 'W1 cold', 'W3 floor', 'W2 converged', 'W2 dry run'];
   const sorted = [...rows].sort((a, b) => order.indexOf(a.workload) - order.indexOf(b.workload) || a.n - b.n || a.tool.localeCompare(b.tool));
   for (const r of sorted) {
-    out.push(`| ${r.workload} | ${r.n} | ${r.tool} | ${r.runs} | ${fs(r.wall)} | ${fs(r.cpu)} | ${fs(r.mem, 0)}${r.tool === 'ansible' ? ' (sum)' : ''} | ${r.roundTrips ?? '–'} |`);
+    out.push(`| ${r.workload} | ${r.n} | ${r.tool} | ${r.runs} | ${fs(r.wall)} | ${fs(r.cpu)} | ${fs(r.mem, 0)} (${f(r.memMax.median, 0)}) | ${r.roundTrips ?? '–'} |`);
   }
   out.push('');
   out.push('| workload | N | engine s | Ansible s | floor s | engine/Ansible | engine/floor | target |');

@@ -8,12 +8,12 @@ import { prepareHost, wipeHost } from '../../test/lab/overlay.ts';
 import { readState, writeState } from '../../test/lab/state.ts';
 import { ensureImageBase } from '../../test/lab/image.ts';
 import { ensurePassword } from '../../test/lab/secrets.ts';
-import { waitSshReady } from '../../test/lab/ssh.ts';
+import { sshRun, waitSshReady } from '../../test/lab/ssh.ts';
 import { withLabLock } from '../../test/lab/lock.ts';
 import { pool } from '../../test/lab/sh.ts';
 
-export function resetHosts(names: string[]): Promise<void> {
-  return withLabLock('bench resetHosts', async () => {
+export async function resetHosts(names: string[]): Promise<void> {
+  await withLabLock('bench resetHosts', async () => {
     const all = readState().hosts;
     const hosts = names.map((n) => {
       const h = all.find((x) => x.name === n);
@@ -32,4 +32,7 @@ export function resetHosts(names: string[]): Promise<void> {
     writeState(readState());
     await waitSshReady(hosts, 120_000);
   });
+  // A host whose boot is still running (units starting) would slow whichever tool runs first: wait
+  // until each one's systemd says the boot is over, so every cold run starts on a settled host.
+  await pool(names, 16, (n) => sshRun(n, 'systemctl is-system-running --wait >/dev/null 2>&1; true', { timeoutMs: 120_000 }));
 }

@@ -21,11 +21,15 @@ export interface SuiteOptions {
   hosts: BenchHost[];
   counts: number[];
   runs: number;
+  /** Counted cold runs (each needs fresh hosts twice: the slow part of the bench); default runs. */
+  coldRuns?: number;
   warmup: number;
   workloads: Workload[];
   log: (m: string) => void;
   /** W2's hosts (build, relay1..3 in the lab), when W2 is asked for. */
   w2Hosts?: BenchHost[];
+  /** Called with every record as it is made (run.ts saves them as they come). */
+  onRecord?: (r: Record_) => void;
 }
 
 export interface SuiteResult {
@@ -44,7 +48,9 @@ export async function runSuite(o: SuiteOptions): Promise<SuiteResult> {
   const notes: string[] = [];
   const rounds = o.warmup + o.runs;
   const push = (workload: string, n: number, round: number, r: ToolRun) => {
-    records.push({ ...r, workload, n, round, counted: round >= o.warmup });
+    const rec = { ...r, workload, n, round, counted: round >= o.warmup };
+    records.push(rec);
+    o.onRecord?.(rec);
     o.log(
       `${workload.padEnd(13)} N=${String(n).padEnd(3)} ${round < o.warmup ? 'warm-up' : `run ${round - o.warmup + 1}`.padEnd(7)} ${r.tool.padEnd(8)}` +
         ` ${r.wallS.toFixed(2)} s wall, ${r.cpuS.toFixed(2)} s cpu, ${r.peakRssMaxMb.toFixed(0)}/${r.peakRssSumMb.toFixed(0)} MB rss max/sum` +
@@ -76,7 +82,7 @@ export async function runSuite(o: SuiteOptions): Promise<SuiteResult> {
     }
 
     if (o.workloads.includes('w1-cold')) {
-      for (let round = 0; round < rounds; round++) {
+      for (let round = 0; round < o.warmup + (o.coldRuns ?? o.runs); round++) {
         await resetHosts(hosts.map((h) => h.name));
         push('W1 cold', n, round, await engineRun(W1_ENGINE, files, n));
         await resetHosts(hosts.map((h) => h.name));
@@ -86,7 +92,14 @@ export async function runSuite(o: SuiteOptions): Promise<SuiteResult> {
     }
   }
 
-  if (o.workloads.includes('w2')) await runW2(o, push, notes, rounds);
+  if (o.workloads.includes('w2')) {
+    try {
+      await runW2(o, push, notes, rounds);
+    } catch (err) {
+      notes.push(`W2: failed, figures incomplete: ${(err as Error).message.split('\n').slice(0, 6).join(' ')}`);
+      o.log(notes.at(-1)!);
+    }
+  }
   return { records, notes };
 }
 
