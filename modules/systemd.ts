@@ -100,7 +100,14 @@ export const systemd = defineModule({
           const installs = facts.get(aptInstallsFact);
           if (installs.length > 0) {
             // Only a dry run gets here (a real run read the unit again after the install): say so; a
-            // real run that still finds no unit fails on the check.
+            // real run that still finds no unit fails on the check. A restart or reload acts on every
+            // run, so it is a change whatever the package does.
+            if (p.state === 'restarted' || p.state === 'reloaded') {
+              return {
+                changes: [{ what: 'state', before: `not on the host yet (from ${installs.join(', ')})`, after: p.state }],
+                steps: [{ kind: 'run', argv: ['systemctl', p.state === 'restarted' ? 'restart' : 'reload-or-restart', '--', name] }],
+              };
+            }
             return {
               changes: [],
               steps: [{ kind: 'run', argv: ['systemctl', 'cat', '--', name] }],
