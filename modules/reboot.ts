@@ -85,7 +85,7 @@ export const reboot = defineModule({
     return {
       changes: [{ what: 'reboot', before: 'running', after: p.ifPathExists ? `rebooted (${p.ifPathExists} exists)` : 'rebooted' }],
       steps: [rebootStep(ctx.host, p.timeout ?? 600)],
-      invalidates: ['*'],
+      invalidates: ['*', 'base'],
       ...(p.msg ? { msg: p.msg } : {}),
     };
   },

@@ -41,13 +41,13 @@ export class FactStore {
 
   /**
    * Drops keys matching each pattern: an exact key, or a prefix ending in '*'. The base facts
-   * (OS, memory) survive: no task changes them, and every later task reads them.
+   * (OS, memory) survive a prefix: only a task that names 'base' (a reboot) drops them.
    * In a dry run (`keepPredicted`) predicted values survive too: reading them back from the host
    * would forget the user or file an earlier task is going to create.
    */
   invalidate(patterns: readonly string[], opts: { keepPredicted?: boolean } = {}): void {
-    const drop = (key: string) => {
-      if (key === 'base' || (opts.keepPredicted && this.#predicted.has(key))) return;
+    const drop = (key: string, named = false) => {
+      if ((key === 'base' && !named) || (opts.keepPredicted && this.#predicted.has(key))) return;
       this.#values.delete(key);
       this.#predicted.delete(key);
     };
@@ -56,7 +56,7 @@ export class FactStore {
         const prefix = pattern.slice(0, -1);
         for (const key of [...this.#values.keys()]) if (key.startsWith(prefix)) drop(key);
       } else {
-        drop(pattern);
+        drop(pattern, true);
       }
     }
   }

@@ -122,6 +122,8 @@ export async function runPlayOnHost(env: PlayEnv, state: HostState): Promise<voi
   async function runTask(task: Task, key: number | string, handler: boolean): Promise<boolean> {
     const started = performance.now();
     const become = task.become ?? Boolean(play.become);
+    // A reboot drops the base facts (a new kernel): read them again before the next task.
+    if (!state.facts.has('base') && !(await gather([baseFacts], playBecome))) return false;
     const base = state.facts.get('base') as BaseFacts;
     const ctx = hostContext(state.host.name, state.host.groups, vars, base, state.registered);
     const finish = (status: TaskStatus, changes: Plan['changes'] = [], msg?: string, output: Record<string, unknown> = {}) => {
@@ -228,8 +230,12 @@ export async function runPlayOnHost(env: PlayEnv, state: HostState): Promise<voi
   }
 }
 
+/** One read per fact and host: the same key on another host (onHost) is another fact. */
 function dedupe(facts: Fact[]): Fact[] {
   const seen = new Map<string, Fact>();
-  for (const f of facts) if (!seen.has(f.key)) seen.set(f.key, f);
+  for (const f of facts) {
+    const id = `${f.host ?? ''}\0${f.key}`;
+    if (!seen.has(id)) seen.set(id, f);
+  }
   return [...seen.values()];
 }

@@ -33,7 +33,7 @@ describe('reboot', () => {
   it('always a change without ifPathExists: one local step, every fact read again after', async () => {
     const plan = await planWith(reboot, {}, {});
     assert.deepEqual(plan.changes, [{ what: 'reboot', before: 'running', after: 'rebooted' }]);
-    assert.deepEqual(plan.invalidates, ['*']);
+    assert.deepEqual(plan.invalidates, ['*', 'base'], 'every fact, the base facts (kernel) too');
     assert.equal(plan.steps[0]!.kind, 'local');
   });
 
