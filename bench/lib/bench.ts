@@ -30,7 +30,7 @@ export async function runBench(o: BenchOptions): Promise<BenchResult> {
   if (!cgroupsAvailable()) throw new Error('the bench needs the cpuacct cgroup hierarchy at /sys/fs/cgroup/cpuacct (run as root)');
   cleanStaleCgroups();
   ensureWorkDir();
-  await ensureAnsible(log);
+  await ensureAnsible(log, o.workloads.includes('w2'));
   const started = new Date();
   const result = await runSuite({
     hosts: labHosts(o.hostNames),

@@ -30,8 +30,8 @@ export interface FleetFiles {
   controlDir: string;
 }
 
-/** Writes the inventories for `hosts` (one folder per host count). */
-export function writeFleetFiles(hosts: BenchHost[], tag: string): FleetFiles {
+/** Writes the inventories for `hosts` (one folder per host count); Ansible groups and vars optional. */
+export function writeFleetFiles(hosts: BenchHost[], tag: string, extra: { groups?: Record<string, string[]>; vars?: Record<string, string> } = {}): FleetFiles {
   const dir = join(WORK_DIR, tag);
   const controlDir = join(dir, 'cp');
   mkdirSync(controlDir, { recursive: true, mode: 0o700 });
@@ -59,10 +59,12 @@ export function writeFleetFiles(hosts: BenchHost[], tag: string): FleetFiles {
       '[bench]',
       ...hosts.map((h) => `${h.name} ansible_host=${h.address}`),
       '',
+      ...Object.entries(extra.groups ?? {}).flatMap(([g, members]) => [`[${g}]`, ...members, '']),
       '[all:vars]',
       'ansible_user=deploy',
       `ansible_ssh_private_key_file=${labPaths.privateKey}`,
       `ansible_become_password=${password}`,
+      ...Object.entries(extra.vars ?? {}).map(([k, v]) => `${k}=${v}`),
       '',
     ].join('\n'),
     { mode: 0o600 },

@@ -13,12 +13,17 @@ import type { BenchHost } from './fleet.ts';
 
 const DEB_CACHE = '/var/cache/shipshape-bench/python3-debs';
 
-export async function ensureAnsible(log: (m: string) => void): Promise<void> {
-  if (spawnSync('ansible-playbook', ['--version']).status === 0) return;
-  log('installing ansible-core (apt-get)');
-  await run(['apt-get', 'install', '-y', '-q', '--no-install-recommends', 'ansible-core'], {
-    env: { ...process.env, DEBIAN_FRONTEND: 'noninteractive' },
-  });
+/** ansible-core; with `collections`, Debian's `ansible` package too (community.general's ufw, for W2). */
+export async function ensureAnsible(log: (m: string) => void, collections = false): Promise<void> {
+  const env = { ...process.env, DEBIAN_FRONTEND: 'noninteractive' };
+  if (spawnSync('ansible-playbook', ['--version']).status !== 0) {
+    log('installing ansible-core (apt-get)');
+    await run(['apt-get', 'install', '-y', '-q', '--no-install-recommends', 'ansible-core'], { env });
+  }
+  if (collections && spawnSync('ansible-doc', ['community.general.ufw']).status !== 0) {
+    log('installing the ansible collections (apt-get install ansible)');
+    await run(['apt-get', 'install', '-y', '-q', '--no-install-recommends', 'ansible'], { env });
+  }
 }
 
 function sudo(host: BenchHost, script: string, input?: string) {

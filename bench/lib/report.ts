@@ -1,6 +1,6 @@
 // Medians with min and max per workload, host count and tool, the ratios, and RESULTS.md.
 import { execFileSync } from 'node:child_process';
-import { cpus, totalmem } from 'node:os';
+import { cpus, loadavg, totalmem } from 'node:os';
 import { readFileSync } from 'node:fs';
 import type { Record_ } from './suite.ts';
 import type { Tool } from './tools.ts';
@@ -83,6 +83,7 @@ export function machine(): string[] {
   return [
     `- CPU: ${cpus().length} × ${cpus()[0]?.model ?? 'unknown'}; memory ${(totalmem() / 2 ** 30).toFixed(1)} GiB; kernel ${version(['uname', '-r'])}`,
     `- Node ${process.version}, tsx ${tsx}; ${version(['ansible-playbook', '--version'], /ansible-playbook \[core [^\]]+\]/)}, ${version(['python3', '--version'])} on the controller`,
+    `- load average when the report was written: ${loadavg().map((x) => x.toFixed(2)).join(', ')} (1, 5, 15 min)`,
     `- ${version(['sh', '-c', 'ssh -V 2>&1'], /OpenSSH[^,\s]*/)}; hosts: Debian 12 lab containers (systemd-nspawn) on this machine`,
   ];
 }

@@ -2,15 +2,18 @@
 // round), W1 cold (fresh hosts before every run of either tool; python3 put back, uncounted, before
 // Ansible's), and W2 when the relay playbook exists. Round 0 is the warm-up: recorded, not counted.
 import { existsSync } from 'node:fs';
+import { loadavg } from 'node:os';
 import { join } from 'node:path';
 import { resetHosts } from './reset.ts';
 import { ensurePython3 } from './provision.ts';
-import { writeFleetFiles, type BenchHost } from './fleet.ts';
+import { WORK_DIR, writeFleetFiles, type BenchHost } from './fleet.ts';
 import { ansibleRun, BENCH, engineRun, floorRun, REPO, type Tool, type ToolRun } from './tools.ts';
 
 export type Workload = 'w1-warm' | 'w1-cold' | 'w3' | 'w2';
 
 export interface Record_ extends ToolRun {
+  /** The machine's 1-minute load average when the run ended (other work inflates wall times). */
+  load1?: number;
   workload: string;
   n: number;
   round: number;
@@ -48,7 +51,7 @@ export async function runSuite(o: SuiteOptions): Promise<SuiteResult> {
   const notes: string[] = [];
   const rounds = o.warmup + o.runs;
   const push = (workload: string, n: number, round: number, r: ToolRun) => {
-    const rec = { ...r, workload, n, round, counted: round >= o.warmup };
+    const rec = { ...r, workload, n, round, counted: round >= o.warmup, load1: loadavg()[0] };
     records.push(rec);
     o.onRecord?.(rec);
     o.log(
@@ -115,7 +118,10 @@ async function runW2(o: SuiteOptions, push: (w: string, n: number, round: number
     notes.push('W2: not run (needs the lab hosts build, relay1, relay2, relay3).');
     return;
   }
-  const files = writeFleetFiles(hosts, 'w2');
+  const files = writeFleetFiles(hosts, 'w2', {
+    groups: { build_hosts: ['build'], relays: ['relay1', 'relay2', 'relay3'] },
+    vars: { artifact_dir: join(WORK_DIR, 'w2', 'artifacts') },
+  });
   // The engine reads inventory/lab.ts (the relay's own vars); convergence first, not counted.
   const lab = { ...files, engineInventory: LAB_INVENTORY };
   o.log('W2: converging the relay hosts with the engine (not counted)');
