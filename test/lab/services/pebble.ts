@@ -59,7 +59,9 @@ export async function startPebble(): Promise<void> {
   // Challenges are not validated (PEBBLE_VA_ALWAYS_VALID): hosts have no DNS names and Pebble would
   // otherwise resolve them. The resolver is pointed at the bridge address, where nothing answers,
   // so even a lookup never leaves the lab.
-  const env = { ...process.env, PEBBLE_VA_ALWAYS_VALID: '1', PEBBLE_VA_NOSLEEP: '1' };
+  // Pebble rejects 5% of nonces by default to exercise client retries; certbot 2.1 gives up on a
+  // second bad nonce, which made certificate tests fail at random: the lab rejects none.
+  const env = { ...process.env, PEBBLE_VA_ALWAYS_VALID: '1', PEBBLE_VA_NOSLEEP: '1', PEBBLE_WFE_NONCEREJECT: '0' };
   startDaemon('pebble', ['/usr/bin/pebble', '-config', join(d, 'config.json'), '-dnsserver', `${BRIDGE_ADDR}:53`], env);
   await waitForPort(BRIDGE_ADDR, 15000, 15_000, 'pebble');
   await writeTrust();
