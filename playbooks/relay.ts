@@ -100,6 +100,10 @@ export default playbook(
     hosts: 'relays',
     become: true,
     tasks: [
+      // Minimal Debian 12 has no rsyslog: the sshd jail must read the journal (backend = systemd),
+      // and it is in place before fail2ban is installed, so the package's first start succeeds.
+      task('fail2ban jail folder', file({ path: '/etc/fail2ban/jail.d', state: 'directory', mode: '0755' })),
+      task('fail2ban sshd jail', template({ src: 'templates/fail2ban-sshd.local.hbs', dest: '/etc/fail2ban/jail.d/sshd.local', vars: setting((c) => ({ ...c })), mode: '0644' }), { notify: 'restart fail2ban' }),
       task('packages', apt({
         name: (ctx) => ['ufw', 'fail2ban', 'certbot', ...(withTurn(ctx) ? ['coturn'] : [])],
         cacheValidTime: 3600,
@@ -130,8 +134,6 @@ export default playbook(
         },
         state: 'enabled',
       })),
-      // Minimal Debian 12 has no rsyslog: the sshd jail must read the journal (backend = systemd).
-      task('fail2ban sshd jail', template({ src: 'templates/fail2ban-sshd.local.hbs', dest: '/etc/fail2ban/jail.d/sshd.local', vars: setting((c) => ({ ...c })), mode: '0644' }), { notify: 'restart fail2ban' }),
       task('fail2ban running', systemd({ unit: 'fail2ban', enabled: true, state: 'started' })),
 
       ...server('smp'),
