@@ -9,19 +9,16 @@
 // Settings and their defaults: playbooks/relay-settings.ts. Where the guide is wrong, the playbook
 // does what works and says why in a comment next to it.
 import { handler, play, playbook, task } from '../engine/playbook/define.ts';
-import { quote, shellJoin } from '../engine/quote.ts';
+import { shellJoin } from '../engine/quote.ts';
 import {
-  apt, assert, certbot, cron, debug, file, getUrl, git, lineinfile, readFile, shell, systemd, template, transfer, ufw, user, waitFor,
+  apt, assert, certbot, copy, cron, debug, file, getUrl, lineinfile, readFile, systemd, template, transfer, ufw, user, waitFor,
 } from '../modules/index.ts';
 import type { HostContext } from '../engine/module.ts';
 import { relaySettings, setting, type RelaySettings } from './relay-settings.ts';
+import { buildTasks, fromBuild } from './relay-build.ts';
 
 const s = (ctx: HostContext): RelaySettings => relaySettings(ctx);
-const fromBuild = (ctx: HostContext) => s(ctx).binarySource === 'build';
 const withTurn = (ctx: HostContext) => s(ctx).turn;
-
-/** The marker the build leaves for the commit it built: a new commit means a new build. */
-const builtMarker = (ctx: HostContext) => `${s(ctx).buildDir}/target/.shipshape-built-${String(ctx.registered.source?.output.after ?? 'unknown')}`;
 
 /** The relay's binaries: from the build machine (the guide's scp) or prebuilt from a URL with a sha256. */
 function serverBinary(name: 'smp' | 'xfp') {
@@ -82,17 +79,7 @@ export default playbook(
     name: 'build the SimpleX servers',
     hosts: 'build',
     become: true,
-    tasks: [
-      task('build dependencies', apt({ name: setting((c) => c.buildPackages), cacheValidTime: 3600 }), { when: fromBuild }),
-      task('simplexmq source', git({ repo: setting((c) => c.simplexRepo), dest: setting((c) => c.buildDir), version: setting((c) => c.simplexVersion) }), { when: fromBuild, register: 'source' }),
-      task('build smp-server and xfp-server', shell({
-        // Runs once per commit: the marker names the commit it built.
-        cmd: (ctx) => `${shellJoin(s(ctx).buildCommand)} && touch ${quote(builtMarker(ctx))}`,
-        chdir: setting((c) => c.buildDir),
-        creates: builtMarker,
-        produces: setting((c) => [`${c.buildDir}/${c.smpArtifact}`, `${c.buildDir}/${c.xfpArtifact}`]),
-      }), { when: fromBuild }),
-    ],
+    tasks: buildTasks(),
   }),
 
   play({
@@ -113,6 +100,15 @@ export default playbook(
       // or the second run could not get in.
       task('no root login over SSH', lineinfile({ path: '/etc/ssh/sshd_config', regexp: '^#?\\s*PermitRootLogin\\b', line: 'PermitRootLogin no', validate: '/usr/sbin/sshd -t -f %s' }), { notify: 'restart ssh' }),
       task('no password login over SSH', lineinfile({ path: '/etc/ssh/sshd_config', regexp: '^#?\\s*PasswordAuthentication\\b', line: 'PasswordAuthentication no', validate: '/usr/sbin/sshd -t -f %s' }), { notify: 'restart ssh' }),
+      // The guide edits sshd_config only, but sshd keeps the first value it reads and Debian's
+      // sshd_config includes sshd_config.d/*.conf at its top: a drop-in there (cloud-init's
+      // 50-cloud-init.conf turns passwords back on on many VPSs) wins. A drop-in read first settles it.
+      task('SSH hardening read first', copy({
+        dest: '/etc/ssh/sshd_config.d/00-hardening.conf',
+        content: '# Managed by shipshape (playbooks/relay.ts): read before any other drop-in.\nPermitRootLogin no\nPasswordAuthentication no\nKbdInteractiveAuthentication no\n',
+        mode: '0644',
+        validate: '/usr/sbin/sshd -t -f %s',
+      }), { notify: 'restart ssh' }),
       // The guide allows only OpenSSH, which would leave the relay unreachable: open what its
       // prerequisites list (SMP, XFP, TURN), plus 80 for certbot's standalone challenge.
       task('firewall', ufw({
