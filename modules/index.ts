@@ -23,3 +23,4 @@ export { reboot } from './reboot.ts';
 export { assert } from './assert.ts';
 export { debug } from './debug.ts';
 export { readFile } from './read-file.ts';
+export { swapBinaries } from './swap-binaries.ts';

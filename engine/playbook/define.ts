@@ -31,8 +31,11 @@ export interface Play {
   hosts: string;
   vars?: Record<string, unknown>;
   become?: boolean;
-  /** Run the play batch by batch: a count, a percentage ('25%') or a list ([1, '25%']). */
-  serial?: Serial;
+  /**
+   * Run the play batch by batch: a count, a percentage ('25%') or a list ([1, '25%']); or a function
+   * of the run's extra vars (-e), so a playbook can take its batch size from the command line.
+   */
+  serial?: Serial | ((extraVars: Record<string, unknown>) => Serial | undefined);
   /** Stop the rollout when more than this percentage of a batch fails. Default: stop only when a whole batch fails. */
   maxFailPercentage?: number;
   tags?: string[];

@@ -111,7 +111,7 @@ export async function runPlaybook(opts: RunOptions, bus: EventBus): Promise<RunS
       const playHosts = opts.hostsOf(play).map((h) => states.get(h.name)!).filter((s) => !s.failed && !s.unreachable);
       bus.emit({ type: 'play.start', play: play.name, hosts: playHosts.map((s) => s.host.name) });
       let stopped: string | undefined;
-      const batches = toBatches(playHosts, play.serial);
+      const batches = toBatches(playHosts, typeof play.serial === 'function' ? play.serial(opts.extraVars) : play.serial);
       for (const [batchIndex, batch] of batches.entries()) {
         if (batches.length > 1) bus.emit({ type: 'batch.start', play: play.name, batch: batchIndex + 1, hosts: batch.map((s) => s.host.name) });
         await Promise.all(

@@ -1,0 +1,125 @@
+// swapBinaries: the switch-over of a rolling upgrade on one host. New binaries staged beside the
+// installed ones (PATH.new, by transfer) replace them while their services are stopped; the old ones
+// are kept as PATH.prev; the services start again and must answer a version probe with the version
+// the new binary reports. When they do not, the previous binaries go back, the services restart, and
+// the task fails all the same, so a rolling play (maxFailPercentage: 0) stops there.
+import { fileFact, fileKey, type FileFact } from '../engine/facts/file.ts';
+import { defineModule } from '../engine/module.ts';
+import { PlanError, type Change, type LocalStep, type Plan } from '../engine/plan/types.ts';
+import { quote } from '../engine/quote.ts';
+import { Type } from '../engine/schema.ts';
+
+const params = Type.Object(
+  {
+    binaries: Type.Array(Type.String({ pattern: '^/' }), {
+      minItems: 1,
+      description: 'Installed binaries (absolute paths); each is replaced by PATH.new, the old one kept as PATH.prev.',
+    }),
+    services: Type.Array(Type.String({ minLength: 1 }), { description: 'systemd units stopped before the swap and started after it.' }),
+    probes: Type.Array(
+      Type.Object(
+        {
+          port: Type.Integer({ minimum: 1, maximum: 65535 }),
+          binary: Type.String({ pattern: '^/', description: 'The installed binary whose `--version` (e.g. "smp-server 2.0.0") the answer to VERSION must start with.' }),
+        },
+        { additionalProperties: false },
+      ),
+      { description: 'Version probes on 127.0.0.1: send VERSION, the first line must be "NAME VERSION ..." as BINARY --version prints it.' },
+    ),
+    timeout: Type.Optional(Type.Number({ exclusiveMinimum: 0, description: 'Seconds the services have to answer the probes after a start. Default 30.' })),
+  },
+  { additionalProperties: false },
+);
+
+type Params = { binaries: string[]; services: string[]; probes: Array<{ port: number; binary: string }>; timeout?: number };
+
+const short = (f: FileFact) => (f.exists ? (f.sha256 ? `sha256:${f.sha256.slice(0, 12)}` : '(checksum unknown)') : '(absent)');
+
+/** bash text, values quoted: probe functions, then either a probe only or swap / probe / rollback. */
+export function swapScript(p: Params, swap: boolean): string {
+  const q = (xs: string[]) => xs.map(quote).join(' ');
+  const probes = p.probes.map((pr) => `${pr.port} ${quote(pr.binary)}`).join(' ');
+  const lines = [
+    'set -u',
+    `units=(${q(p.services)}); bins=(${q(p.binaries)}); probes=(${probes}); T=${Math.ceil(p.timeout ?? 30)}`,
+    // One probe: connect, send VERSION, the first line must start with "$(binary --version) ".
+    'probe() { local want line; want=$("$2" --version 2>/dev/null | head -n1) || return 1',
+    '  { exec 3<>"/dev/tcp/127.0.0.1/$1"; } 2>/dev/null || { why="port $1: no answer (expected $want)"; return 1; }',
+    "  printf 'VERSION\\n' >&3; IFS= read -r -t 5 line <&3; exec 3<&- 3>&-",
+    '  case "$line" in "$want "*) return 0;; esac; why="port $1 answered \'${line:-nothing}\', expected $want"; return 1; }',
+    'healthy() { local end=$((SECONDS+T)) ok i; while :; do ok=1',
+    '  for ((i=0; i<${#probes[@]}; i+=2)); do probe "${probes[i]}" "${probes[i+1]}" || { ok=0; break; }; done',
+    '  [ $ok = 1 ] && return 0; [ $SECONDS -ge $end ] && return 1; sleep 0.3; done; }',
+    'put() { cp -p -- "$1" "$2.shipshape-tmp" && mv -f -- "$2.shipshape-tmp" "$2"; }',
+  ];
+  if (!swap) {
+    lines.push('healthy || { echo "version probe failed: $why" >&2; exit 1; }');
+    return lines.join('\n');
+  }
+  lines.push(
+    'for b in "${bins[@]}"; do [ -e "$b" ] && { put "$b" "$b.prev" || exit 1; }; done',
+    'systemctl stop "${units[@]}" || exit 1',
+    'for b in "${bins[@]}"; do put "$b.new" "$b" || exit 1; done',
+    'systemctl reset-failed "${units[@]}" 2>/dev/null; systemctl start "${units[@]}"',
+    'healthy && exit 0',
+    'failed=$why',
+    'for b in "${bins[@]}"; do [ -e "$b.prev" ] && put "$b.prev" "$b"; done',
+    'systemctl stop "${units[@]}"; systemctl reset-failed "${units[@]}" 2>/dev/null; systemctl start "${units[@]}"',
+    'if healthy; then echo "health check failed ($failed): rolled back to the previous binaries, which answer" >&2',
+    'else echo "health check failed ($failed); rolled back, and the previous binaries do not answer either ($why)" >&2; fi',
+    'exit 1',
+  );
+  return lines.join('\n');
+}
+
+function step(p: Params, swap: boolean): LocalStep {
+  const what = swap ? `swap ${p.binaries.join(', ')} and probe` : `probe ${p.probes.map((x) => x.port).join(', ')}`;
+  return {
+    kind: 'local',
+    describe: what,
+    async run(io) {
+      const r = await io.exec(`bash -c ${quote(swapScript(p, swap))}`, { timeoutMs: (2 * (p.timeout ?? 30) + 120) * 1000 });
+      if (r.code !== 0) throw new Error(r.stderr.toString().trim().split('\n').slice(-3).join('\n') || `${what} exited ${r.code}`);
+      return false;
+    },
+  };
+}
+
+export const swapBinaries = defineModule({
+  name: 'swapBinaries',
+  summary: 'Swap staged binaries (PATH.new) in with their services stopped, probe the version, roll back on failure.',
+  doc: [
+    'The switch-over of a rolling upgrade. When an installed binary differs from PATH.new (by sha256):',
+    'each is kept as PATH.prev, the services stop, PATH.new is copied beside PATH and renamed over it',
+    '(atomic mv), the services start, and every probe must answer VERSION with the version its binary',
+    'prints for --version within timeout. If not, PATH.prev goes back, the services restart, and the',
+    'task fails (with maxFailPercentage: 0 the rollout stops). When PATH.new is not built yet in a dry',
+    'run, the swap is a change whose checksum is known once built. Nothing to swap: the probe is an',
+    'action (a dry run reports ok, a real run probes and fails when the version does not answer).',
+    '',
+    "  swapBinaries({ binaries: ['/usr/local/bin/smp-server'], services: ['smp'], probes: [{ port: 5223, binary: '/usr/local/bin/smp-server' }] })",
+  ].join('\n'),
+  params,
+  facts: (p) => p.binaries.flatMap((b) => [fileFact(b), fileFact(`${b}.new`)]),
+  plan(p, { facts }): Plan {
+    const changes: Change[] = [];
+    const after: Record<string, unknown> = {};
+    for (const b of p.binaries) {
+      const cur = facts.get(fileFact(b));
+      const next = facts.get(fileFact(`${b}.new`));
+      if (!next.exists || next.type !== 'file') throw new PlanError(`${b}.new does not exist, and no earlier task stages it`);
+      if (cur.exists && next.sha256 !== null && cur.sha256 === next.sha256) continue;
+      changes.push({ what: `swap ${b}`, before: short(cur), after: next.sha256 ? short(next) : '(version known once built)' });
+      after[fileKey(b)] = { ...next };
+      after[fileKey(`${b}.prev`)] = { ...cur };
+    }
+    if (changes.length === 0) return { changes, steps: [step(p, false)], msg: 'installed binaries are the staged ones: probe only' };
+    // Every binary is swapped (an unchanged one is copied over itself), so the services restart once.
+    for (const b of p.binaries) {
+      const cur = facts.get(fileFact(b));
+      after[fileKey(b)] ??= { ...facts.get(fileFact(`${b}.new`)) };
+      after[fileKey(`${b}.prev`)] ??= { ...cur };
+    }
+    return { changes, steps: [step(p, true)], after };
+  },
+});
