@@ -6,7 +6,7 @@ import assert from 'node:assert/strict';
 import { connect } from 'node:net';
 import { engine } from '../integration/engine-cli.ts';
 import { ensureLab, freshHosts } from '../integration/lab-fixture.ts';
-import { becomePassword, hostAddress, sshRun } from '../lab/index.ts';
+import { becomePassword, hostAddress, labStatus, sshRun } from '../lab/index.ts';
 import { FLEET_NODES } from '../fixtures/inventory/fleet-nodes.ts';
 
 export const INVENTORY = 'test/fixtures/inventory/fleet-nodes.ts';
@@ -100,9 +100,15 @@ export function batchWindows(events: Array<Record<string, any>>, play: string): 
   }));
 }
 
-/** Fresh node5..node8, then relay.ts at v1 on them. */
+/**
+ * Fresh node5..node8, then relay.ts at v1 on them. The lab is brought up with ensureLab() only when
+ * one of these four is not up: ensureLab() waits for every lab host to take a root login, which other
+ * tests' hardened relays refuse (and their fail2ban may then ban the bridge address).
+ */
 export async function fleetAtV1(): Promise<void> {
-  await ensureLab();
+  const status = await labStatus().catch(() => undefined);
+  const up = new Set((status?.hosts ?? []).filter((h) => h.running && h.ssh).map((h) => h.name));
+  if (!Object.values(FLEET_NODES).every((n) => up.has(n))) await ensureLab();
   await freshHosts(...Object.values(FLEET_NODES));
   const r = await engine(['run', 'playbooks/relay.ts', '-i', INVENTORY, '-e', 'simplexVersion=v1', '--json']);
   assert.equal(r.code, 0, r.stdout.slice(-3000) + r.stderr);
