@@ -50,7 +50,8 @@ export async function waitSshReady(hosts: { name: string; address: string }[], t
     while (Date.now() < deadline) {
       const banner = await readBanner(h.address, 22, 1000);
       if (banner?.startsWith('SSH-2.0')) {
-        const r = await sshRun(h.address, 'true', { user: 'root', timeoutMs: 15_000 });
+        // As deploy, not root: a host a playbook has hardened (root login off) is still ready.
+        const r = await sshRun(h.address, 'true', { user: 'deploy', timeoutMs: 15_000 });
         if (r.code === 0) return;
         last = r.stderr.trim();
       }
