@@ -3,7 +3,7 @@
 import { cleanStaleCgroups, cgroupsAvailable } from './measure.ts';
 import { ensureAnsible } from './provision.ts';
 import { ensureWorkDir, labHosts } from './fleet.ts';
-import { runSuite, type Record_, type SuiteOptions, type SuiteResult, type Workload } from './suite.ts';
+import { runSuite, type Record_, type SuiteOptions, type SuiteResult, type W2Fleet, type Workload } from './suite.ts';
 import { machine, summarize, tables, type Row } from './report.ts';
 
 export interface BenchOptions {
@@ -14,7 +14,7 @@ export interface BenchOptions {
   coldRuns?: number;
   warmup: number;
   workloads: Workload[];
-  w2HostNames?: string[];
+  w2?: W2Fleet;
   log?: (m: string) => void;
   onRecord?: SuiteOptions['onRecord'];
 }
@@ -39,7 +39,7 @@ export async function runBench(o: BenchOptions): Promise<BenchResult> {
     coldRuns: o.coldRuns,
     warmup: o.warmup,
     workloads: o.workloads,
-    w2Hosts: o.w2HostNames ? labHosts(o.w2HostNames) : undefined,
+    w2: o.w2,
     log,
     onRecord: o.onRecord,
   });

@@ -29,8 +29,8 @@ export interface SuiteOptions {
   warmup: number;
   workloads: Workload[];
   log: (m: string) => void;
-  /** W2's hosts (build, relay1..3 in the lab), when W2 is asked for. */
-  w2Hosts?: BenchHost[];
+  /** W2's hosts and engine inventory, when W2 is asked for. */
+  w2?: W2Fleet;
   /** Called with every record as it is made (run.ts saves them as they come). */
   onRecord?: (r: Record_) => void;
 }
@@ -62,36 +62,42 @@ export async function runSuite(o: SuiteOptions): Promise<SuiteResult> {
     );
   };
 
-  for (const n of o.counts) {
+  // Warm and floor for every N first, then cold for every N (the slow part: fresh hosts each run),
+  // so an interrupted bench has whole warm figures.
+  const fleet = (n: number) => {
     const hosts = o.hosts.slice(0, n);
     if (hosts.length < n) throw new Error(`only ${o.hosts.length} hosts for N=${n}`);
-    const files = writeFleetFiles(hosts, `n${n}`);
-    const wantWarm = o.workloads.includes('w1-warm');
-    const wantFloor = o.workloads.includes('w3');
-
-    if (wantWarm || wantFloor) {
-      if (wantWarm) await ensurePython3(hosts, o.log);
-      // Without a warm-up round, converge the hosts first (not recorded): warm means converged.
-      if (wantWarm && o.warmup === 0) await engineRun(W1_ENGINE, files, n);
-      for (let round = 0; round < rounds; round++) {
-        if (wantWarm) {
-          push('W1 warm', n, round, await engineRun(W1_ENGINE, files, n));
-          // Ansible's warm-up run counts its ssh execs with -vvv; counted runs are plain.
-          push('W1 warm', n, round, await ansibleRun(W1_ANSIBLE, files, hosts, { countTrips: round < o.warmup }));
-        }
-        if (wantFloor) push('W3 floor', n, round, await floorRun(hosts));
+    return { hosts, files: writeFleetFiles(hosts, `n${n}`) };
+  };
+  const wantWarm = o.workloads.includes('w1-warm');
+  const wantFloor = o.workloads.includes('w3');
+  for (const n of o.counts) {
+    if (!wantWarm && !wantFloor) break;
+    const { hosts, files } = fleet(n);
+    if (wantWarm) await ensurePython3(hosts, o.log);
+    // Without a warm-up round, converge the hosts first (not recorded): warm means converged.
+    if (wantWarm && o.warmup === 0) await engineRun(W1_ENGINE, files, n);
+    for (let round = 0; round < rounds; round++) {
+      if (wantWarm) {
+        push('W1 warm', n, round, await engineRun(W1_ENGINE, files, n));
+        // Ansible's warm-up run counts its ssh execs with -vvv; counted runs are plain.
+        push('W1 warm', n, round, await ansibleRun(W1_ANSIBLE, files, hosts, { countTrips: round < o.warmup }));
       }
-      if (wantWarm && o.warmup === 0) notes.push(`N=${n}: no warm-up, so Ansible's ssh execs per host were not counted.`);
+      if (wantFloor) push('W3 floor', n, round, await floorRun(hosts));
     }
+    if (wantWarm && o.warmup === 0) notes.push(`N=${n}: no warm-up, so Ansible's ssh execs per host were not counted.`);
+  }
 
-    if (o.workloads.includes('w1-cold')) {
-      for (let round = 0; round < o.warmup + (o.coldRuns ?? o.runs); round++) {
-        await resetHosts(hosts.map((h) => h.name));
-        push('W1 cold', n, round, await engineRun(W1_ENGINE, files, n));
-        await resetHosts(hosts.map((h) => h.name));
-        await ensurePython3(hosts, o.log); // not counted: Ansible's cold host is a fresh host with python3
-        push('W1 cold', n, round, await ansibleRun(W1_ANSIBLE, files, hosts, { countTrips: round < o.warmup }));
-      }
+  for (const n of o.counts) {
+    if (!o.workloads.includes('w1-cold')) break;
+    const { hosts, files } = fleet(n);
+    const names = hosts.map((h) => h.name);
+    for (let round = 0; round < o.warmup + (o.coldRuns ?? o.runs); round++) {
+      await resetHosts(names);
+      push('W1 cold', n, round, await engineRun(W1_ENGINE, files, n));
+      await resetHosts(names);
+      await ensurePython3(hosts, o.log); // not counted: Ansible's cold host is a fresh host with python3
+      push('W1 cold', n, round, await ansibleRun(W1_ANSIBLE, files, hosts, { countTrips: round < o.warmup }));
     }
   }
 
@@ -106,34 +112,47 @@ export async function runSuite(o: SuiteOptions): Promise<SuiteResult> {
   return { records, notes };
 }
 
-/** W2: the relay playbook converged on its 4 hosts, and its dry run, against bench/ansible/relay.yml. */
+/** W2's fleet: the relay hosts by the names the playbook and relay-vars.yml know them by. */
+export interface W2Fleet {
+  /** build first, then the relays (Ansible host names: build, relay1, ...). */
+  hosts: BenchHost[];
+  /** The engine's inventory for them (inventory/lab.ts on the full lab). */
+  engineInventory: string;
+}
+
+/** W2: the relay playbook converged on its hosts, and its dry run, against bench/ansible/relay.yml. */
 async function runW2(o: SuiteOptions, push: (w: string, n: number, round: number, r: ToolRun) => void, notes: string[], rounds: number): Promise<void> {
   if (!existsSync(RELAY_PLAYBOOK) || !existsSync(LAB_INVENTORY)) {
     notes.push('W2: not available yet (playbooks/relay.ts or inventory/lab.ts does not exist).');
     o.log(notes.at(-1)!);
     return;
   }
-  const hosts = o.w2Hosts ?? [];
-  if (hosts.length !== 4) {
-    notes.push('W2: not run (needs the lab hosts build, relay1, relay2, relay3).');
+  if (!o.w2) {
+    notes.push('W2: not run (no relay hosts given).');
     return;
   }
-  const files = writeFleetFiles(hosts, 'w2', {
-    groups: { build_hosts: ['build'], relays: ['relay1', 'relay2', 'relay3'] },
-    vars: { artifact_dir: join(WORK_DIR, 'w2', 'artifacts') },
+  const { hosts } = o.w2;
+  const n = hosts.length;
+  const files = writeFleetFiles(hosts, `w2-${n}`, {
+    groups: { build_hosts: [hosts[0].name], relays: hosts.slice(1).map((h) => h.name) },
+    vars: { artifact_dir: join(WORK_DIR, `w2-${n}`, 'artifacts') },
   });
-  // The engine reads inventory/lab.ts (the relay's own vars); convergence first, not counted.
-  const lab = { ...files, engineInventory: LAB_INVENTORY };
-  o.log('W2: converging the relay hosts with the engine (not counted)');
-  await engineRun(RELAY_PLAYBOOK, lab, 4);
+  const fleet = { ...files, engineInventory: o.w2.engineInventory };
+  o.log(`W2: converging ${n} relay hosts with the engine (not counted)`);
+  await engineRun(RELAY_PLAYBOOK, fleet, n);
   const haveAnsible = existsSync(RELAY_ANSIBLE);
   if (!haveAnsible) notes.push('W2: bench/ansible/relay.yml not available yet: engine figures only.');
-  else await ensurePython3(hosts, o.log);
+  else {
+    await ensurePython3(hosts, o.log);
+    // Ansible's first run on the engine's hosts fetches the binaries to the controller and writes
+    // its own cron.d job: not counted.
+    await ansibleRun(RELAY_ANSIBLE, files, hosts);
+  }
   for (let round = 0; round < rounds; round++) {
-    push('W2 converged', 4, round, await engineRun(RELAY_PLAYBOOK, lab, 4));
-    if (haveAnsible) push('W2 converged', 4, round, await ansibleRun(RELAY_ANSIBLE, files, hosts, { countTrips: round < o.warmup }));
-    push('W2 dry run', 4, round, await engineRun(RELAY_PLAYBOOK, lab, 4, { check: true }));
-    if (haveAnsible) push('W2 dry run', 4, round, await ansibleRun(RELAY_ANSIBLE, files, hosts, { check: true, countTrips: round < o.warmup }));
+    push('W2 converged', n, round, await engineRun(RELAY_PLAYBOOK, fleet, n));
+    if (haveAnsible) push('W2 converged', n, round, await ansibleRun(RELAY_ANSIBLE, files, hosts, { countTrips: round < o.warmup }));
+    push('W2 dry run', n, round, await engineRun(RELAY_PLAYBOOK, fleet, n, { check: true }));
+    if (haveAnsible) push('W2 dry run', n, round, await ansibleRun(RELAY_ANSIBLE, files, hosts, { check: true, countTrips: round < o.warmup }));
   }
 }
 
