@@ -6,13 +6,14 @@
 // `--suite-lab` runs on the test suite's two bench hosts instead (no labUp; N ≤ 2).
 import { appendFileSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { execFileSync } from 'node:child_process';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { labUp } from '../test/lab/index.ts';
 import { ensureLab } from '../test/integration/lab-fixture.ts';
 import { renderResults, runBench } from './lib/bench.ts';
 import { BENCH } from './lib/tools.ts';
-import type { Record_, Workload } from './lib/suite.ts';
+import { LAB_INVENTORY, type Record_, type W2Fleet, type Workload } from './lib/suite.ts';
+import { labHosts } from './lib/fleet.ts';
 
 const { values } = parseArgs({
   options: {
@@ -41,10 +42,12 @@ function writeResults(markdown: string): void {
 }
 
 if (values.from) {
-  const lines = readFileSync(values.from, 'utf8').split('\n').filter(Boolean).map((l) => JSON.parse(l));
-  const meta = lines.find((l) => l.meta)?.meta ?? {};
+  // One or more saved runs (comma separated), e.g. W1 on the full lab and W2 from another session.
+  const files = values.from.split(',');
+  const lines = files.flatMap((f) => readFileSync(f, 'utf8').split('\n').filter(Boolean).map((l) => ({ ...JSON.parse(l), file: f })));
   const records = lines.filter((l) => !l.meta) as Record_[];
-  const { markdown } = renderResults(`Rebuilt from ${values.from}: ${JSON.stringify(meta)}`, records, ['Some runs may be missing: this is what was saved.']);
+  const metas = lines.filter((l) => l.meta).map((l) => `- \`${l.file.replace(`${BENCH}/`, 'bench/')}\`: ${['hosts', 'runs', 'cold-runs', 'warmup', 'workloads', 'suite-lab'].filter((k) => l.meta[k] !== undefined).map((k) => `${k} ${l.meta[k]}`).join(', ')}`);
+  const { markdown } = renderResults(`Assembled from saved runs:\n\n${metas.join('\n')}`, records, []);
   console.log(markdown);
   if (!values['no-write']) writeResults(markdown);
   process.exit(0);
@@ -56,19 +59,40 @@ const max = Math.max(...counts);
 const W2_HOSTS = ['build', 'relay1', 'relay2', 'relay3'];
 
 let hostNames: string[];
-let w2HostNames: string[] | undefined;
+let w2: W2Fleet | undefined;
 if (values['suite-lab']) {
   if (max > 2) throw new Error('--suite-lab has two bench hosts: use --hosts 1,2');
   await ensureLab();
   hostNames = ['bench1', 'bench2'];
-  w2HostNames = undefined; // the suite's relay hosts belong to the module tests
+  // The suite's relay hosts belong to the module tests: W2 runs on bench2 as the build machine and
+  // bench1 as relay1 (with TURN), 2 hosts instead of 4.
+  if (workloads.includes('w2')) {
+    const [b1, b2] = labHosts(['bench1', 'bench2']);
+    w2 = { hosts: [{ name: 'build', address: b2.address }, { name: 'relay1', address: b1.address }], engineInventory: writeW2Inventory(b2.address, b1.address) };
+  }
 } else {
   const tests = execFileSync('sh', ['-c', 'ps -eo args | grep -c "^node.*--test" || true'], { encoding: 'utf8' }).trim();
   if (Number(tests) > 0) throw new Error(`${tests} test process(es) are running on the lab: the full bench takes the lab's hosts away; wait, or use --suite-lab`);
   hostNames = Array.from({ length: max }, (_, i) => `bench${i + 1}`);
-  w2HostNames = workloads.includes('w2') ? W2_HOSTS : undefined;
-  console.log(`lab up: ${hostNames.length} bench hosts${w2HostNames ? ' + build, relay1-3' : ''}`);
-  await labUp({ hosts: [...(w2HostNames ?? []), ...hostNames], groups: { bench: hostNames, ...(w2HostNames ? { relays: ['relay1', 'relay2', 'relay3'] } : {}) } });
+  const relayHosts = workloads.includes('w2') ? W2_HOSTS : [];
+  console.log(`lab up: ${hostNames.length} bench hosts${relayHosts.length ? ' + build, relay1-3' : ''}`);
+  await labUp({ hosts: [...relayHosts, ...hostNames], groups: { bench: hostNames, ...(relayHosts.length ? { relays: ['relay1', 'relay2', 'relay3'] } : {}) } });
+  if (relayHosts.length) w2 = { hosts: labHosts(W2_HOSTS), engineInventory: LAB_INVENTORY };
+}
+
+/** inventory/lab.ts's shape for a build host and one relay at given addresses (written under bench/results/ so it loads as ESM). */
+function writeW2Inventory(build: string, relay1: string): string {
+  const path = join(BENCH, 'results', '.w2-suite-lab-inventory.ts');
+  mkdirSync(dirname(path), { recursive: true });
+  const lab = readFileSync(LAB_INVENTORY, 'utf8');
+  const text = lab
+    .replaceAll("'../engine/", "'../../engine/")
+    .replace(/build: \{ address: labAddress\('build'\) \},/, `build: { address: '${build}' },`)
+    .replace(/relay1: relay\('relay1', true\),[\s\S]*?relay3: relay\('relay3', false\),/, "relay1: relay('relay1', true),")
+    .replace("relays: { hosts: ['relay1', 'relay2', 'relay3'] }", "relays: { hosts: ['relay1'] }")
+    .replace(/address: labAddress\(name\),/, `address: '${relay1}',`);
+  writeFileSync(path, text);
+  return path;
 }
 
 const rawDir = join(BENCH, 'results');
@@ -84,7 +108,7 @@ const result = await runBench({
   coldRuns: values['cold-runs'] ? Number(values['cold-runs']) : undefined,
   warmup: Number(values.warmup),
   workloads,
-  w2HostNames,
+  w2,
   onRecord: ({ stdout, stderr, ...r }) => appendFileSync(raw, `${JSON.stringify(r)}\n`),
 });
 console.log(`\n${result.markdown}`);
