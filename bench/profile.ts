@@ -7,6 +7,7 @@ import { execFileSync } from 'node:child_process';
 import { mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
+import { cpus, loadavg } from 'node:os';
 import { measure, type Measured } from './lib/measure.ts';
 import { labHosts, writeFleetFiles, WORK_DIR, ensureWorkDir } from './lib/fleet.ts';
 import { REPO, BENCH, engineRun } from './lib/tools.ts';
@@ -40,6 +41,8 @@ const row = (what: string, r: { wall: number; cpu: number; rss: number }, note =
 const imp = (spec: string) => [NODE, '--input-type=module', '-e', `await import(${JSON.stringify(spec)})`];
 
 // --- start-up, piece by piece
+say(`Load average at the start: ${loadavg().map((x) => x.toFixed(2)).join(' ')} on ${cpus().length} CPUs (other work on the machine inflates wall times more than CPU times).`);
+say('');
 say(`Start-up pieces (median of ${repeat}; wall and CPU seconds of the whole process tree, peak RSS MB):`);
 say('');
 say('| what | wall s | CPU s | RSS MB | note |');
@@ -61,6 +64,28 @@ row('the same, TSX_DISABLE_CACHE=1', await median(graph, { TSX_DISABLE_CACHE: '1
 const files = execFileSync('sh', ['-c', `cd ${REPO} && ls engine/*.ts engine/*/*.ts modules/*.ts modules/*/*.ts | wc -l`], { encoding: 'utf8' }).trim();
 say(`| (engine + modules: ${files} .ts files) | | | | |`);
 
+// --- the start-up of `engine run` step by step (bench/lib/startup-probe.ts), under tsx
+{
+  const probe = [NODE, '--import', 'tsx', join(BENCH, 'lib', 'startup-probe.ts'), join(BENCH, 'workloads', 'w1.ts'), writeFleetFiles(labHosts(names.slice(0, 1)), 'profile-probe').engineInventory];
+  const all: Array<Array<[string, number, number]>> = [];
+  for (let i = 0; i < repeat; i++) all.push(JSON.parse(execFileSync(probe[0], probe.slice(1), { cwd: REPO, encoding: 'utf8' }).trim().split('\n').at(-1)!));
+  say('');
+  say(`Start-up of \`engine run\` under tsx, step by step (bench/lib/startup-probe.ts; median of ${repeat}; each step adds what the earlier ones did not load):`);
+  say('');
+  say('| step | wall ms | CPU ms (all threads) | cumulative wall ms |');
+  say('|---|---|---|---|');
+  let pw = 0;
+  let pc = 0;
+  all[0].forEach(([what], i) => {
+    const w = stat(all.map((r) => r[i][1])).median;
+    const c = stat(all.map((r) => r[i][2])).median;
+    say(`| ${what} | ${(w - pw).toFixed(0)} | ${(c - pc).toFixed(0)} | ${w.toFixed(0)} |`);
+    pw = w;
+    pc = c;
+  });
+  say('');
+}
+
 // --- bundles of the engine (prototypes, outside engine/): what start-up costs when nothing is transpiled
 const esbuild = join(REPO, 'node_modules/.bin/esbuild');
 const build = (outfile: string, extra: string[]) => {
@@ -69,9 +94,9 @@ const build = (outfile: string, extra: string[]) => {
   return `${(readFileSync(outfile).length / 1024).toFixed(0)} KiB, built in ${((Date.now() - t) / 1000).toFixed(2)} s`;
 };
 // The engine's own code in one file, dependencies imported from node_modules as usual.
-const own = join(REPO, 'engine', '.bench-bundle-own.mjs');
+const own = join(BENCH, '.proto-engine-own.mjs');
 // Everything in one file but ssh2 (native addon): dependencies pre-linked too.
-const all = join(REPO, 'engine', '.bench-bundle-all.mjs');
+const all = join(BENCH, '.proto-engine-all.mjs');
 try {
   const ownInfo = build(own, ['--packages=external']);
   const allInfo = build(all, ['--external:ssh2', '--banner:js=import { createRequire as __cr } from "node:module"; const require = __cr(import.meta.url);']);
@@ -115,6 +140,24 @@ for (const n of counts) {
     });
   }
   const m = (k: string) => stat(runs.map((r) => r[k])).median.toFixed(3);
+
+  // The same run with no tsx at all (prototype): the engine bundled with its dependencies (ssh2
+  // kept external: native addon), the playbook bundled on its own beside the original (its folder
+  // is the base of relative paths), both run by plain node.
+  const proto = join(BENCH, '.proto-engine-all.mjs');
+  const protoPb = join(BENCH, 'workloads', '.proto-w1.mjs');
+  const banner = '--banner:js=import { createRequire as __cr } from "node:module"; const require = __cr(import.meta.url);';
+  try {
+    execFileSync(join(REPO, 'node_modules/.bin/esbuild'), [join(REPO, 'engine/index.ts'), '--bundle', '--platform=node', '--format=esm', '--target=node20', `--outfile=${proto}`, '--log-level=error', '--external:ssh2', banner], { cwd: REPO });
+    execFileSync(join(REPO, 'node_modules/.bin/esbuild'), [w1, '--bundle', '--platform=node', '--format=esm', '--target=node20', `--outfile=${protoPb}`, '--log-level=error', banner], { cwd: REPO });
+    const b = await median([NODE, proto, 'run', protoPb, '-i', files.engineInventory, '--json', '-f', String(n)]);
+    if (!b.last.stdout.includes('"recap"')) throw new Error(`prototype run without a recap: ${b.last.stderr}`);
+    say(`W1 warm, N=${n}, prototype without tsx (engine and playbook pre-bundled, plain node; median of ${repeat}): wall ${b.wall.toFixed(3)} s, CPU ${b.cpu.toFixed(3)} s, RSS ${b.rss.toFixed(0)} MB`);
+    say('');
+  } finally {
+    rmSync(proto, { force: true });
+    rmSync(protoPb, { force: true });
+  }
   say(`W1 warm, N=${n}, engine (median of ${repeat}): wall ${m('wall')} s, CPU ${m('cpu')} s, RSS ${m('rss')} MB, ${m('trips')} execs/host`);
   say('');
   say('| phase | s |');
@@ -168,5 +211,6 @@ function bucket(url: string, fn: string): string {
   return rel.slice(0, 60);
 }
 
+say(`Load average at the end: ${loadavg().map((x) => x.toFixed(2)).join(' ')}`);
 writeFileSync(join(dir, 'profile.md'), out.join('\n') + '\n');
 console.log(`\nwritten: ${join(dir, 'profile.md')}`);

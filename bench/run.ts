@@ -8,7 +8,7 @@ import { appendFileSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs'
 import { execFileSync } from 'node:child_process';
 import { dirname, join } from 'node:path';
 import { parseArgs } from 'node:util';
-import { labUp } from '../test/lab/index.ts';
+import { labStatus, labUp } from '../test/lab/index.ts';
 import { ensureLab } from '../test/integration/lab-fixture.ts';
 import { renderResults, runBench } from './lib/bench.ts';
 import { BENCH } from './lib/tools.ts';
@@ -62,8 +62,12 @@ let hostNames: string[];
 let w2: W2Fleet | undefined;
 if (values['suite-lab']) {
   if (max > 2) throw new Error('--suite-lab has two bench hosts: use --hosts 1,2');
-  await ensureLab();
   hostNames = ['bench1', 'bench2'];
+  // Bring the suite's lab up only when the two bench hosts are not there (ensureLab also insists on
+  // every other suite host, which the module tests may be holding in any state).
+  const status = await labStatus().catch(() => undefined);
+  const up = new Set((status?.hosts ?? []).filter((h) => h.running && h.ssh).map((h) => h.name));
+  if (!hostNames.every((h) => up.has(h))) await ensureLab();
   // The suite's relay hosts belong to the module tests: W2 runs on bench2 as the build machine and
   // bench1 as relay1 (with TURN), 2 hosts instead of 4.
   if (workloads.includes('w2')) {
