@@ -1,0 +1,40 @@
+import { describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
+import { swapBinaries, swapScript } from '../../../modules/swap-binaries.ts';
+import { ABSENT_FILE, fileKey } from '../../../engine/facts/file.ts';
+import { aFile, planWith } from './fake-facts.ts';
+
+const B = '/usr/local/bin/smp-server';
+const params = { binaries: [B], services: ['smp'], probes: [{ port: 5223, binary: B }] };
+
+describe('swapBinaries', () => {
+  it('installed == staged: no change, one probe step (an action)', async () => {
+    const plan = await planWith(swapBinaries, params, { ...aFile(B, 'v2'), ...aFile(`${B}.new`, 'v2') });
+    assert.deepEqual(plan.changes, []);
+    assert.equal(plan.steps.length, 1);
+    assert.match((plan.steps[0] as { describe: string }).describe, /^probe 5223$/);
+  });
+  it('staged differs: a swap, the new file predicted at PATH and the old one at PATH.prev', async () => {
+    const plan = await planWith(swapBinaries, params, { ...aFile(B, 'v1'), ...aFile(`${B}.new`, 'v2') });
+    assert.deepEqual(plan.changes.map((c) => c.what), [`swap ${B}`]);
+    assert.match(String(plan.changes[0]!.after), /^sha256:/);
+    assert.equal((plan.after![fileKey(B)] as { content: string }).content, 'v2');
+    assert.equal((plan.after![fileKey(`${B}.prev`)] as { content: string }).content, 'v1');
+    assert.match((plan.steps[0] as { describe: string }).describe, /^swap /);
+  });
+  it('staged but not built yet (dry run): a swap whose version is known once built', async () => {
+    const plan = await planWith(swapBinaries, params, { ...aFile(B, 'v1'), [fileKey(`${B}.new`)]: { ...ABSENT_FILE, exists: true, type: 'file' } });
+    assert.deepEqual(plan.changes.map((c) => c.after), ['(version known once built)']);
+  });
+  it('nothing staged is an error', async () => {
+    await assert.rejects(planWith(swapBinaries, params, { ...aFile(B, 'v1'), [fileKey(`${B}.new`)]: { ...ABSENT_FILE } }), /\.new does not exist/);
+  });
+  it('the scripts are valid bash and quote their values', () => {
+    for (const swap of [false, true]) {
+      const text = swapScript({ ...params, services: ["it's"] }, swap);
+      execFileSync('bash', ['-n', '-c', text]);
+      assert.ok(text.includes(`'it'\\''s'`));
+    }
+  });
+});
