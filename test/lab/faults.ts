@@ -1,4 +1,5 @@
 // Faults on demand for reliability tests, and `reset` for tests that need a fresh host.
+import { flushFirewall } from './firewall.ts';
 import { bootHost, killHost, rebootHost } from './power.ts';
 import { wipeHost, prepareHost } from './overlay.ts';
 import { setLink } from './network.ts';
@@ -48,6 +49,7 @@ export function resetHost(name: string): Promise<void> {
 
 async function resetHostNow(name: string): Promise<void> {
   const h = host(name);
+  await flushFirewall(name);
   await killHost(name);
   await wipeHost(name);
   const base = await ensureImageBase(() => {});
