@@ -4,7 +4,7 @@
 // own record of what it brought up.
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { defineInventory, type NativeHost } from '../engine/inventory/index.ts';
+import { defineInventory, type NativeHost, type NativeInventory } from '../engine/inventory/index.ts';
 import { secret } from '../engine/secret.ts';
 
 const LAB_DIR = process.env.LAB_DIR ?? '/var/lib/shipshape-lab';
@@ -21,33 +21,45 @@ function labAddress(name: string): string {
   return host.address;
 }
 
-const relay = (name: string, turn: boolean): NativeHost => ({
-  address: labAddress(name),
-  vars: { smpFqdn: `smp.${name}.lab.test`, xfpFqdn: `xfp.${name}.lab.test`, turn, turnFqdn: `turn.${name}.lab.test`, turnPassword: secret(`lab-turn-${name}-pw`) },
-});
+/** Which lab host plays each part of the fleet. */
+export interface LabFleet {
+  build: string;
+  relay1: string;
+  relay2: string;
+  relay3: string;
+}
 
-export default defineInventory({
-  defaults: {
-    user: 'deploy',
-    privateKey: join(LAB_DIR, 'id_ed25519'),
-    knownHosts: join(LAB_DIR, 'known_hosts'),
-    becomePassword: { file: join(LAB_DIR, 'become-password') },
-  },
-  vars: {
-    domain: 'lab.test',
-    acmeEmail: 'admin@lab.test',
-    acmeServer: 'https://10.77.0.1:14000/dir',
-    simplexRepo: 'git://10.77.0.1/simplexmq.git',
-    // The guide's 1 GiB: lab hosts share this machine's memory, so they pass.
-    minMemoryMb: 1024,
-  },
-  hosts: {
-    build: { address: labAddress('build') },
-    relay1: relay('relay1', true),
-    relay2: relay('relay2', false),
-    relay3: relay('relay3', false),
-  },
-  groups: {
-    relays: { hosts: ['relay1', 'relay2', 'relay3'] },
-  },
-});
+/** The relay fleet on the given lab hosts (tests run a second fleet on other hosts). */
+export function labFleetInventory(fleet: LabFleet): NativeInventory {
+  const relay = (name: 'relay1' | 'relay2' | 'relay3', turn: boolean): NativeHost => ({
+    address: labAddress(fleet[name]),
+    vars: { smpFqdn: `smp.${name}.lab.test`, xfpFqdn: `xfp.${name}.lab.test`, turn, turnFqdn: `turn.${name}.lab.test`, turnPassword: secret(`lab-turn-${name}-pw`) },
+  });
+  return defineInventory({
+    defaults: {
+      user: 'deploy',
+      privateKey: join(LAB_DIR, 'id_ed25519'),
+      knownHosts: join(LAB_DIR, 'known_hosts'),
+      becomePassword: { file: join(LAB_DIR, 'become-password') },
+    },
+    vars: {
+      domain: 'lab.test',
+      acmeEmail: 'admin@lab.test',
+      acmeServer: 'https://10.77.0.1:14000/dir',
+      simplexRepo: 'git://10.77.0.1/simplexmq.git',
+      // The guide's 1 GiB: lab hosts share this machine's memory, so they pass.
+      minMemoryMb: 1024,
+    },
+    hosts: {
+      build: { address: labAddress(fleet.build) },
+      relay1: relay('relay1', true),
+      relay2: relay('relay2', false),
+      relay3: relay('relay3', false),
+    },
+    groups: {
+      relays: { hosts: ['relay1', 'relay2', 'relay3'] },
+    },
+  });
+}
+
+export default labFleetInventory({ build: 'build', relay1: 'relay1', relay2: 'relay2', relay3: 'relay3' });
