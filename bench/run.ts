@@ -46,7 +46,11 @@ if (values.from) {
   const files = values.from.split(',');
   const lines = files.flatMap((f) => readFileSync(f, 'utf8').split('\n').filter(Boolean).map((l) => ({ ...JSON.parse(l), file: f })));
   const records = lines.filter((l) => !l.meta) as Record_[];
-  const metas = lines.filter((l) => l.meta).map((l) => `- \`${l.file.replace(`${BENCH}/`, 'bench/')}\`: ${['hosts', 'runs', 'cold-runs', 'warmup', 'workloads', 'suite-lab'].filter((k) => l.meta[k] !== undefined).map((k) => `${k} ${l.meta[k]}`).join(', ')}`);
+  const loads = (f: string) => {
+    const xs = records.filter((r) => (r as Record_ & { file: string }).file === f && r.load1 !== undefined).map((r) => r.load1!);
+    return xs.length ? `; 1-min load average during it ${Math.min(...xs).toFixed(1)}–${Math.max(...xs).toFixed(1)}` : '';
+  };
+  const metas = lines.filter((l) => l.meta).map((l) => `- \`${l.file.replace(`${BENCH}/`, 'bench/')}\`: ${['hosts', 'runs', 'cold-runs', 'warmup', 'workloads', 'suite-lab'].filter((k) => l.meta[k] !== undefined).map((k) => `${k} ${l.meta[k]}`).join(', ')}${loads(l.file)}`);
   const { markdown } = renderResults(`Assembled from saved runs:\n\n${metas.join('\n')}`, records, []);
   console.log(markdown);
   if (!values['no-write']) writeResults(markdown);

@@ -111,7 +111,7 @@ export function tables(rows: Row[]): string[] {
       const e = find(w, n, 'engine');
       if (!e) continue;
       const a = find(w, n, 'ansible');
-      const fl = find('W3 floor', n, 'floor');
+      const fl = w.startsWith('W1') ? find('W3 floor', n, 'floor') : undefined;
       out.push(`| ${w} | ${n} | ${f(e.wall.median)} | ${a ? f(a.wall.median) : '–'} | ${fl ? f(fl.wall.median) : '–'} | ${ratio(e, a)} | ${ratio(e, fl)} | ${target(w, n, e, a, fl)} |`);
     }
   }
