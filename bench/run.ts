@@ -4,7 +4,7 @@
 // Every record is appended to bench/results/<start>.jsonl as it is made, so an interrupted bench
 // keeps what it measured: `--from bench/results/<start>.jsonl` rebuilds RESULTS.md from it.
 // `--suite-lab` runs on the test suite's two bench hosts instead (no labUp; N ≤ 2).
-import { appendFileSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { appendFileSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { execFileSync } from 'node:child_process';
 import { dirname, join } from 'node:path';
 import { parseArgs } from 'node:util';
@@ -119,5 +119,6 @@ const result = await runBench({
   w2,
   onRecord: ({ stdout, stderr, ...r }) => appendFileSync(raw, `${JSON.stringify(r)}\n`),
 });
+rmSync(join(BENCH, 'results', '.w2-suite-lab-inventory.ts'), { force: true });
 console.log(`\n${result.markdown}`);
 if (!values['no-write']) writeResults(result.markdown);
