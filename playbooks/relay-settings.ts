@@ -50,6 +50,8 @@ export interface RelaySettings {
   acmeServer?: string;
   sshPort: number;
   fail2banMaxRetry: number;
+  /** Addresses fail2ban never bans (fail2ban's ignoreip): your admin network, the controller. */
+  fail2banIgnoreIp: string[];
   minMemoryMb: number;
 }
 
@@ -110,6 +112,7 @@ export function relaySettings(ctx: Pick<HostContext, 'host' | 'vars'>): RelaySet
     acmeServer: has('acmeServer') ? str(v.acmeServer, 'acmeServer') : undefined,
     sshPort: has('sshPort') ? num(v.sshPort, 'sshPort') : 22,
     fail2banMaxRetry: has('fail2banMaxRetry') ? num(v.fail2banMaxRetry, 'fail2banMaxRetry') : 5,
+    fail2banIgnoreIp: Array.isArray(v.fail2banIgnoreIp) ? (v.fail2banIgnoreIp as string[]).map((x) => str(x, 'fail2banIgnoreIp')) : [],
     minMemoryMb: has('minMemoryMb') ? num(v.minMemoryMb, 'minMemoryMb') : 1024,
   };
 }
