@@ -8,7 +8,7 @@ import { PlanError, type Plan } from '../engine/plan/types.ts';
 import { Choice, SecretString, Type } from '../engine/schema.ts';
 import { isSecret, secret } from '../engine/secret.ts';
 import { attributeFacts, attributeParams } from './shared/attributes.ts';
-import { assertWritable, checkValidate, contentOf, planWrite, writeParams } from './shared/content.ts';
+import { checkValidate, contentOf, editableText, planWrite, writeParams } from './shared/content.ts';
 import { compilePattern } from './lineinfile.ts';
 
 const NO_NEWLINE = '^[^\\n\\r]*$';
@@ -126,13 +126,9 @@ export const blockinfile = defineModule({
   plan(p, ctx): Plan {
     const state = p.state ?? 'present';
     const current = ctx.facts.get(fileFact(p.path));
-    if (!current.exists) {
-      if (state === 'absent') return { changes: [], steps: [], msg: `${p.path} does not exist` };
-      if (!p.create) throw new PlanError(`${p.path} does not exist (and no earlier task creates it): set create to create it`);
-    }
-    assertWritable(p.path, current);
-    const before = current.exists ? current.content : '';
-    if (before === undefined) throw new PlanError(`cannot edit ${p.path}: it is larger than 256 KiB, not UTF-8 text, or unreadable`);
+    const editable = editableText(p.path, current, state, p.create);
+    if ('noop' in editable) return editable.noop;
+    const before = editable.text;
     const sensitive = isSecret(p.block);
     const edit = editBlock(before, { ...p, block: isSecret(p.block) ? p.block.reveal() : (p.block ?? '') });
     if (current.exists && edit.text === before) return { ...planWrite(p.path, current, 'keep', p, ctx.facts), msg: undefined };

@@ -10,7 +10,7 @@ import { SecretString, Type } from '../engine/schema.ts';
 import { isSecret, secret } from '../engine/secret.ts';
 import { Choice } from '../engine/schema.ts';
 import { attributeFacts, attributeParams } from './shared/attributes.ts';
-import { assertWritable, checkValidate, contentOf, planWrite, writeParams } from './shared/content.ts';
+import { checkValidate, contentOf, editableText, planWrite, writeParams } from './shared/content.ts';
 
 const params = Type.Object(
   {
@@ -182,13 +182,9 @@ export const lineinfile = defineModule({
   plan(p, ctx): Plan {
     const state = p.state ?? 'present';
     const current = ctx.facts.get(fileFact(p.path));
-    if (!current.exists) {
-      if (state === 'absent') return { changes: [], steps: [], msg: `${p.path} does not exist` };
-      if (!p.create) throw new PlanError(`${p.path} does not exist (and no earlier task creates it): set create to create it`);
-    }
-    assertWritable(p.path, current);
-    const before = current.exists ? current.content : '';
-    if (before === undefined) throw new PlanError(`cannot edit ${p.path}: it is larger than 256 KiB, not UTF-8 text, or unreadable`);
+    const editable = editableText(p.path, current, state, p.create);
+    if ('noop' in editable) return editable.noop;
+    const before = editable.text;
     const sensitive = isSecret(p.line);
     const edit = editLines(before, { ...p, line: isSecret(p.line) ? p.line.reveal() : p.line });
     if (current.exists && edit.text === before) return { ...planWrite(p.path, current, 'keep', p, ctx.facts), msg: undefined };

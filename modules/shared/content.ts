@@ -54,6 +54,21 @@ export function assertWritable(path: string, current: FileFact): void {
 }
 
 /**
+ * The text of a file an editing module (lineinfile, blockinfile) is about to change: the current
+ * file, or '' for one it may create. `noop` when there is nothing to do (absent wanted, no file).
+ */
+export function editableText(path: string, current: FileFact, state: 'present' | 'absent', create: boolean | undefined): { noop: Plan } | { text: string } {
+  if (!current.exists) {
+    if (state === 'absent') return { noop: { changes: [], steps: [], msg: `${path} does not exist` } };
+    if (!create) throw new PlanError(`${path} does not exist (and no earlier task creates it): set create to create it`);
+  }
+  assertWritable(path, current);
+  const text = current.exists ? current.content : '';
+  if (text === undefined) throw new PlanError(`cannot edit ${path}: it is larger than 256 KiB, not UTF-8 text, or unreadable`);
+  return { text };
+}
+
+/**
  * Plans writing `content` to `path`. The current fact comes from fileFact(path); `wanted` holds
  * unresolved attributes (owner checked against the user facts the module declared). `keep`
  * leaves an existing file's content alone and only fixes its attributes.
