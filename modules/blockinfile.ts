@@ -4,7 +4,7 @@
 import { posix } from 'node:path';
 import { defineModule, PrepareError } from '../engine/module.ts';
 import { fileFact } from '../engine/facts/file.ts';
-import { PlanError, type Plan } from '../engine/plan/types.ts';
+import type { Plan } from '../engine/plan/types.ts';
 import { Choice, SecretString, Type } from '../engine/schema.ts';
 import { isSecret, secret } from '../engine/secret.ts';
 import { attributeFacts, attributeParams } from './shared/attributes.ts';
