@@ -10,9 +10,8 @@ import { ensureImageBase } from '../../test/lab/image.ts';
 import { ensurePassword } from '../../test/lab/secrets.ts';
 import { sshRun, waitSshReady } from '../../test/lab/ssh.ts';
 import { withLabLock } from '../../test/lab/lock.ts';
-import { pool, run } from '../../test/lab/sh.ts';
-import { cgroupPids } from '../../test/lab/cgroups.ts';
-import { readFileSync } from 'node:fs';
+import { pool } from '../../test/lab/sh.ts';
+import { flushFirewall } from '../../test/lab/firewall.ts';
 
 export async function resetHosts(names: string[]): Promise<void> {
   await withLabLock('bench resetHosts', async () => {
@@ -38,26 +37,4 @@ export async function resetHosts(names: string[]): Promise<void> {
   // A host whose boot is still running (units starting) would slow whichever tool runs first: wait
   // until each one's systemd says the boot is over, so every cold run starts on a settled host.
   await pool(names, 16, (n) => sshRun(n, 'systemctl is-system-running --wait >/dev/null 2>&1; true', { timeoutMs: 120_000 }));
-}
-
-/**
- * A host's network namespace outlives its disk: firewall rules a playbook set (ufw, fail2ban's bans)
- * would still be there on the "fresh" host. They are flushed with the old guest's own iptables
- * (the controller has none) before it is powered off. Hosts that never had a firewall: nothing to do.
- */
-async function flushFirewall(name: string): Promise<void> {
-  const init = guestInit(name);
-  if (!init) return;
-  const script = 'for t in iptables ip6tables; do command -v $t >/dev/null || continue; for tb in filter nat mangle raw; do $t -t $tb -F; $t -t $tb -X; done 2>/dev/null; $t -P INPUT ACCEPT; $t -P FORWARD ACCEPT; $t -P OUTPUT ACCEPT; done; true';
-  await run(['nsenter', '-t', String(init), '-m', '-n', 'sh', '-c', script], { allowFail: true, timeoutMs: 30_000 });
-}
-
-/** The pid of the guest's systemd (pid 1 in the container), from the host's cgroup. */
-function guestInit(name: string): number | undefined {
-  for (const pid of cgroupPids(name)) {
-    try {
-      if (readFileSync(`/proc/${pid}/comm`, 'utf8').trim() === 'systemd' && readFileSync(`/proc/${pid}/status`, 'utf8').match(/NSpid:\s+\d+\s+1\b/)) return pid;
-    } catch {}
-  }
-  return undefined;
 }
