@@ -1,7 +1,7 @@
 // Runs one play on one host: gathers every fact the play's tasks need in one round trip, then
 // plans each task against the facts (predicted ones included), executes the plan unless this is a
 // dry run, carries the predicted facts forward, and runs notified handlers at the end.
-import { ConnectionError, ExecTimeoutError } from '../connection/errors.ts';
+import { BecomeError, ConnectionError, ExecTimeoutError } from '../connection/errors.ts';
 import { baseFacts, type BaseFacts } from '../facts/base.ts';
 import { buildGatherScript } from '../facts/gather.ts';
 import type { Fact } from '../facts/types.ts';
@@ -92,7 +92,7 @@ export async function runPlayOnHost(env: PlayEnv, state: HostState): Promise<voi
   }
 
   function hostError(err: unknown, taskName: string): void {
-    const unreachable = err instanceof ConnectionError && !(err instanceof ExecTimeoutError) && err.name !== 'BecomeError';
+    const unreachable = isUnreachable(err);
     if (unreachable) {
       state.unreachable = true;
       state.tally.unreachable++;
@@ -194,7 +194,7 @@ export async function runPlayOnHost(env: PlayEnv, state: HostState): Promise<voi
       } catch (err) {
         // Whatever the steps touched before failing is no longer known: read it again when needed.
         state.facts.invalidate([...Object.keys(plan.after ?? {}), ...(plan.invalidates ?? [])]);
-        if (err instanceof ConnectionError && !(err instanceof ExecTimeoutError) && err.name !== 'BecomeError') {
+        if (isUnreachable(err)) {
           hostError(err, task.name);
           return false;
         }
@@ -228,6 +228,11 @@ export async function runPlayOnHost(env: PlayEnv, state: HostState): Promise<voi
       reconnect: (timeoutMs) => link.reconnect(timeoutMs),
     };
   }
+}
+
+/** The connection is gone (not a command that timed out, nor sudo refusing): the host is unreachable. */
+function isUnreachable(err: unknown): boolean {
+  return err instanceof ConnectionError && !(err instanceof ExecTimeoutError) && !(err instanceof BecomeError);
 }
 
 /** One read per fact and host: the same key on another host (onHost) is another fact. */
