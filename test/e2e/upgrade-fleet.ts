@@ -7,7 +7,7 @@ import { connect } from 'node:net';
 import { engine } from '../integration/engine-cli.ts';
 import { ensureLab, freshHosts } from '../integration/lab-fixture.ts';
 import { becomePassword, hostAddress, labStatus, sshRun } from '../lab/index.ts';
-import { FLEET_NODES } from '../fixtures/inventory/fleet-nodes.ts';
+import { FLEET_NODES } from '../fixtures/inventory/fleet-nodes-map.ts';
 
 export const INVENTORY = 'test/fixtures/inventory/fleet-nodes.ts';
 export const RELAYS = ['relay1', 'relay2', 'relay3'] as const;
