@@ -1,70 +1,21 @@
-// The command line: `npx tsx engine run PLAYBOOK -i INVENTORY`, `engine check`, `engine inventory`,
-// `engine modules`. Every error that is the user's input exits 5 with a message naming the place.
-import { Command, Option } from 'commander';
-import { EXIT, InputError } from './errors.ts';
-import { describeInventory, InventoryError, loadInventory, PatternError } from './inventory/index.ts';
-import { runCommand, type RunFlags } from './cli/run-command.ts';
-import { moduleList, moduleReference } from './cli/modules-command.ts';
-import { maskSecrets } from './secret.ts';
+// `npx tsx engine ...` (the README's command) lands here, inside tsx's loader. The engine itself runs
+// from its bundle in plain node (engine/cli.mjs), as a child with the same arguments and terminal:
+// started inside tsx's loader, the same engine takes about a second longer to start.
+import { spawn } from 'node:child_process';
+import { join } from 'node:path';
 
-const collect = (value: string, previous: string[]) => [...previous, value];
+const SIGNALS = ['SIGINT', 'SIGTERM', 'SIGHUP'] as const;
 
-function runOptions(cmd: Command): Command {
-  return cmd
-    .requiredOption('-i, --inventory <file>', 'inventory file (.ts, .yml, or Ansible INI)')
-    .option('-l, --limit <pattern>', "restrict to hosts: names, groups, globs, '!exclude', '&intersect', @file")
-    .option('-t, --tags <tags>', 'run only tasks with these tags (comma separated)')
-    .option('--skip-tags <tags>', 'skip tasks with these tags')
-    .option('-f, --forks <n>', 'hosts worked on in parallel', '50')
-    .option('-e, --extra-vars <key=value|@file.json>', 'extra variables (highest precedence); repeatable', collect, [])
-    .option('--json', 'print events as JSON Lines on stdout')
-    .option('-v, --verbose', 'show every task and command')
-    .option('--timeout <seconds>', 'SSH connect timeout')
-    .option('--ask-become-pass', 'ask for the sudo password before connecting')
-    .option('--known-hosts <file>', 'known_hosts file (default: the inventory setting, then ~/.ssh/known_hosts)')
-    .option('--accept-new-host-keys', 'record keys of hosts not yet known (a changed key is still refused)')
-    .option('--force-handlers', 'run notified handlers on hosts that failed')
-    .option('--log <file>', 'write every event and command as JSON lines to this file');
-}
+const child = spawn(process.execPath, [join(import.meta.dirname, 'cli.mjs'), ...process.argv.slice(2)], { stdio: 'inherit' });
+const forward = (signal: NodeJS.Signals) => child.kill(signal);
+for (const s of SIGNALS) process.on(s, forward);
 
-const program = new Command('engine').description('Agentless configuration engine: typed playbooks over SSH').showHelpAfterError();
-
-runOptions(program.command('run <playbook>').description('run a playbook')
-  .option('-C, --check', 'dry run: plan every change, execute none')
-  .option('-D, --diff', 'show what changes: unified diffs of files, before -> after of attributes'))
-  .action(async (playbook: string, flags: RunFlags & { extraVars: string[] }) => exit(await runCommand(playbook, flags, 'run')));
-
-runOptions(program.command('check <playbook>').description('dry run with diffs; exit 2 when changes are pending, 0 when converged'))
-  .action(async (playbook: string, flags: RunFlags) => exit(await runCommand(playbook, flags, 'check')));
-
-program.command('inventory').description('show an inventory')
-  .requiredOption('-i, --inventory <file>', 'inventory file')
-  .addOption(new Option('--list', 'hosts with their variables and connection, as JSON').conflicts('graph'))
-  .option('--graph', 'groups and hosts as a tree')
-  .action(async (flags: { inventory: string; graph?: boolean }) => {
-    const inv = await loadInventory(flags.inventory);
-    process.stdout.write(`${describeInventory(inv, flags.graph ? 'graph' : 'list')}\n`);
-  });
-
-program.command('modules [name]').description('the module reference, generated from the params schemas')
-  .action(async (name?: string) => {
-    const all = Object.values(await import('../modules/index.ts')).map((m) => (m as { def: import('./module.ts').ModuleDef }).def).filter(Boolean);
-    if (!name) return void process.stdout.write(`${moduleList(all)}\n`);
-    const m = all.find((x) => x.name === name);
-    if (!m) throw new InputError([{ file: '(command line)', field: 'name', message: `no module named '${name}'; known: ${all.map((x) => x.name).join(', ')}` }]);
-    process.stdout.write(`${moduleReference(m)}\n`);
-  });
-
-function exit(code: number): void {
-  process.exitCode = code;
-}
-
-program.parseAsync(process.argv).catch((err: unknown) => {
-  if (err instanceof InputError || err instanceof InventoryError || err instanceof PatternError) {
-    process.stderr.write(`${maskSecrets((err as Error).message)}\n`);
-    process.exitCode = EXIT.badInput;
-    return;
-  }
-  process.stderr.write(`engine: ${maskSecrets((err as Error)?.stack ?? String(err))}\n`);
-  process.exitCode = EXIT.internal;
+child.on('error', (err) => {
+  process.stderr.write(`engine: could not start ${process.execPath}: ${err.message}\n`);
+  process.exitCode = 1;
+});
+child.on('exit', (code, signal) => {
+  for (const s of SIGNALS) process.off(s, forward);
+  if (signal) process.kill(process.pid, signal);
+  else process.exitCode = code ?? 1;
 });

@@ -2,8 +2,8 @@
 import { readFile } from 'node:fs/promises';
 import { homedir } from 'node:os';
 import { basename, extname, resolve } from 'node:path';
-import { pathToFileURL } from 'node:url';
 import { parseDocument } from 'yaml';
+import { importUserModule } from '../bundle/import-user-module.ts';
 import { buildInventory } from './build.ts';
 import { parseContext, type ParseContext } from './context.ts';
 import { InventoryError } from './errors.ts';
@@ -44,7 +44,7 @@ async function parse(format: InventoryFormat, file: string, ctx: ParseContext): 
   if (format === 'module') {
     let mod: { default?: unknown };
     try {
-      mod = (await import(pathToFileURL(file).href)) as { default?: unknown };
+      mod = (await importUserModule(file)) as { default?: unknown };
     } catch (e) {
       ctx.problems.add('', `cannot load: ${(e as Error).message.split('\n')[0]}`);
       return emptyRaw(file);

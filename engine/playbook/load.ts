@@ -1,8 +1,8 @@
-// Loads a playbook file (TypeScript, run by tsx) and checks the shape of its default export, so a
+// Loads a playbook file (TypeScript, see bundle/import-user-module.ts) and checks the shape of its default export, so a
 // file that exports the wrong thing fails with a message naming the file and the place.
 import { existsSync } from 'node:fs';
 import { resolve } from 'node:path';
-import { pathToFileURL } from 'node:url';
+import { importUserModule } from '../bundle/import-user-module.ts';
 import { InputError, type Problem } from '../errors.ts';
 import type { Play, Playbook, Task } from './define.ts';
 
@@ -11,7 +11,7 @@ export async function loadPlaybook(path: string): Promise<Playbook> {
   if (!existsSync(file)) throw new InputError([{ file: path, message: 'no such playbook file' }]);
   let mod: { default?: unknown };
   try {
-    mod = (await import(pathToFileURL(file).href)) as { default?: unknown };
+    mod = (await importUserModule(file)) as { default?: unknown };
   } catch (err) {
     throw new InputError([{ file: path, message: `could not be loaded: ${(err as Error).message}` }]);
   }
