@@ -1,9 +1,8 @@
 // Where the engine's own time goes on W1 (`tsx bench/profile.ts [--hosts bench1,...] [--repeat 5]`):
-// start-up pieces measured one by one (node, tsx's loader, each dependency, the engine's module graph
-// with and without tsx's transform cache, an esbuild bundle of the engine as a prototype), then W1
-// warm runs split into start-up / connect / facts+plan+execute from the engine's own events, and a
-// CPU profile (node --cpu-prof) of one run, its self time grouped by package. Prints markdown.
-import { execFileSync } from 'node:child_process';
+// start-up pieces measured one by one (node, tsx's launchers, each dependency, the engine's bundle
+// as the bench runs it, behind `npx tsx`, and rebuilt after a change), then W1 warm runs split into
+// start-up / connect / facts+plan+execute from the engine's own events, and a CPU profile
+// (node --cpu-prof) of one run, its self time grouped by where the code lives. Prints markdown.
 import { mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
@@ -58,55 +57,19 @@ for (const dep of ['commander', 'yaml', 'ajv', '@sinclair/typebox', 'ssh2', 'p-q
   row(`import '${dep}'`, await median(imp(dep)), 'plain node, no tsx');
 }
 row("import all nine", await median([NODE, '--input-type=module', '-e', `await Promise.all(${JSON.stringify(['commander', 'yaml', 'ajv', '@sinclair/typebox', 'ssh2', 'p-queue', 'diff', 'handlebars', 'winston'])}.map((d) => import(d)))`]));
-const graph = [NODE, '--import', 'tsx', '--input-type=module', '-e', `await import(${JSON.stringify(join(REPO, 'engine/cli/run-command.ts'))}); await import(${JSON.stringify(join(REPO, 'modules/index.ts'))})`];
-row('engine graph (run-command.ts + modules/index.ts), tsx cache warm', await median(graph), 'transforms read from /tmp/tsx-0');
-row('the same, TSX_DISABLE_CACHE=1', await median(graph, { TSX_DISABLE_CACHE: '1' }), 'every file transformed by esbuild at start');
-const files = execFileSync('sh', ['-c', `cd ${REPO} && ls engine/*.ts engine/*/*.ts modules/*.ts modules/*/*.ts | wc -l`], { encoding: 'utf8' }).trim();
-say(`| (engine + modules: ${files} .ts files) | | | | |`);
-
-// --- the start-up of `engine run` step by step (bench/lib/startup-probe.ts), under tsx
+// --- the engine's own start: its bundle in plain node (engine/cli.mjs), and behind the README's launchers
 {
-  const probe = [NODE, '--import', 'tsx', join(BENCH, 'lib', 'startup-probe.ts'), join(BENCH, 'workloads', 'w1.ts'), writeFleetFiles(labHosts(names.slice(0, 1)), 'profile-probe').engineInventory];
-  const all: Array<Array<[string, number, number]>> = [];
-  for (let i = 0; i < repeat; i++) all.push(JSON.parse(execFileSync(probe[0], probe.slice(1), { cwd: REPO, encoding: 'utf8' }).trim().split('\n').at(-1)!));
-  say('');
-  say(`Start-up of \`engine run\` under tsx, step by step (bench/lib/startup-probe.ts; median of ${repeat}; each step adds what the earlier ones did not load):`);
-  say('');
-  say('| step | wall ms | CPU ms (all threads) | cumulative wall ms |');
-  say('|---|---|---|---|');
-  let pw = 0;
-  let pc = 0;
-  all[0].forEach(([what], i) => {
-    const w = stat(all.map((r) => r[i][1])).median;
-    const c = stat(all.map((r) => r[i][2])).median;
-    say(`| ${what} | ${(w - pw).toFixed(0)} | ${(c - pc).toFixed(0)} | ${w.toFixed(0)} |`);
-    pw = w;
-    pc = c;
-  });
-  say('');
-}
-
-// --- bundles of the engine (prototypes, outside engine/): what start-up costs when nothing is transpiled
-const esbuild = join(REPO, 'node_modules/.bin/esbuild');
-const build = (outfile: string, extra: string[]) => {
-  const t = Date.now();
-  execFileSync(esbuild, [join(REPO, 'engine/index.ts'), '--bundle', '--platform=node', '--format=esm', '--target=node20', `--outfile=${outfile}`, '--log-level=error', ...extra], { cwd: REPO });
-  return `${(readFileSync(outfile).length / 1024).toFixed(0)} KiB, built in ${((Date.now() - t) / 1000).toFixed(2)} s`;
-};
-// The engine's own code in one file, dependencies imported from node_modules as usual.
-const own = join(BENCH, '.proto-engine-own.mjs');
-// Everything in one file but ssh2 (native addon): dependencies pre-linked too.
-const all = join(BENCH, '.proto-engine-all.mjs');
-try {
-  const ownInfo = build(own, ['--packages=external']);
-  const allInfo = build(all, ['--external:ssh2', '--banner:js=import { createRequire as __cr } from "node:module"; const require = __cr(import.meta.url);']);
-  row('`engine modules` under tsx (the whole engine + every module)', await median([NODE, '--import', 'tsx', join(REPO, 'engine/index.ts'), 'modules']));
-  row('`engine modules`, bundle of the engine\'s own code, plain node', await median([NODE, own, 'modules']), ownInfo);
-  row('`engine modules`, bundle with dependencies (not ssh2), plain node', await median([NODE, all, 'modules']), allInfo);
-  row('`engine modules`, the same bundle under node --import tsx', await median([NODE, '--import', 'tsx', all, 'modules']), 'tsx kept for the .ts playbook');
-} finally {
-  rmSync(own, { force: true });
-  rmSync(all, { force: true });
+  const modules = [NODE, join(REPO, 'engine', 'cli.mjs'), 'modules'];
+  await median(modules); // the bundle is fresh before anything is timed
+  row('`node engine/cli.mjs modules` (the whole engine + every module, from its bundle)', await median(modules), 'what the bench measures');
+  row('`npx tsx engine modules`', await median(['npx', 'tsx', 'engine', 'modules']), "README's command: npx, tsx's CLI, the launcher, then the same bundle");
+  const stamps = join(REPO, 'node_modules', '.cache', 'shipshape', 'engine.stamps.json');
+  const rebuilds: Measured[] = [];
+  for (let i = 0; i < repeat; i++) {
+    rmSync(stamps, { force: true });
+    rebuilds.push(await measure(modules, { cwd: REPO }));
+  }
+  row('the same after a source change (bundle rebuilt by esbuild first)', { wall: stat(rebuilds.map((r) => r.wallS)).median, cpu: stat(rebuilds.map((r) => r.cpuS)).median, rss: stat(rebuilds.map((r) => r.peakRssMaxMb)).median }, 'once per change');
 }
 say('');
 
@@ -141,28 +104,11 @@ for (const n of counts) {
   }
   const m = (k: string) => stat(runs.map((r) => r[k])).median.toFixed(3);
 
-  // The same run with no tsx at all (prototype): the engine bundled with its dependencies (ssh2
-  // kept external: native addon), the playbook bundled on its own beside the original (its folder
-  // is the base of relative paths), both run by plain node.
-  const proto = join(BENCH, '.proto-engine-all.mjs');
-  const protoPb = join(BENCH, 'workloads', '.proto-w1.mjs');
-  const banner = '--banner:js=import { createRequire as __cr } from "node:module"; const require = __cr(import.meta.url);';
-  try {
-    execFileSync(join(REPO, 'node_modules/.bin/esbuild'), [join(REPO, 'engine/index.ts'), '--bundle', '--platform=node', '--format=esm', '--target=node20', `--outfile=${proto}`, '--log-level=error', '--external:ssh2', banner], { cwd: REPO });
-    execFileSync(join(REPO, 'node_modules/.bin/esbuild'), [w1, '--bundle', '--platform=node', '--format=esm', '--target=node20', `--outfile=${protoPb}`, '--log-level=error', banner], { cwd: REPO });
-    const b = await median([NODE, proto, 'run', protoPb, '-i', files.engineInventory, '--json', '-f', String(n)]);
-    if (!b.last.stdout.includes('"recap"')) throw new Error(`prototype run without a recap: ${b.last.stderr}`);
-    say(`W1 warm, N=${n}, prototype without tsx (engine and playbook pre-bundled, plain node; median of ${repeat}): wall ${b.wall.toFixed(3)} s, CPU ${b.cpu.toFixed(3)} s, RSS ${b.rss.toFixed(0)} MB`);
-    say('');
-  } finally {
-    rmSync(proto, { force: true });
-    rmSync(protoPb, { force: true });
-  }
   say(`W1 warm, N=${n}, engine (median of ${repeat}): wall ${m('wall')} s, CPU ${m('cpu')} s, RSS ${m('rss')} MB, ${m('trips')} execs/host`);
   say('');
   say('| phase | s |');
   say('|---|---|');
-  say(`| process start to run.start (node, tsx, module graph, playbook and inventory load, validation) | ${m('startup')} |`);
+  say(`| process start to run.start (node, the engine's bundle, playbook and inventory load, validation) | ${m('startup')} |`);
   say(`| run.start to the last host.connected (TCP, SSH handshake, auth; median per host ${m('connectMs')}) | ${m('connect')} |`);
   say(`| last connect to the first task's start (fact gathering: one exec; first task starts after it) | ${m('facts')} |`);
   say(`| first task to run.end (planning, the echo exec, recap) | ${m('tasks')} |`);
@@ -172,7 +118,7 @@ for (const n of counts) {
   // CPU profile of one run, self time by package
   const profDir = join(dir, `cpuprof-n${n}`);
   rmSync(profDir, { recursive: true, force: true });
-  const argv = [NODE, '--cpu-prof', `--cpu-prof-dir=${profDir}`, '--cpu-prof-interval=200', '--import', 'tsx', join(REPO, 'engine/index.ts'), 'run', w1, '-i', files.engineInventory, '--json', '-f', String(n)];
+  const argv = [NODE, '--cpu-prof', `--cpu-prof-dir=${profDir}`, '--cpu-prof-interval=200', join(REPO, 'engine', 'cli.mjs'), 'run', w1, '-i', files.engineInventory, '--json', '-f', String(n)];
   const pr = await measure(argv, { cwd: REPO });
   if (pr.code !== 0) throw new Error(pr.stderr);
   say(`CPU profile of one W1 warm run at N=${n} (node --cpu-prof, self time by where the code lives; wall ${pr.wallS.toFixed(2)} s with the profiler on):`);
@@ -190,25 +136,21 @@ for (const n of counts) {
     });
     const total = [...buckets.values()].reduce((a, b) => a + b, 0);
     for (const [k, ms] of [...buckets].sort((a, b) => b[1] - a[1]).slice(0, 16)) say(`| ${k} | ${ms.toFixed(0)} | ${((100 * ms) / total).toFixed(1)}% |`);
-    // File names end in PID.THREAD.SEQ: thread 0 is the main thread, the other one the module-hooks
-    // thread Node 20 runs tsx's loader on.
-    const thread = Number(f.split('.').at(-3));
-    say(`| total sampled, ${thread === 0 ? 'main thread' : `thread ${thread} (module hooks: tsx's loader)`} | ${total.toFixed(0)} | |`);
+    say(`| total sampled | ${total.toFixed(0)} | |`);
   }
   say('');
 }
 
+/** Where a sampled function lives. The engine's bundle holds the engine and its dependencies alike. */
 function bucket(url: string, fn: string): string {
   if (!url) return fn.startsWith('(') ? fn : '(native / V8 builtins)';
+  if (url.endsWith('/.cache/shipshape/engine.mjs')) return "the engine's bundle (engine, modules, dependencies)";
+  if (url.includes('/.cache/shipshape/user/')) return 'the playbook and inventory (bundled)';
   const nm = /node_modules\/((?:@[^/]+\/)?[^/]+)/.exec(url);
-  if (nm) return nm[1] === 'tsx' || nm[1] === 'esbuild' ? `tsx loader (${nm[1]})` : `dep: ${nm[1]}`;
+  if (nm) return `dep: ${nm[1]}`;
   if (url.startsWith('node:internal/modules') || url.startsWith('node:internal/vm')) return 'node: module loading (resolve, compile, link)';
   if (url.startsWith('node:')) return `node: ${url.replace(/^node:(internal\/)?/, '').split('/')[0]}`;
-  const rel = url.replace(`file://${REPO}/`, '');
-  if (rel.startsWith('engine/')) return `engine/${rel.split('/')[1].replace(/\.ts.*/, '')}`;
-  if (rel.startsWith('modules/')) return 'modules/';
-  if (rel.startsWith('bench/')) return 'the playbook';
-  return rel.slice(0, 60);
+  return url.replace(`file://${REPO}/`, '').slice(0, 60);
 }
 
 say(`Load average at the end: ${loadavg().map((x) => x.toFixed(2)).join(' ')}`);

@@ -27,11 +27,12 @@ export class RunFailed extends Error {
 }
 
 /**
- * The engine as one node process with tsx's loader (what `npx tsx engine` ends up running, without
- * npx's and tsx's launcher processes in front: those are measured separately in the profile).
+ * The engine as one node process: `node engine/cli.mjs` (its bundle, rebuilt before the warm-up
+ * round if sources changed). `npx tsx engine` runs the same process behind npx's and tsx's
+ * launchers: those are measured separately in the profile.
  */
 export async function engineRun(playbook: string, files: FleetFiles, hosts: number, opts: { check?: boolean } = {}): Promise<ToolRun> {
-  const argv = [process.execPath, '--import', 'tsx', join(REPO, 'engine', 'index.ts'), 'run', playbook, '-i', files.engineInventory, '--json', '-f', String(Math.max(hosts, 1))];
+  const argv = [process.execPath, join(REPO, 'engine', 'cli.mjs'), 'run', playbook, '-i', files.engineInventory, '--json', '-f', String(Math.max(hosts, 1))];
   if (opts.check) argv.push('--check');
   const m = await measure(argv, { cwd: REPO, timeoutMs: 30 * 60_000 });
   if (m.code !== 0) throw new RunFailed('engine', m);

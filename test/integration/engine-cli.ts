@@ -14,7 +14,7 @@ export interface CliResult {
 
 export function engine(args: string[], opts: { env?: Record<string, string>; input?: string } = {}): Promise<CliResult> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ['--import', 'tsx', join(REPO, 'engine', 'index.ts'), ...args], {
+    const child = spawn(process.execPath, [join(REPO, 'engine', 'cli.mjs'), ...args], {
       cwd: REPO,
       env: { ...process.env, ...opts.env },
       stdio: ['pipe', 'pipe', 'pipe'],

@@ -23,7 +23,7 @@ if (!HOSTS.every((h) => running.has(h))) {
 }
 
 const engine = (args: string[]) =>
-  spawnSync(process.execPath, ['--import', 'tsx', join(REPO_ROOT, 'engine', 'index.ts'), ...args], { cwd: REPO_ROOT, stdio: 'inherit' }).status;
+  spawnSync(process.execPath, [join(REPO_ROOT, 'engine', 'cli.mjs'), ...args], { cwd: REPO_ROOT, stdio: 'inherit' }).status;
 
 const playbook = ['playbooks/relay.ts', '-i', 'inventory/lab.ts'];
 say('Dry run: what playbooks/relay.ts would change, with diffs (nothing is touched)');
