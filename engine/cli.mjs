@@ -65,14 +65,17 @@ function isFresh(/** @type {Record<string, string>} */ stamps) {
   }
 }
 
-/** The bundle's entry: every source file's namespace in the registry, then the CLI. */
+/**
+ * The bundle's entry: the CLI, and a registry of every source file as a loader (a dynamic import
+ * esbuild keeps in the bundle), so only what a command uses is evaluated at start.
+ */
 function entrySource(/** @type {string[]} */ files, /** @type {string} */ build) {
-  const lines = files.map((rel, i) => `import * as m${i} from ${JSON.stringify(join(REPO, rel))};`);
-  lines.push(`import { main } from ${JSON.stringify(join(REPO, 'engine', 'main.ts'))};`);
-  const modules = `{ ${files.map((rel, i) => `${JSON.stringify(rel)}: m${i}`).join(', ')} }`;
-  lines.push(`globalThis[Symbol.for(${JSON.stringify(REGISTRY_KEY)})] = { build: ${JSON.stringify(build)}, modules: ${modules} };`);
-  lines.push('await main(process.argv);');
-  return lines.join('\n');
+  const modules = files.map((rel) => `${JSON.stringify(rel)}: () => import(${JSON.stringify(join(REPO, rel))})`).join(',\n  ');
+  return [
+    `import { main } from ${JSON.stringify(join(REPO, 'engine', 'main.ts'))};`,
+    `globalThis[Symbol.for(${JSON.stringify(REGISTRY_KEY)})] = { build: ${JSON.stringify(build)}, loaded: {}, modules: {\n  ${modules}\n} };`,
+    'await main(process.argv);',
+  ].join('\n');
 }
 
 async function build(/** @type {{ stamps: Record<string, string>, files: string[] }} */ current) {

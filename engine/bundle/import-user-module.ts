@@ -10,7 +10,7 @@ import { basename, join, relative, resolve, sep } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import type { Message, Plugin } from 'esbuild';
 import { sourceLocation } from './source-location.mjs';
-import { engineRegistry, registryModuleSource, type EngineRegistry } from './registry.ts';
+import { engineRegistry, loadRegistered, registryModuleSource, type EngineRegistry } from './registry.ts';
 
 /** The repository the registry's keys are relative to (this file is engine/bundle/...). */
 const REPO = resolve(import.meta.dirname, '..', '..');
@@ -20,6 +20,8 @@ interface Cached {
   build: string;
   /** The bundle written for these inputs. */
   out: string;
+  /** The engine's source files it imports (registry keys). */
+  engine: string[];
   /** Absolute input path -> mtime:size when bundled. */
   inputs: Record<string, string>;
 }
@@ -32,15 +34,17 @@ export async function importUserModule(file: string): Promise<Record<string, unk
   let out = fresh(base, registry.build);
   if (!out) {
     const previous = cachedOut(base);
-    const { code, inputs } = await bundle(file, registry);
+    const { code, inputs, engine } = await bundle(file, registry);
     // Named by content: a file rebuilt in the same run is a new module for node, not its cache.
     out = `${base}-${createHash('sha256').update(code).digest('hex').slice(0, 12)}.mjs`;
     mkdirSync(CACHE, { recursive: true });
     writeAtomically(out, code);
-    writeAtomically(`${base}.json`, JSON.stringify({ build: registry.build, inputs: Object.fromEntries(inputs.map((p) => [p, stamp(p)])), out } satisfies Cached));
+    writeAtomically(`${base}.json`, JSON.stringify({ build: registry.build, inputs: Object.fromEntries(inputs.map((p) => [p, stamp(p)])), engine, out } satisfies Cached));
     // One bundle per user file is kept: the cache does not grow with every edit.
     if (previous && previous !== out) rmSync(previous, { force: true });
   }
+  // The engine's files the user's file imports are evaluated before it (cached: read from the index).
+  for (const key of readCached(base)?.engine ?? []) await loadRegistered(registry, key);
   // Errors thrown in the user's code (a param function, say) point at the user's file and line.
   process.setSourceMapsEnabled(true);
   return import(pathToFileURL(out).href);
@@ -65,7 +69,7 @@ function readCached(base: string): Cached | undefined {
   }
 }
 
-async function bundle(file: string, registry: EngineRegistry): Promise<{ code: string; inputs: string[] }> {
+async function bundle(file: string, registry: EngineRegistry): Promise<{ code: string; inputs: string[]; engine: string[] }> {
   const esbuild = await import('esbuild');
   try {
     const result = await esbuild.build({
@@ -80,8 +84,10 @@ async function bundle(file: string, registry: EngineRegistry): Promise<{ code: s
       logLevel: 'silent',
       plugins: [engineFromRegistry(registry), sourceLocation],
     });
-    const inputs = Object.keys(result.metafile.inputs).filter((p) => !p.startsWith('engine:')).map((p) => resolve(p));
-    return { code: result.outputFiles[0].text, inputs };
+    const paths = Object.keys(result.metafile.inputs);
+    const inputs = paths.filter((p) => !p.startsWith('engine:')).map((p) => resolve(p));
+    const engine = paths.filter((p) => p.startsWith('engine:')).map((p) => p.slice('engine:'.length));
+    return { code: result.outputFiles[0].text, inputs, engine };
   } catch (err) {
     const errors = (err as { errors?: Message[] }).errors;
     if (!errors?.length) throw err;
@@ -104,7 +110,7 @@ function engineFromRegistry(registry: EngineRegistry): Plugin {
         const key = relative(REPO, resolve(args.resolveDir, args.path)).split(sep).join('/');
         return key in registry.modules ? { path: key, namespace: 'engine' } : undefined;
       });
-      build.onLoad({ filter: /.*/, namespace: 'engine' }, (args) => ({ contents: registryModuleSource(args.path, registry.modules[args.path]), loader: 'js' }));
+      build.onLoad({ filter: /.*/, namespace: 'engine' }, async (args) => ({ contents: registryModuleSource(args.path, await loadRegistered(registry, args.path)), loader: 'js' }));
     },
   };
 }

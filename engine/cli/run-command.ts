@@ -9,7 +9,6 @@ import type { Play } from '../playbook/define.ts';
 import { EventBus } from '../report/events.ts';
 import { humanView } from '../report/human.ts';
 import { jsonLines } from '../report/json.ts';
-import { logFile } from '../report/log-file.ts';
 import { runPlaybook } from '../run/runner.ts';
 import { askBecomePass } from './ask-pass.ts';
 import { parseExtraVars } from './extra-vars.ts';
@@ -66,7 +65,8 @@ export async function runCommand(playbookPath: string, flags: RunFlags, mode: 'r
   const bus = new EventBus();
   if (flags.json) bus.on(jsonLines(process.stdout, Boolean(flags.verbose)));
   else bus.on(humanView({ out: process.stdout, diff, verbose: Boolean(flags.verbose), tty: Boolean(process.stdout.isTTY) }));
-  const log = flags.log ? logFile(flags.log) : undefined;
+  // winston is loaded only when a log is asked for: most runs have none.
+  const log = flags.log ? (await import('../report/log-file.ts')).logFile(flags.log) : undefined;
   if (log) bus.on(log.listener);
   try {
     const summary = await runPlaybook(
