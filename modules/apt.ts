@@ -2,8 +2,8 @@
 // refreshed when missing or old, fleet upgrades and autoremove. Facts from dpkg-query, apt-cache
 // policy and apt-get -s; what cannot be known before the lists are updated is said so, never guessed.
 import {
-  aptInstallsFact, aptListsFact, DPKG_STAMP_SH, LISTS_STAMP_SH, packageFact, pkgKey, simulateFact, UPDATE_STAMP,
-  type AptListsFact, type PackageFact, type SimulateAction,
+  aptChangesFact, aptInstallsFact, aptListsFact, DPKG_STAMP_SH, LISTS_STAMP_SH, packageFact, pkgKey, refreshedListsFact, simulateFact, UPDATE_STAMP,
+  type AptListsFact, type PackageFact, type RefreshedListsFact, type SimulateAction,
 } from '../engine/facts/apt.ts';
 import type { Fact } from '../engine/facts/types.ts';
 import { defineModule, PrepareError } from '../engine/module.ts';
@@ -98,6 +98,16 @@ function updateStep(lockTimeout: number): RunStep {
 
 type Update = 'none' | 'certain' | 'action';
 
+type Params = { name?: string | string[]; state?: 'present' | 'latest' | 'absent'; updateCache?: boolean; cacheValidTime?: number; upgrade?: 'safe' | 'full'; autoremove?: boolean };
+
+/** The scratch refresh this task needs to foresee its own apt-get update (see refreshedListsFact). */
+function refreshedFor(p: Params) {
+  const actions: SimulateAction[] = [];
+  if (p.upgrade) actions.push(upgradeAction(p.upgrade));
+  if (p.autoremove) actions.push('autoremove');
+  return refreshedListsFact({ cacheValidTime: p.updateCache ? undefined : p.cacheValidTime, names: p.state === 'absent' ? [] : toList(p.name), actions });
+}
+
 function updatePlan(p: { updateCache?: boolean; cacheValidTime?: number }, lists: AptListsFact): Update {
   if (!p.updateCache && p.cacheValidTime === undefined) return 'none';
   if (lists.empty) return 'certain';
@@ -116,8 +126,11 @@ export const apt = defineModule({
     'empty: the install is still a certain change, but the version is shown as unknown until the',
     'lists are updated; installing without updateCache/cacheValidTime on empty lists is an error.',
     'A refresh of lists that exist is reported changed only when apt-get update fetched new lists.',
-    'upgrade and autoremove are predicted by apt-get -s when the lists are current; when this task',
-    'also refreshes the lists or changes packages, they run and report whether dpkg changed.',
+    'When this task refreshes lists that exist, it first foresees the refresh: apt-get update into a',
+    'scratch copy of the lists (the host\'s own lists untouched), so the dry run says whether the',
+    'lists change and which versions upgrade and latest bring. upgrade and autoremove are predicted',
+    'by apt-get -s; after named packages change in the same task, they run and report whether dpkg',
+    'changed. A package\'s maintainer scripts may ask for a reboot: a dry run cannot know (see reboot).',
     '',
     "  apt({ name: ['nginx', 'fail2ban'], cacheValidTime: 3600 })",
     "  apt({ name: 'telnet', state: 'absent', purge: true })",
@@ -130,9 +143,10 @@ export const apt = defineModule({
     }
   },
   facts(p) {
-    const facts: Fact[] = [aptListsFact, aptInstallsFact, ...toList(p.name).map(packageFact)];
+    const facts: Fact[] = [aptListsFact, aptInstallsFact, aptChangesFact, ...toList(p.name).map(packageFact)];
     if (p.upgrade) facts.push(simulateFact(upgradeAction(p.upgrade)));
     if (p.autoremove) facts.push(simulateFact('autoremove'));
+    if (p.updateCache || p.cacheValidTime !== undefined) facts.push(refreshedFor(p));
     return facts;
   },
   plan(p, { facts }) {
@@ -141,16 +155,22 @@ export const apt = defineModule({
     const lists = facts.get(aptListsFact);
     const update = updatePlan(p, lists);
     const listsCurrent = update === 'none' && !lists.empty && lists.stamp !== null;
+    // The lists as this task's own update will leave them, when the scratch refresh could tell.
+    const refreshed: RefreshedListsFact | undefined = update === 'action' ? facts.get(refreshedFor(p)) : undefined;
+    const foreseen = refreshed?.status === 'refreshed' ? refreshed : undefined;
     const changes: Change[] = [];
     const steps: Step[] = [];
     const after: Record<string, unknown> = {};
     let invalidates: string[] = [];
+    let msg: string | undefined;
 
     if (update !== 'none') {
       if (update === 'certain') changes.push({ what: 'apt lists', before: '(empty)', after: '(updated)' });
+      else if (foreseen && foreseen.stamp !== lists.stamp) changes.push({ what: 'apt lists', before: behind(foreseen.fetched), after: '(updated)' });
+      else if (!foreseen) msg = `what the lists refresh brings is unknown until it runs (${refreshed?.error ?? 'the scratch refresh did not run'})`;
       steps.push(updateStep(lockTimeout));
-      after['apt:lists'] = { empty: false, age: 0, stamp: null } satisfies AptListsFact;
-      invalidates = ['pkg:*', 'apt:simulate:*'];
+      after['apt:lists'] = { empty: false, age: 0, stamp: foreseen?.stamp ?? null } satisfies AptListsFact;
+      invalidates = ['pkg:*', 'apt:simulate:*', 'apt:refreshed:*'];
     }
     const listsAfter = update !== 'none' ? 'updated' : lists.empty ? 'empty' : 'present';
 
@@ -159,8 +179,9 @@ export const apt = defineModule({
     const certain: string[] = [];
     const uncertain: string[] = [];
     const removals: string[] = [];
-    for (const pkg of pkgs) {
-      const known = listsCurrent && pkg.stamp === lists.stamp;
+    for (const found of pkgs) {
+      const pkg = foreseen ? { ...found, candidate: foreseen.candidates[found.name] ?? null } : found;
+      const known = foreseen ? found.name in foreseen.candidates : listsCurrent && pkg.stamp === lists.stamp;
       if (state === 'absent') {
         if (pkg.installed || (p.purge && pkg.configFiles)) {
           removals.push(pkg.name);
@@ -197,18 +218,22 @@ export const apt = defineModule({
     if (removals.length > 0) steps.push({ kind: 'run', argv: aptGet(lockTimeout, [p.purge ? 'purge' : 'remove', ...removals]), env: ENV });
     const packagesChange = installs.length > 0 || removals.length > 0;
     const newlyInstalled = certain.filter((n) => !pkgs.find((x) => x.name === n)!.installed);
+    const touched: string[] = [...installs, ...removals];
 
-    // Fleet upgrade and autoremove: exact from apt-get -s when nothing before them in this task moves the ground.
-    let moving = update !== 'none' || packagesChange;
+    // Fleet upgrade and autoremove: exact from apt-get -s (on the foreseen lists after a refresh)
+    // when nothing before them in this task moves the ground.
+    let moving = packagesChange || (update !== 'none' && !foreseen);
     for (const [action, on] of [[p.upgrade ? upgradeAction(p.upgrade) : undefined, Boolean(p.upgrade)], ['autoremove', Boolean(p.autoremove)]] as const) {
       if (!on || action === undefined) continue;
       const args = action === 'autoremove' && p.purge ? ['autoremove', '--purge'] : [action];
       if (moving) {
         steps.push(measured(aptGet(lockTimeout, args), DPKG_STAMP_SH, 'dpkg'));
+        touched.push(`(${action})`);
         continue;
       }
-      const simulated = facts.get(simulateFact(action));
+      const simulated = foreseen ? (foreseen.simulated[action] ?? []) : facts.get(simulateFact(action));
       if (simulated.length === 0) continue;
+      touched.push(...simulated.map((x) => x.name));
       for (const s of simulated) {
         changes.push({ what: `package ${s.name}`, before: s.before ?? '(absent)', after: s.after ?? (action === 'autoremove' && p.purge ? '(purged)' : '(removed)') });
       }
@@ -220,12 +245,21 @@ export const apt = defineModule({
     const touchesPackages = steps.length > (update !== 'none' ? 1 : 0);
     if (touchesPackages) invalidates = CHANGING_INVALIDATES;
     if (newlyInstalled.length > 0) after['apt:installs'] = [...facts.get(aptInstallsFact), ...newlyInstalled];
-    return { changes, steps, after, invalidates };
+    // Only in a dry run: what a later reboot-if-asked task cannot see on the host yet.
+    const guesses = touched.length > 0 ? { 'apt:changes': [...facts.get(aptChangesFact), ...touched] } : undefined;
+    return { changes, steps, after, invalidates, ...(guesses ? { guesses } : {}), ...(msg ? { msg } : {}) };
   },
 });
 
 function upgradeAction(upgrade: 'safe' | 'full'): SimulateAction {
   return upgrade === 'full' ? 'dist-upgrade' : 'upgrade';
+}
+
+/** The lists before a refresh that fetches: how far behind the mirror (not their age: a dry run and the run after it must say the same). */
+function behind(fetched: number | undefined): string {
+  if (fetched === undefined) return '(behind the mirror)';
+  if (fetched === 0) return '(holding an index the mirror no longer has)';
+  return `(${fetched} ${fetched === 1 ? 'index' : 'indices'} behind the mirror)`;
 }
 
 function dirOf(path: string): string {

@@ -1,6 +1,7 @@
 // reboot: reboots the host, waits for it to come back with a new boot id, reconnects, and lets the
 // play go on. Always a change when it runs; `ifPathExists` makes it conditional on a file the
 // package tools leave (/var/run/reboot-required), read as a fact so a dry run says the same.
+import { aptChangesFact } from '../engine/facts/apt.ts';
 import { fileFact } from '../engine/facts/file.ts';
 import { defineModule } from '../engine/module.ts';
 import type { LocalIO, LocalStep, Plan } from '../engine/plan/types.ts';
@@ -72,15 +73,23 @@ export const reboot = defineModule({
     'connection drops), reconnects until the host answers with a new boot id (/proc/sys/kernel/random/',
     'boot_id), then waits for the boot to finish (systemctl is-system-running --wait) before the next',
     'task. Always a change, unless `ifPathExists` names a path that is absent: then nothing happens, in',
-    'the dry run as in the real run. Every fact of the host is read again after the reboot.',
+    'the dry run as in the real run. Every fact of the host is read again after the reboot. In a dry',
+    'run after an apt task that changes packages, an absent path is reported with a warning: their',
+    'maintainer scripts may create it when they really run, and no dry run can know.',
     '',
     "  reboot({ ifPathExists: '/var/run/reboot-required', timeout: 900, msg: 'kernel update' })",
   ].join('\n'),
   params,
-  facts: (p) => (p.ifPathExists ? [fileFact(p.ifPathExists)] : []),
+  facts: (p) => (p.ifPathExists ? [fileFact(p.ifPathExists), aptChangesFact] : []),
   plan(p, ctx): Plan {
     if (p.ifPathExists && !ctx.facts.get(fileFact(p.ifPathExists)).exists) {
-      return { changes: [], steps: [], msg: `no reboot needed: ${p.ifPathExists} is absent` };
+      const packages = ctx.facts.get(aptChangesFact);
+      if (packages.length === 0) return { changes: [], steps: [], msg: `no reboot needed: ${p.ifPathExists} is absent` };
+      return {
+        changes: [],
+        steps: [],
+        msg: `${p.ifPathExists} is absent now, so no reboot is planned; the packages an earlier task changes (${packages.join(', ')}) may ask for one when they really install: a dry run cannot know`,
+      };
     }
     return {
       changes: [{ what: 'reboot', before: 'running', after: p.ifPathExists ? `rebooted (${p.ifPathExists} exists)` : 'rebooted' }],

@@ -43,8 +43,10 @@ export const LISTS_DIR = '/var/lib/apt/lists';
 /** Touched after each successful update the apt module runs (the path Ansible reads too). */
 export const UPDATE_STAMP = '/var/lib/apt/periodic/update-success-stamp';
 
+/** Shell text listing the list files of DIR: name, size, mtime, one per line. */
+const LISTING_SH = `find DIR -maxdepth 1 -type f ! -name lock -printf '%f %s %T@\\n' 2>/dev/null | LC_ALL=C sort`;
 /** Shell text printing the lists stamp: names, sizes and mtimes of the list files, checksummed. */
-export const LISTS_STAMP_SH = `find ${LISTS_DIR} -maxdepth 1 -type f ! -name lock -printf '%f %s %T@\\n' 2>/dev/null | LC_ALL=C sort | cksum | tr ' ' -`;
+export const LISTS_STAMP_SH = `${LISTING_SH.replace('DIR', LISTS_DIR)} | cksum | tr ' ' -`;
 /** Shell text printing a checksum of dpkg's status database (what is installed, at which version). */
 export const DPKG_STAMP_SH = `cksum < /var/lib/dpkg/status | tr ' ' -`;
 
@@ -127,11 +129,91 @@ export function parseSimulation(out: string): SimulatedPackage[] {
   return result;
 }
 
+/** What the lists would say after an `apt-get update`, read without changing the host's own lists. */
+export interface RefreshedListsFact {
+  /**
+   * refreshed: fetched into a scratch copy of the lists; fresh: younger than cacheValidTime (no
+   * update would run); empty: a fresh image (every index is new: a certain change); failed: the
+   * scratch update failed (error says why; the plan falls back to what it cannot know).
+   */
+  status: 'refreshed' | 'fresh' | 'empty' | 'failed';
+  /** The lists stamp after the scratch update (compare with AptListsFact.stamp: did the update fetch anything?). */
+  stamp: string | null;
+  /** How many index files the update fetched anew. */
+  fetched?: number;
+  /** Candidate versions of the asked packages in the refreshed lists (null: not in them). */
+  candidates: Record<string, string | null>;
+  /** apt-get -s of the asked actions against the refreshed lists. */
+  simulated: Partial<Record<SimulateAction, SimulatedPackage[]>>;
+  error?: string;
+}
+
+/**
+ * What an update would change, for a dry run that tells the truth about `updateCache` with
+ * `upgrade` or `state: latest`: the lists are copied (hard links: apt replaces files by renaming)
+ * into a scratch folder beside them, `apt-get update` fetches into that copy, and `apt-get -s` and
+ * `apt-cache policy` read it. The host's lists, pkgcache and dpkg are untouched; the copy is removed.
+ * Costs one download of the changed indices (the real run's update fetches them again).
+ */
+export function refreshedListsFact(q: { cacheValidTime?: number; names: string[]; actions: SimulateAction[] }): Fact<RefreshedListsFact> {
+  const key = `apt:refreshed:${q.cacheValidTime ?? ''}:${q.actions.join(',')}:${q.names.join(',')}`;
+  const opts = `-o Dir::State::Lists="$t" -o Dir::Cache::pkgcache= -o Dir::Cache::srcpkgcache= -o Debug::NoLocking=1 -o APT::Sandbox::User=root`;
+  const script = [
+    `n=$(find ${LISTS_DIR} -maxdepth 1 -type f -name '*_Packages*' 2>/dev/null | wc -l)`,
+    `if [ "$n" -eq 0 ]; then echo status=empty; exit 0; fi`,
+    ...(q.cacheValidTime === undefined
+      ? []
+      : [
+          `then=$(stat -c %Y ${UPDATE_STAMP} 2>/dev/null || stat -c %Y ${LISTS_DIR})`,
+          `if [ $(( $(date +%s) - then )) -lt ${q.cacheValidTime} ]; then echo status=fresh; exit 0; fi`,
+        ]),
+    `t=$(mktemp -d ${LISTS_DIR}.shipshape-XXXXXX) || exit 1`,
+    `trap 'rm -rf "$t"' EXIT`,
+    `cp -al ${LISTS_DIR}/. "$t/" 2>/dev/null || cp -a ${LISTS_DIR}/. "$t/" || exit 1`,
+    `rm -f "$t/lock"; rm -rf "$t/partial"; mkdir "$t/partial"`,
+    `if ! out=$(LC_ALL=C apt-get -q ${opts} update 2>&1); then printf 'status=failed\\nerror=%s\\n' "$(printf '%s' "$out" | grep -E '^(E|Err):' | head -n 3 | tr '\\n' ' ')"; exit 0; fi`,
+    `echo status=refreshed`,
+    `printf 'stamp=%s\\n' "$(${LISTS_STAMP_SH.replace(LISTS_DIR, '"$t"')})"`,
+    // How many index files the update fetched anew (name, size and time differ from the host's).
+    `a=$(${LISTING_SH.replace('DIR', LISTS_DIR)}); b=$(${LISTING_SH.replace('DIR', '"$t"')})`,
+    `printf 'fetched=%s\\n' "$(printf '%s\\n' "$b" | grep -cvxF "$a")"`,
+    ...q.names.map((name) => `printf 'candidate %s=%s\\n' ${quote(name)} "$(apt-cache ${opts} policy ${quote(name)} 2>/dev/null | sed -n 's/^ *Candidate: //p' | head -n 1)"`),
+    ...q.actions.flatMap((action) => [`echo '== ${action}'`, `LC_ALL=C apt-get -s -q ${opts} ${action} 2>/dev/null | grep -E '^(Inst|Remv) '`, 'true']),
+  ].join('\n');
+  return defineFact<RefreshedListsFact>(key, script, (out, code) => {
+    if (code !== 0) return { status: 'failed', stamp: null, candidates: {}, simulated: {}, error: `the scratch refresh exited ${code}` };
+    return parseRefreshed(out);
+  });
+}
+
+export function parseRefreshed(out: string): RefreshedListsFact {
+  const head = out.split('\n== ')[0]!;
+  const kv = keyValues(head);
+  const status = (kv.get('status') ?? 'failed') as RefreshedListsFact['status'];
+  const candidates: Record<string, string | null> = {};
+  for (const m of head.matchAll(/^candidate (\S+)=(.*)$/gm)) candidates[m[1]!] = m[2]!.trim() && m[2]!.trim() !== '(none)' ? m[2]!.trim() : null;
+  const simulated: RefreshedListsFact['simulated'] = {};
+  for (const section of out.split('\n== ').slice(1)) {
+    const [action, ...lines] = section.split('\n');
+    simulated[action!.trim() as SimulateAction] = parseSimulation(lines.join('\n'));
+  }
+  const error = kv.get('error')?.trim();
+  const fetched = kv.has('fetched') ? Number(kv.get('fetched')) : undefined;
+  return { status, stamp: kv.get('stamp')?.trim() || null, ...(fetched !== undefined ? { fetched } : {}), candidates, simulated, ...(error ? { error } : {}) };
+}
+
 /**
  * Packages an earlier task of this run installs (predicted by apt, never read from the host): a
  * unit they ship is not on the host yet in a dry run (see the systemd module).
  */
 export const aptInstallsFact: Fact<string[]> = defineFact<string[]>('apt:installs', ':', () => []);
+
+/**
+ * Packages an earlier task of this run installs, upgrades or removes: a dry-run guess only (never
+ * read from the host, empty in a real run). A later reboot-if-asked task cannot know whether their
+ * maintainer scripts will ask for a reboot, and says so (see the reboot module).
+ */
+export const aptChangesFact: Fact<string[]> = defineFact<string[]>('apt:changes', ':', () => []);
 
 function keyValues(out: string): Map<string, string> {
   const kv = new Map<string, string>();

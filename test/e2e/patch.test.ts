@@ -62,11 +62,24 @@ describe('patch.ts: apt upgrade in batches, reboot where asked, wait for the rel
     const dry = await engine(['run', PLAYBOOK, '-i', INVENTORY, '--check', '--json']);
     assert.equal(dry.code, 0, dry.stdout.slice(-3000) + dry.stderr);
     for (const relay of RELAYS) assert.equal(await fixtureVersion(relay), '1', 'a dry run upgrades nothing');
+    // The lists on the relays predate version 2: the dry run foresees the refresh (a scratch copy of
+    // the lists) and names the upgrade; the reboot it cannot know, and says so.
+    const dryResult = (host: string, task: string) => dry.events.find((e) => e.type === 'task.result' && e.host === host && e.task === task);
+    for (const relay of RELAYS) {
+      const upgrade = dryResult(relay, 'upgrade packages');
+      assert.equal(upgrade?.status, 'changed', `${relay}: the dry run foresees the upgrade`);
+      assert.deepEqual(upgrade?.changes?.find((c: { what: string }) => c.what === `package ${PKG}`), { what: `package ${PKG}`, before: '1', after: '2' });
+      const reboot = dryResult(relay, 'reboot when a package asks for it');
+      assert.equal(reboot?.status, 'ok');
+      assert.match(reboot?.msg ?? '', new RegExp(`absent now, so no reboot is planned; the packages an earlier task changes \\(.*${PKG}.*\\) may ask for one`));
+    }
 
     const started = Date.now();
     const real = await engine(['run', PLAYBOOK, '-i', INVENTORY, '--json']);
     assert.equal(real.code, 0, real.stdout.slice(-3000) + real.stderr);
     console.log(`patch.ts real run: ${((Date.now() - started) / 1000).toFixed(1)} s; changed: ${pairs(real, 'changed').join('; ')}`);
+    const upgrades = (r: typeof real) => r.events.filter((e) => e.type === 'task.result' && e.task === 'upgrade packages').map((e) => `${e.host} ${e.status} ${JSON.stringify(e.changes)}`).sort();
+    assert.deepEqual(upgrades(real), upgrades(dry), 'every host upgraded exactly what the dry run said');
 
     const windows = batchWindows(real.events, PLAY);
     assert.deepEqual(windows.map((w) => w.hosts), [['build'], ['relay1'], ['relay2'], ['relay3']], '25% of four hosts: one host per batch, in order');

@@ -99,26 +99,42 @@ describe('apt on a lab node', { timeout: 900_000 }, () => {
     assert.ok(Number(age.stdout.trim()) < 60, 'the refresh ran once the lock was free');
   });
 
-  test('lists older than cacheValidTime: refreshed in the real run, reported changed only when apt fetched new lists', async () => {
+  test('lists older than cacheValidTime: the dry run foresees the refresh in a scratch copy; changed only when apt fetches new lists', async () => {
     const args = (more: string[]) => ['run', PB, '-i', inventory, '--limit', HOST, '--json', '-e', 'pkgs=hello,sl', ...more];
     const age = async () => Number((await sshRun(HOST, 'echo $(( $(date +%s) - $(stat -c %Y /var/lib/apt/periodic/update-success-stamp) ))', { user: 'root' })).stdout.trim());
     const status = (r: Awaited<ReturnType<typeof engine>>) => r.events.find((e) => e.type === 'task.result' && e.task === 'packages');
 
+    // The lists (names, sizes, times, inodes) and any scratch folder left beside them; apt's caches.
+    const lists = async () => (await sshRun(HOST, "cd /var/lib/apt && find lists -printf '%p %s %T@ %i\\n' | sort | sha256sum; ls -d /var/lib/apt/lists.shipshape-* 2>/dev/null; true", { user: 'root' })).stdout;
+    const caches = async () => (await sshRun(HOST, "stat -c '%n %Y %s' /var/cache/apt/*.bin 2>/dev/null; true", { user: 'root' })).stdout;
+
     await sshRun(HOST, "touch -d '2 days ago' /var/lib/apt/periodic/update-success-stamp", { user: 'root', check: true });
+    const untouched = await lists();
+    const cached = await caches();
     const dry = await engine(args(['--check']));
-    assert.equal(status(dry)?.status, 'ok', 'a refresh of existing lists announces no change');
-    assert.ok((await age()) > 86_400, 'the dry run ran nothing');
+    assert.equal(status(dry)?.status, 'ok', 'the mirror has nothing newer: the foreseen refresh changes nothing');
+    assert.equal(status(dry)?.msg, undefined, 'the scratch refresh worked: no "unknown" warning');
+    assert.ok((await age()) > 86_400, 'the dry run ran no update');
+    assert.equal(await lists(), untouched, "the host's lists and their inodes are as they were; no scratch folder is left");
+    assert.equal(await caches(), cached, "apt's package caches were not rebuilt from the scratch lists");
     const same = await engine(args([]));
     assert.equal(same.code, 0, same.stdout + same.stderr);
     assert.ok((await age()) < 120, 'the real run refreshed the lists');
     assert.equal(status(same)?.status, 'ok', 'the lists did not change: ok');
 
-    // A missing index is fetched again: the lists changed, and the action says so.
+    // A missing index is fetched again: the lists change, the dry run says so first, the real run agrees.
     await sshRun(HOST, "touch -d '2 days ago' /var/lib/apt/periodic/update-success-stamp; rm -f /var/lib/apt/lists/*bookworm-updates*_Packages*", { user: 'root', check: true });
+    const before = await lists();
+    const foreseen = await engine(args(['--check']));
+    assert.equal(foreseen.code, 0, foreseen.stdout + foreseen.stderr);
+    const listsChange = { what: 'apt lists', before: '(1 index behind the mirror)', after: '(updated)' };
+    assert.equal(status(foreseen)?.status, 'changed');
+    assert.deepEqual(status(foreseen)?.changes, [listsChange], 'the dry run foresaw the fetch');
+    assert.equal(await lists(), before, 'and left the lists as they were');
     const fetched = await engine(args([]));
     assert.equal(fetched.code, 0, fetched.stdout + fetched.stderr);
     assert.equal(status(fetched)?.status, 'changed');
-    assert.deepEqual(status(fetched)?.changes, [], 'changed by the refresh alone, with no announced change');
+    assert.deepEqual(status(fetched)?.changes, [listsChange], 'the real run changed what the dry run said');
     const again = await engine(args([]));
     assert.equal(status(again)?.status, 'ok', 'fresh lists are left alone');
   });

@@ -1,7 +1,7 @@
 // apt planning without a host: fake dpkg/apt facts in, changes, steps and predicted facts out.
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { parseLists, parsePackage, parseSimulation, type AptListsFact, type PackageFact, type SimulatedPackage } from '../../../engine/facts/apt.ts';
+import { parseLists, parsePackage, parseRefreshed, parseSimulation, refreshedListsFact, type AptListsFact, type PackageFact, type RefreshedListsFact, type SimulateAction, type SimulatedPackage } from '../../../engine/facts/apt.ts';
 import { PlanError, type RunStep } from '../../../engine/plan/types.ts';
 import { renderRun } from '../../../engine/plan/render.ts';
 import { apt } from '../../../modules/apt.ts';
@@ -20,6 +20,11 @@ function world(lists: AptListsFact, ...pkgs: Record<string, PackageFact>[]): Rec
 }
 const sim = (action: string, list: SimulatedPackage[]) => ({ [`apt:simulate:${action}`]: list });
 const argvOf = (s: unknown) => (s as RunStep).argv;
+/** The scratch refresh's answer for a task (key as the module asks for it). */
+const foresee = (q: { cacheValidTime?: number; names?: string[]; actions?: SimulateAction[] }, value: Partial<RefreshedListsFact>) => ({
+  [refreshedListsFact({ cacheValidTime: q.cacheValidTime, names: q.names ?? [], actions: q.actions ?? [] }).key]: { status: 'refreshed', stamp: STAMP, candidates: {}, simulated: {}, ...value },
+});
+const FAILED: Partial<RefreshedListsFact> = { status: 'failed', stamp: null, error: 'Err:1 http://deb.debian.org bookworm InRelease' };
 const APT = ['apt-get', '-y', '-q', '-o', 'DPkg::Lock::Timeout=300', '-o', 'Dpkg::Options::=--force-confdef', '-o', 'Dpkg::Options::=--force-confold'];
 
 describe('apt planning', () => {
@@ -61,31 +66,49 @@ describe('apt planning', () => {
     await assert.rejects(planWith(apt, { name: 'nosuch' }, world(FRESH, pkg('nosuch', null, null))), /package nosuch is not in the package lists/);
   });
 
-  it('lists older than cacheValidTime: the refresh is an action, changed only when the lists stamp moved', async () => {
-    const plan = await planWith(apt, { name: 'hello', cacheValidTime: 3600 }, world(STALE, pkg('hello', '2.10-3')));
-    assert.deepEqual(plan.changes, []);
+  it('lists older than cacheValidTime: the refresh foreseen in a scratch copy says whether the lists change', async () => {
+    const q = { cacheValidTime: 3600, names: ['hello'] };
+    const moved = await planWith(apt, { name: 'hello', cacheValidTime: 3600 }, { ...world(STALE, pkg('hello', '2.10-3')), ...foresee(q, { stamp: '999-888', fetched: 2, candidates: { hello: '2.10-3' } }) });
+    assert.deepEqual(moved.changes, [{ what: 'apt lists', before: '(2 indices behind the mirror)', after: '(updated)' }]);
+    assert.deepEqual(moved.after?.['apt:lists'], { empty: false, age: 0, stamp: '999-888' }, 'later tasks see the foreseen lists');
+    const plan = await planWith(apt, { name: 'hello', cacheValidTime: 3600 }, { ...world(STALE, pkg('hello', '2.10-3')), ...foresee(q, { candidates: { hello: '2.10-3' } }) });
+    assert.deepEqual(plan.changes, [], 'the mirror has nothing new: no change announced');
+    assert.equal(plan.msg, undefined);
     assert.equal(plan.steps.length, 1);
     const step = plan.steps[0] as RunStep;
     assert.equal(step.argv[0], 'sh');
     assert.equal(step.reportsChange!({ code: 0, stdout: 'lists-before=1-2\nlists-after=1-2\n', stderr: '' }), false);
     assert.equal(step.reportsChange!({ code: 0, stdout: 'lists-before=1-2\nlists-after=3-4\n', stderr: '' }), true);
     assert.match(renderRun(step).command, /^DEBIAN_FRONTEND=noninteractive sh -c '.*update-success-stamp.*' sh 300 apt-get -y -q .* update$/s);
+    const blind = await planWith(apt, { name: 'hello', cacheValidTime: 3600 }, { ...world(STALE, pkg('hello', '2.10-3')), ...foresee(q, FAILED) });
+    assert.deepEqual(blind.changes, []);
+    assert.equal(blind.steps.length, 1, 'the refresh still runs, measured');
+    assert.match(blind.msg ?? '', /unknown until it runs \(Err:1 http:\/\/deb\.debian\.org/, 'a dry run that cannot foresee says so, and why');
   });
 
   it('updateCache without cacheValidTime refreshes every run (an action); fresh lists within cacheValidTime are left alone', async () => {
-    const always = await planWith(apt, { updateCache: true }, world(FRESH));
+    const always = await planWith(apt, { updateCache: true }, { ...world(FRESH), ...foresee({}, {}) });
     assert.equal(always.changes.length, 0);
     assert.equal(always.steps.length, 1);
-    assert.deepEqual(always.invalidates, ['pkg:*', 'apt:simulate:*'], 'a refresh alone touches no file, user or unit');
+    assert.deepEqual(always.invalidates, ['pkg:*', 'apt:simulate:*', 'apt:refreshed:*'], 'a refresh alone touches no file, user or unit');
+    assert.equal(always.guesses, undefined, 'no package changes: a later reboot-if-asked has nothing to warn about');
     const fresh = await planWith(apt, { cacheValidTime: 3600 }, world(FRESH));
     assert.deepEqual(fresh, { changes: [], steps: [] });
   });
 
-  it('latest: an older installed version is upgraded, before -> after; after a refresh apt decides (an action on dpkg)', async () => {
+  it('latest: an older installed version is upgraded, before -> after; after a refresh, the foreseen candidate (or apt decides)', async () => {
     const plan = await planWith(apt, { name: 'hello', state: 'latest' }, world(FRESH, pkg('hello', '2.10-2', '2.10-3')));
     assert.deepEqual(plan.changes, [{ what: 'package hello', before: '2.10-2', after: '2.10-3' }]);
     assert.deepEqual(argvOf(plan.steps[0]), [...APT, 'install', 'hello']);
-    const refreshing = await planWith(apt, { name: 'hello', state: 'latest', updateCache: true }, world(FRESH, pkg('hello', '2.10-2', '2.10-2')));
+    const q = { names: ['hello'] };
+    const foreseen = await planWith(apt, { name: 'hello', state: 'latest', updateCache: true }, { ...world(FRESH, pkg('hello', '2.10-2', '2.10-2')), ...foresee(q, { stamp: '999-888', fetched: 1, candidates: { hello: '2.10-4' } }) });
+    assert.deepEqual(foreseen.changes, [
+      { what: 'apt lists', before: '(1 index behind the mirror)', after: '(updated)' },
+      { what: 'package hello', before: '2.10-2', after: '2.10-4' },
+    ], 'the candidate the refresh brings, not the one the stale lists had');
+    assert.deepEqual(argvOf(foreseen.steps[1]), [...APT, 'install', 'hello']);
+    assert.deepEqual(foreseen.guesses, { 'apt:changes': ['hello'] });
+    const refreshing = await planWith(apt, { name: 'hello', state: 'latest', updateCache: true }, { ...world(FRESH, pkg('hello', '2.10-2', '2.10-2')), ...foresee(q, FAILED) });
     assert.deepEqual(refreshing.changes, []);
     const install = refreshing.steps[1] as RunStep;
     assert.deepEqual(install.argv.slice(4), [...APT, 'install', 'hello']);
@@ -115,8 +138,21 @@ describe('apt planning', () => {
     assert.deepEqual(full, { changes: [], steps: [] });
   });
 
-  it('fleet patching with a refresh: upgrade and autoremove run as actions measured on dpkg', async () => {
-    const plan = await planWith(apt, { updateCache: true, upgrade: 'full', autoremove: true, purge: true }, { ...world(STALE), ...sim('dist-upgrade', []), ...sim('autoremove', []) });
+  it('fleet patching with a refresh: the upgrade apt-get -s sees on the foreseen lists; autoremove after it measured', async () => {
+    const q = { actions: ['dist-upgrade', 'autoremove'] as SimulateAction[] };
+    const params = { updateCache: true, upgrade: 'full', autoremove: true, purge: true };
+    const libc = { name: 'libc6', action: 'upgrade', before: '2.36-9', after: '2.36-9+deb12u1' } as const;
+    const foreseen = await planWith(apt, params, { ...world(STALE), ...sim('dist-upgrade', []), ...sim('autoremove', []), ...foresee(q, { stamp: '999-888', fetched: 2, simulated: { 'dist-upgrade': [libc], autoremove: [] } }) });
+    assert.deepEqual(foreseen.changes, [
+      { what: 'apt lists', before: '(2 indices behind the mirror)', after: '(updated)' },
+      { what: 'package libc6', before: '2.36-9', after: '2.36-9+deb12u1' },
+    ], 'the stale lists see nothing to upgrade; the refreshed ones see libc6');
+    assert.deepEqual(foreseen.steps.map((s) => argvOf(s).slice(-2)), [['Dpkg::Options::=--force-confold', 'update'], ['Dpkg::Options::=--force-confold', 'dist-upgrade'], ['autoremove', '--purge']]);
+    assert.equal((foreseen.steps[1] as RunStep).reportsChange, undefined, 'the upgrade is an announced change');
+    assert.ok((foreseen.steps[2] as RunStep).reportsChange, 'autoremove after an upgrade: measured');
+    assert.deepEqual(foreseen.guesses, { 'apt:changes': ['libc6', '(autoremove)'] });
+
+    const plan = await planWith(apt, params, { ...world(STALE), ...sim('dist-upgrade', []), ...sim('autoremove', []), ...foresee(q, FAILED) });
     assert.deepEqual(plan.changes, []);
     assert.deepEqual(plan.steps.map((s) => argvOf(s).slice(-2)), [['Dpkg::Options::=--force-confold', 'update'], ['Dpkg::Options::=--force-confold', 'dist-upgrade'], ['autoremove', '--purge']]);
     assert.deepEqual(plan.invalidates, ['*']);
@@ -165,5 +201,39 @@ describe('apt facts', () => {
       { name: 'newdep', action: 'install', before: null, after: '1.0-1' },
       { name: 'oldlib', action: 'remove', before: '0.9-2', after: null },
     ]);
+  });
+
+  it('parseRefreshed: status, stamp, candidates and one simulation per action; short answers', () => {
+    const out = [
+      'status=refreshed',
+      'stamp=77-66',
+      'fetched=3',
+      'candidate hello=2.10-4',
+      'candidate nosuch=',
+      '== dist-upgrade',
+      'Inst libc6 [2.36-9] (2.36-9+deb12u1 Debian:12.5/stable [amd64])',
+      '== autoremove',
+      '',
+    ].join('\n');
+    assert.deepEqual(parseRefreshed(out), {
+      status: 'refreshed',
+      stamp: '77-66',
+      fetched: 3,
+      candidates: { hello: '2.10-4', nosuch: null },
+      simulated: { 'dist-upgrade': [{ name: 'libc6', action: 'upgrade', before: '2.36-9', after: '2.36-9+deb12u1' }], autoremove: [] },
+    });
+    assert.deepEqual(parseRefreshed('status=fresh\n'), { status: 'fresh', stamp: null, candidates: {}, simulated: {} });
+    assert.equal(parseRefreshed('status=failed\nerror=Err:1 http://x bookworm InRelease \n').error, 'Err:1 http://x bookworm InRelease');
+  });
+
+  it('refreshedListsFact: the host lists only read, the scratch copy beside them removed on exit', () => {
+    const { script, key } = refreshedListsFact({ cacheValidTime: 3600, names: ['hello'], actions: ['upgrade'] });
+    assert.equal(key, 'apt:refreshed:3600:upgrade:hello');
+    assert.match(script, /mktemp -d \/var\/lib\/apt\/lists\.shipshape-XXXXXX/);
+    assert.match(script, /trap 'rm -rf "\$t"' EXIT/);
+    for (const line of script.split('\n').filter((l) => /apt-get|apt-cache/.test(l))) {
+      assert.match(line, /Dir::State::Lists="\$t" -o Dir::Cache::pkgcache= -o Dir::Cache::srcpkgcache=/, `every apt call reads the copy and writes no cache: ${line}`);
+    }
+    assert.match(script, /apt-get -s -q .* upgrade/);
   });
 });
