@@ -7,9 +7,10 @@
 // installed packages or this file changed, so editing engine/ or modules/ needs no build step.
 // Plain JavaScript on purpose: this file must start without tsx.
 import { createHash } from 'node:crypto';
-import { mkdirSync, readdirSync, readFileSync, renameSync, statSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readdirSync, readFileSync, renameSync } from 'node:fs';
 import { dirname, join, relative, sep } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
+import { stamp, writeAtomically } from './bundle/files.mjs';
 import { sourceLocation } from './bundle/source-location.mjs';
 
 const HERE = fileURLToPath(import.meta.url);
@@ -34,16 +35,6 @@ function sourceFiles() {
     }
   }
   return files.sort();
-}
-
-/** @param {string} path */
-function stamp(path) {
-  try {
-    const s = statSync(path);
-    return `${s.mtimeMs}:${s.size}`;
-  } catch {
-    return 'missing';
-  }
 }
 
 /** What the bundle was built from: the sources, the installed packages (npm's lock in node_modules), this file, node. */
@@ -102,8 +93,7 @@ async function build(/** @type {{ stamps: Record<string, string>, files: string[
   // Renamed into place, so a concurrent start never imports half a file; the map first.
   renameSync(`${tmp}.map`, `${BUNDLE}.map`);
   renameSync(tmp, BUNDLE);
-  writeFileSync(`${STAMPS}.${process.pid}.tmp`, JSON.stringify(current.stamps));
-  renameSync(`${STAMPS}.${process.pid}.tmp`, STAMPS);
+  writeAtomically(STAMPS, JSON.stringify(current.stamps));
 }
 
 const current = currentStamps();

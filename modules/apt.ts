@@ -5,6 +5,7 @@ import {
   aptChangesFact, aptInstallsFact, aptListsFact, DPKG_STAMP_SH, LISTS_STAMP_SH, packageFact, pkgKey, refreshedListsFact, simulateFact, UPDATE_STAMP,
   type AptListsFact, type PackageFact, type RefreshedListsFact, type SimulateAction,
 } from '../engine/facts/apt.ts';
+import type { Static } from '@sinclair/typebox';
 import type { Fact } from '../engine/facts/types.ts';
 import { defineModule, PrepareError } from '../engine/module.ts';
 import { PlanError, type Change, type RunStep, type Step } from '../engine/plan/types.ts';
@@ -98,10 +99,8 @@ function updateStep(lockTimeout: number): RunStep {
 
 type Update = 'none' | 'certain' | 'action';
 
-type Params = { name?: string | string[]; state?: 'present' | 'latest' | 'absent'; updateCache?: boolean; cacheValidTime?: number; upgrade?: 'safe' | 'full'; autoremove?: boolean };
-
 /** The scratch refresh this task needs to foresee its own apt-get update (see refreshedListsFact). */
-function refreshedFor(p: Params) {
+function refreshedFor(p: Static<typeof params>) {
   const actions: SimulateAction[] = [];
   if (p.upgrade) actions.push(upgradeAction(p.upgrade));
   if (p.autoremove) actions.push('autoremove');

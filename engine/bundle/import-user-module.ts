@@ -5,10 +5,11 @@
 // with the stamps of its inputs, so an unchanged playbook starts without esbuild (~80 ms). From
 // source (tests under tsx): a plain import.
 import { createHash } from 'node:crypto';
-import { existsSync, mkdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, rmSync } from 'node:fs';
 import { basename, join, relative, resolve, sep } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import type { Message, Plugin } from 'esbuild';
+import { stamp, writeAtomically } from './files.mjs';
 import { sourceLocation } from './source-location.mjs';
 import { engineRegistry, loadRegistered, registryModuleSource, type EngineRegistry } from './registry.ts';
 
@@ -31,34 +32,29 @@ export async function importUserModule(file: string): Promise<Record<string, unk
   if (!registry) return import(pathToFileURL(file).href);
   if (!existsSync(file)) throw new Error(`no such file: ${file}`);
   const base = join(CACHE, `${basename(file).replace(/\W/g, '_')}-${createHash('sha256').update(file).digest('hex').slice(0, 12)}`);
-  let out = fresh(base, registry.build);
-  if (!out) {
-    const previous = cachedOut(base);
+  const previous = readCached(base);
+  let current = previous && isFresh(previous, registry.build) ? previous : undefined;
+  if (!current) {
     const { code, inputs, engine } = await bundle(file, registry);
     // Named by content: a file rebuilt in the same run is a new module for node, not its cache.
-    out = `${base}-${createHash('sha256').update(code).digest('hex').slice(0, 12)}.mjs`;
+    const out = `${base}-${createHash('sha256').update(code).digest('hex').slice(0, 12)}.mjs`;
+    current = { build: registry.build, inputs: Object.fromEntries(inputs.map((p) => [p, stamp(p)])), engine, out };
     mkdirSync(CACHE, { recursive: true });
     writeAtomically(out, code);
-    writeAtomically(`${base}.json`, JSON.stringify({ build: registry.build, inputs: Object.fromEntries(inputs.map((p) => [p, stamp(p)])), engine, out } satisfies Cached));
+    writeAtomically(`${base}.json`, JSON.stringify(current));
     // One bundle per user file is kept: the cache does not grow with every edit.
-    if (previous && previous !== out) rmSync(previous, { force: true });
+    if (previous && previous.out !== out) rmSync(previous.out, { force: true });
   }
-  // The engine's files the user's file imports are evaluated before it (cached: read from the index).
-  for (const key of readCached(base)?.engine ?? []) await loadRegistered(registry, key);
+  // The engine's files the user's file imports are evaluated before it.
+  for (const key of current.engine) await loadRegistered(registry, key);
   // Errors thrown in the user's code (a param function, say) point at the user's file and line.
   process.setSourceMapsEnabled(true);
-  return import(pathToFileURL(out).href);
+  return import(pathToFileURL(current.out).href);
 }
 
-/** The cached bundle's path when it was made by this engine build from inputs that have not changed. */
-function fresh(base: string, build: string): string | undefined {
-  const cached = readCached(base);
-  const same = cached?.build === build && Object.entries(cached.inputs).every(([p, s]) => stamp(p) === s);
-  return same && existsSync(cached.out) ? cached.out : undefined;
-}
-
-function cachedOut(base: string): string | undefined {
-  return readCached(base)?.out;
+/** Made by this engine build from inputs that have not changed since, and still there. */
+function isFresh(cached: Cached, build: string): boolean {
+  return cached.build === build && Object.entries(cached.inputs).every(([p, s]) => stamp(p) === s) && existsSync(cached.out);
 }
 
 function readCached(base: string): Cached | undefined {
@@ -113,18 +109,4 @@ function engineFromRegistry(registry: EngineRegistry): Plugin {
       build.onLoad({ filter: /.*/, namespace: 'engine' }, async (args) => ({ contents: registryModuleSource(args.path, await loadRegistered(registry, args.path)), loader: 'js' }));
     },
   };
-}
-
-function stamp(path: string): string {
-  try {
-    const s = statSync(path);
-    return `${s.mtimeMs}:${s.size}`;
-  } catch {
-    return 'missing';
-  }
-}
-
-function writeAtomically(path: string, text: string): void {
-  writeFileSync(`${path}.${process.pid}.tmp`, text);
-  renameSync(`${path}.${process.pid}.tmp`, path);
 }

@@ -43,6 +43,8 @@ export const LISTS_DIR = '/var/lib/apt/lists';
 /** Touched after each successful update the apt module runs (the path Ansible reads too). */
 export const UPDATE_STAMP = '/var/lib/apt/periodic/update-success-stamp';
 
+/** Shell text printing how many package indices the lists hold (0: a fresh image, nothing installable). */
+const INDEX_COUNT_SH = `find ${LISTS_DIR} -maxdepth 1 -type f -name '*_Packages*' 2>/dev/null | wc -l`;
 /** Shell text listing the list files of DIR: name, size, mtime, one per line. */
 const LISTING_SH = `find DIR -maxdepth 1 -type f ! -name lock -printf '%f %s %T@\\n' 2>/dev/null | LC_ALL=C sort`;
 /** Shell text printing the lists stamp: names, sizes and mtimes of the list files, checksummed. */
@@ -84,8 +86,7 @@ export function parsePackage(name: string, out: string): PackageFact {
 export const aptListsFact: Fact<AptListsFact> = defineFact<AptListsFact>(
   'apt:lists',
   [
-    `n=$(find ${LISTS_DIR} -maxdepth 1 -type f -name '*_Packages*' 2>/dev/null | wc -l)`,
-    `printf 'indices=%s\\n' "$n"`,
+    `printf 'indices=%s\\n' "$(${INDEX_COUNT_SH})"`,
     `printf 'now=%s\\n' "$(date +%s)"`,
     `[ -e ${UPDATE_STAMP} ] && printf 'updated=%s\\n' "$(stat -c %Y ${UPDATE_STAMP})"`,
     `printf 'dir=%s\\n' "$(stat -c %Y ${LISTS_DIR} 2>/dev/null)"`,
@@ -159,8 +160,8 @@ export function refreshedListsFact(q: { cacheValidTime?: number; names: string[]
   const key = `apt:refreshed:${q.cacheValidTime ?? ''}:${q.actions.join(',')}:${q.names.join(',')}`;
   const opts = `-o Dir::State::Lists="$t" -o Dir::Cache::pkgcache= -o Dir::Cache::srcpkgcache= -o Debug::NoLocking=1 -o APT::Sandbox::User=root`;
   const script = [
-    `n=$(find ${LISTS_DIR} -maxdepth 1 -type f -name '*_Packages*' 2>/dev/null | wc -l)`,
-    `if [ "$n" -eq 0 ]; then echo status=empty; exit 0; fi`,
+    `if [ "$(${INDEX_COUNT_SH})" -eq 0 ]; then echo status=empty; exit 0; fi`,
+    // The same age as parseLists reads: the update stamp, else the lists folder's own time.
     ...(q.cacheValidTime === undefined
       ? []
       : [

@@ -53,18 +53,24 @@ export async function executeSteps(steps: readonly Step[], link: HostLink, becom
  */
 function inBatches(steps: readonly Step[]): Array<Step | RunStep[]> {
   const out: Array<Step | RunStep[]> = [];
+  let batch: RunStep[] = [];
+  const close = () => {
+    if (batch.length > 0) out.push(batch.length === 1 ? batch[0]! : batch);
+    batch = [];
+  };
   for (const step of steps) {
-    const previous = out.at(-1);
-    if (!isPlain(step)) out.push(step);
-    else if (Array.isArray(previous)) previous.push(step);
-    else if (previous !== undefined && isPlain(previous)) out[out.length - 1] = [previous, step];
-    else out.push(step);
+    if (isPlain(step)) batch.push(step);
+    else {
+      close();
+      out.push(step);
+    }
   }
+  close();
   return out;
 }
 
-function isPlain(step: Step | RunStep[]): step is RunStep {
-  return !Array.isArray(step) && step.kind === 'run' && step.shell === undefined && step.stdin === undefined && step.okCodes === undefined && step.reportsChange === undefined && step.cwd === undefined;
+function isPlain(step: Step): step is RunStep {
+  return step.kind === 'run' && step.shell === undefined && step.stdin === undefined && step.okCodes === undefined && step.reportsChange === undefined && step.cwd === undefined;
 }
 
 async function runBatch(batch: RunStep[], link: HostLink, become: boolean): Promise<ExecuteResult['last']> {
