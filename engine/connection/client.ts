@@ -67,6 +67,10 @@ export async function openClient(target: ConnectTarget, opts: ConnectOptions): P
       client.once('close', () => settle?.(new Error('connection closed before it was ready')));
       try {
         client.connect(config);
+        // ssh2 leaves Nagle's algorithm on. An exec ends with small packets written back to back
+        // (EOF, close); the second waited for the server's delayed ACK, ~40 ms per exec and per
+        // handshake step. Measured on the lab: exec 44 -> 3 ms, connect 80 -> 39 ms.
+        client.setNoDelay(true);
       } catch (err) {
         settle(err as Error); // e.g. a key file ssh2 cannot parse, or an encrypted key
       }
