@@ -12,15 +12,36 @@ export function moduleReference(m: ModuleDef): string {
   const lines = [`${m.name}: ${m.summary}`, ''];
   if (m.doc) lines.push(m.doc.trim(), '');
   lines.push('PARAMETERS');
-  const required = new Set(m.params.required ?? []);
-  for (const [name, schema] of Object.entries(m.params.properties as Record<string, TSchema>)) {
+  describeFields(m.params, '', lines);
+  return lines.join('\n');
+}
+
+/** One entry per field; an object's fields (or an array of objects' items') follow as `name.field` / `name[].field`. */
+function describeFields(object: TSchema, prefix: string, lines: string[]): void {
+  const required = new Set<string>(object.required ?? []);
+  for (const [name, schema] of Object.entries(object.properties as Record<string, TSchema>)) {
     const flags = [required.has(name) ? 'required' : 'optional', typeText(schema)];
     if (schema.default !== undefined) flags.push(`default ${JSON.stringify(schema.default)}`);
     if (schema['x-secret']) flags.push('secret');
-    lines.push(`  ${name} (${flags.join(', ')})`);
+    lines.push(`  ${prefix}${name} (${flags.join(', ')})`);
     if (schema.description) lines.push(`      ${schema.description}`);
+    const nested = objectIn(schema);
+    if (nested) describeFields(nested.schema, `${prefix}${name}${nested.array ? '[]' : ''}.`, lines);
   }
-  return lines.join('\n');
+}
+
+/** The object schema with named fields inside a field (itself, an array's items, or one branch of a union). */
+function objectIn(s: TSchema): { schema: TSchema; array: boolean } | undefined {
+  if (s.type === 'object' && s.properties && Object.keys(s.properties).length > 0) return { schema: s, array: false };
+  if (s.type === 'array' && s.items) {
+    const inner = objectIn(s.items as TSchema);
+    return inner && !inner.array ? { schema: inner.schema, array: true } : undefined;
+  }
+  for (const branch of (s.anyOf ?? []) as TSchema[]) {
+    const inner = objectIn(branch);
+    if (inner) return inner;
+  }
+  return undefined;
 }
 
 function typeText(s: TSchema): string {
