@@ -5,6 +5,7 @@ import type { Static, TObject } from '@sinclair/typebox';
 import type { Fact } from './facts/types.ts';
 import type { Plan } from './plan/types.ts';
 import type { BaseFacts } from './facts/base.ts';
+import type { PublicKeyId } from './connection/types.ts';
 
 /** What a param function and a `when` see of the host. */
 export interface HostContext {
@@ -46,6 +47,8 @@ export interface PlanContext {
   sshPort: number;
   /** The address the engine reaches this host on (the inventory's; behind a jump host the controller may not reach it directly). */
   address?: string;
+  /** Who the engine logs in as, and with which public key when it is known (authorizedKey's lockout guard keeps it). */
+  login?: { user: string; key?: PublicKeyId };
 }
 
 export interface ModuleDef<S extends TObject = TObject, Prep = undefined> {

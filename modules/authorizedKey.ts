@@ -5,9 +5,10 @@ import { posix } from 'node:path';
 import { authorizedKeysFact, authorizedKeysKey, type AuthorizedKeysFact } from '../engine/facts/authorized-keys.ts';
 import { ABSENT_FILE, fileKey, type FileFact } from '../engine/facts/file.ts';
 import { groupKey, userFact } from '../engine/facts/user.ts';
-import { defineModule, PrepareError, type FactReader } from '../engine/module.ts';
+import { defineModule, PrepareError, type FactReader, type PlanContext } from '../engine/module.ts';
 import { PlanError, type Plan, type Step } from '../engine/plan/types.ts';
 import { Choice, OneOrMany, toList, Type } from '../engine/schema.ts';
+import type { PublicKeyId } from '../engine/connection/types.ts';
 import { planAttributes } from './shared/attributes.ts';
 import { contentOf, planWrite } from './shared/content.ts';
 
@@ -51,7 +52,22 @@ export function parseKey(line: string): PublicKey | undefined {
   return undefined;
 }
 
-const same = (a: PublicKey, b: PublicKey) => a.type === b.type && a.body === b.body;
+const same = (a: Pick<PublicKey, 'type' | 'body'>, b: Pick<PublicKey, 'type' | 'body'>) => a.type === b.type && a.body === b.body;
+
+/**
+ * The lockout guard: the key the engine logged in with, when the edit takes it out of the login
+ * user's file (exclusive without it, or absent with it). Unknown with an ssh agent (which of its
+ * keys worked is not known), and then not guarded.
+ */
+export function removedLoginKey(before: string, after: string, user: string, login: PlanContext['login']): PublicKeyId | undefined {
+  const key = login?.key;
+  if (!key || login.user !== user) return undefined;
+  const holds = (text: string) => text.split('\n').some((line) => {
+    const k = parseKey(line);
+    return k !== undefined && same(k, key);
+  });
+  return holds(before) && !holds(after) ? key : undefined;
+}
 
 /** Applies the keys to the file's text; `what` lists what changed ('key added: COMMENT'...). */
 export function editKeys(text: string, keys: PublicKey[], opts: { state?: 'present' | 'absent'; exclusive?: boolean }): { text: string; what: string[] } {
@@ -107,6 +123,9 @@ export const authorizedKey = defineModule({
     '',
     "  authorizedKey({ user: 'deploy', key: 'ssh-ed25519 AAAAC3Nza... admin@laptop' })",
     "  authorizedKey({ user: 'deploy', key: [adminKey, ciKey], exclusive: true })",
+    '',
+    'Lockout guard: a plan that removes the key the engine itself logged in with (inventory privateKey)',
+    "from the login user's file fails, naming the key; with an ssh agent the key is not known.",
   ].join('\n'),
   params,
   prepare(p) {
@@ -138,6 +157,13 @@ export const authorizedKey = defineModule({
     const keys = toList(p.key).map((l) => parseKey(l)!);
     const before = file.exists ? file.content! : '';
     const edit = editKeys(before, keys, { state, exclusive: p.exclusive });
+    const lost = removedLoginKey(before, edit.text, p.user, ctx.login);
+    if (lost) {
+      throw new PlanError(
+        `refusing to remove from ${path} the key the engine logs in to ${ctx.host} with (${lost.type} ...${lost.body.slice(-12)}): ` +
+          `the next connection as ${p.user} would be refused. To replace it, add the new key first, point the inventory's privateKey at it, then remove the old one.`,
+      );
+    }
     const manageDir = p.manageDir ?? p.path === undefined;
     const attrs = { owner: user.name, group, mode: '0700' };
 

@@ -2,7 +2,8 @@
 // keepalive, connect timeout, and ProxyJump through another client's forwardOut. Every failure becomes
 // one of the named errors, naming the host and where we tried to reach it.
 import { readFile } from 'node:fs/promises';
-import { Client } from 'ssh2';
+// ssh2 is CommonJS and stays outside the bundle: Node finds `Client` as a named export, not `utils`.
+import ssh2, { Client } from 'ssh2';
 import type { ConnectConfig } from 'ssh2';
 import type { Duplex } from 'node:stream';
 import { AuthError, UnreachableError } from './errors.ts';
@@ -10,10 +11,11 @@ import type { ConnectionError } from './errors.ts';
 import { hostKeyCheck, preferredHostKeyAlgorithms } from './host-key.ts';
 import { knownHostsStore } from './known-hosts-store.ts';
 import { DEFAULT_CONNECT_TIMEOUT_MS, DEFAULT_KEEPALIVE_MS } from './types.ts';
-import type { ConnectOptions, ConnectTarget } from './types.ts';
+import type { ConnectOptions, ConnectTarget, PublicKeyId } from './types.ts';
 
 export interface OpenClient {
   client: Client;
+  loginKey?: PublicKeyId;
   /** Ends this client and, for a jumped connection, the jump host's client. */
   end(): Promise<void>;
 }
@@ -83,6 +85,7 @@ export async function openClient(target: ConnectTarget, opts: ConnectOptions): P
 
   return {
     client,
+    loginKey: 'privateKey' in auth ? publicKeyOf(auth.privateKey) : undefined,
     async end() {
       await endClient(client);
       await jump?.end();
@@ -103,6 +106,14 @@ async function credentials(target: ConnectTarget): Promise<Credentials> {
   const agent = process.env.SSH_AUTH_SOCK;
   if (!agent) throw new AuthError(target.name, `no private key set for ${target.name} and SSH_AUTH_SOCK is not set, so there is no key to offer`);
   return { agent };
+}
+
+/** The public half of a private key ssh2 accepted (so it parses), as authorized_keys writes it. */
+function publicKeyOf(privateKey: Buffer): PublicKeyId | undefined {
+  const parsed = ssh2.utils.parseKey(privateKey);
+  const key = Array.isArray(parsed) ? parsed[0] : parsed;
+  if (!key || key instanceof Error) return undefined;
+  return { type: key.type, body: key.getPublicSSH().toString('base64') };
 }
 
 function classify(err: Error & { level?: string }, target: ConnectTarget, where: string, auth: Credentials, refusal: ConnectionError | undefined): ConnectionError {

@@ -13,7 +13,7 @@ import { ChannelError } from './errors.ts';
 import { openClient } from './client.ts';
 import type { OpenClient } from './client.ts';
 import { runExec } from './exec.ts';
-import type { Connection, ConnectionStats, ConnectOptions, ConnectTarget, ExecOptions, ExecResult } from './types.ts';
+import type { Connection, ConnectionStats, ConnectOptions, ConnectTarget, ExecOptions, ExecResult, PublicKeyId } from './types.ts';
 
 export async function connect(target: ConnectTarget, opts: ConnectOptions): Promise<Connection> {
   return new SshConnection(target.name, await openClient(target, opts));
@@ -21,6 +21,7 @@ export async function connect(target: ConnectTarget, opts: ConnectOptions): Prom
 
 class SshConnection implements Connection {
   readonly name: string;
+  readonly loginKey: PublicKeyId | undefined;
   readonly stats: ConnectionStats = { execs: 0, bytesSent: 0, bytesReceived: 0 };
   readonly #open: OpenClient;
   readonly #client: Client;
@@ -30,6 +31,7 @@ class SshConnection implements Connection {
 
   constructor(name: string, open: OpenClient) {
     this.name = name;
+    this.loginKey = open.loginKey;
     this.#open = open;
     this.#client = open.client;
     this.#client.on('close', () => {

@@ -48,8 +48,16 @@ export interface ConnectionStats {
   bytesReceived: number;
 }
 
+/** A public key as authorized_keys identifies it: its type and base64 body. */
+export interface PublicKeyId {
+  type: string;
+  body: string;
+}
+
 export interface Connection {
   readonly name: string;
+  /** The public half of the key file this connection logged in with (undefined with an agent: which of its keys worked is not known). */
+  readonly loginKey?: PublicKeyId;
   /** Runs POSIX shell text (already quoted) through /bin/sh -c on the host. */
   exec(command: string, opts?: ExecOptions): Promise<ExecResult>;
   close(): Promise<void>;

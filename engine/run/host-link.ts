@@ -27,6 +27,11 @@ export class HostLink {
     return this.connection.stats;
   }
 
+  /** The public key the engine logged in with, when it used a key file. */
+  get loginKey() {
+    return this.connection.loginKey;
+  }
+
   async exec(command: string, opts: LinkExecOptions = {}): Promise<ExecResult> {
     const started = performance.now();
     const become = opts.become ? { password: this.host.become.password } : undefined;

@@ -1,6 +1,7 @@
 // authorizedKey on a real Debian 12 host: a key pair made here, its public key added for deploy
 // (beside the lab's own key) and for a user the same play creates; logins with `ssh -i` and strict
-// host key checking prove it works; exclusive then removes the other key of that user only.
+// host key checking prove it works; exclusive then removes the other key of that user only; and an
+// exclusive list without the engine's own login key is refused before anything is written.
 import { before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync, spawnSync } from 'node:child_process';
@@ -8,6 +9,7 @@ import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { applyCycle } from '../cycle.ts';
+import { engine } from '../engine-cli.ts';
 import { ensureLab, freshHosts } from '../lab-fixture.ts';
 import { hostAddress, labPaths, sshRun } from '../../lab/index.ts';
 
@@ -55,5 +57,20 @@ describe('authorizedKey on a lab host', { timeout: 600_000 }, () => {
     assert.deepEqual(login('ops', 'k2'), { code: 0, out: 'ops' });
     assert.deepEqual(login('deploy', 'k1'), { code: 0, out: 'deploy' });
     assert.equal(await root('cat /home/ops/.ssh/authorized_keys'), `${env.AK_KEY2}\n`);
+  });
+
+  test("lockout guard: exclusive without the key the engine logs in with fails, dry run and real run, and the file stays", async () => {
+    const labKey = readFileSync(labPaths.privateKey + '.pub', 'utf8').trim().split(/\s+/)[1]!;
+    const keysBefore = await root('cat /home/deploy/.ssh/authorized_keys');
+    assert.ok(keysBefore.includes(labKey), "the lab's key is deploy's login key");
+    for (const mode of [['--check'], []]) {
+      const r = await engine(['run', PB, '-i', labPaths.inventory, '--limit', HOST, '--json', '-e', 'lockout=1', ...mode], { env });
+      assert.notEqual(r.code, 0, `${mode.join(' ') || 'real run'} must fail:\n${r.stdout}`);
+      const result = r.events.find((e) => e.type === 'task.result' && e.task === 'deploy key');
+      assert.equal(result?.status, 'failed');
+      assert.match(result?.msg, new RegExp(`refusing to remove from /home/deploy/.ssh/authorized_keys the key the engine logs in to ${HOST} with \\(ssh-ed25519 \\.\\.\\.${labKey.slice(-12).replace(/[+/]/g, '\\$&')}\\)`));
+    }
+    assert.equal(await root('cat /home/deploy/.ssh/authorized_keys'), keysBefore);
+    assert.equal((await sshRun(HOST, 'id -un', { user: 'deploy' })).stdout, 'deploy\n');
   });
 });

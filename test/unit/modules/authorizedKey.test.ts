@@ -98,6 +98,19 @@ describe('authorizedKey: plan', () => {
     await assert.rejects(planWith(authorizedKey, { user: 'deploy', key: K1, exclusive: true, state: 'absent' }, host(null)), /exclusive/);
   });
 
+  it("lockout guard: removing the engine's own login key from the login user's file is refused, naming it", async () => {
+    const own = { type: 'ssh-ed25519', body: K1.split(' ')[1]! };
+    const login = { user: 'deploy', key: own };
+    const file = host(keysFile(`${K1_OPTS}\n${K2}\n`));
+    await assert.rejects(planWith(authorizedKey, { user: 'deploy', key: K2, exclusive: true }, file, { login }), (e: Error) => e instanceof PlanError && /logs in to web1 with \(ssh-ed25519 \.\.\.Wi0dh2l9GKJl\)/.test(e.message) && /add the new key first/.test(e.message));
+    await assert.rejects(planWith(authorizedKey, { user: 'deploy', key: K1, state: 'absent' }, file, { login }), /refusing to remove/);
+    // Kept (options rewritten), another user's file, a key file not in use, or an agent login: planned as usual.
+    assert.equal((await planWith(authorizedKey, { user: 'deploy', key: [K1, K2], exclusive: true }, file, { login })).changes.length > 0, true);
+    assert.equal((await planWith(authorizedKey, { user: 'deploy', key: K2, exclusive: true }, file, { login: { user: 'admin', key: own } })).changes.length > 0, true);
+    assert.equal((await planWith(authorizedKey, { user: 'deploy', key: K2, exclusive: true }, host(keysFile(`${K2}\n`)), { login })).changes.length, 0);
+    assert.equal((await planWith(authorizedKey, { user: 'deploy', key: K2, exclusive: true }, file, { login: { user: 'deploy' } })).changes.length > 0, true);
+  });
+
   it('a given path: no folder management, the file fact keyed by path', async () => {
     const path = '/etc/ssh/keys/deploy';
     const plan = await planWith(authorizedKey, { user: 'deploy', key: K1, path }, {

@@ -8,7 +8,7 @@ import { EMPTY_BASE_FACTS } from '../../../engine/facts/base.ts';
 import { ABSENT_FILE, fileKey, type FileFact } from '../../../engine/facts/file.ts';
 import type { Fact } from '../../../engine/facts/types.ts';
 import { groupKey, userKey, type GroupFact, type UserFact } from '../../../engine/facts/user.ts';
-import type { FactReader, ModuleDef, ModuleFn } from '../../../engine/module.ts';
+import type { FactReader, ModuleDef, ModuleFn, PlanContext } from '../../../engine/module.ts';
 import type { Plan } from '../../../engine/plan/types.ts';
 import { validateParams } from '../../../engine/playbook/validate.ts';
 
@@ -77,6 +77,8 @@ export interface PlanOptions {
   base?: BaseFacts;
   /** The SSH port the engine is connected through. */
   sshPort?: number;
+  /** Who the engine logs in as (authorizedKey's lockout guard). */
+  login?: PlanContext['login'];
 }
 
 /** Validates (defaults filled), prepares, declares facts and plans, as the engine does for one host. */
@@ -87,7 +89,7 @@ export async function planWith<S extends TObject>(mod: ModuleFn<S>, params: Reco
   const host = opts.host ?? 'web1';
   const prep = await def.prepare?.(checked.value as never, { host, vars: opts.vars ?? {}, baseDir: opts.baseDir ?? '/nonexistent' });
   const declared = def.facts(checked.value as never, prep as never);
-  return def.plan(checked.value as never, { host, base: opts.base ?? EMPTY_BASE_FACTS, facts: fakeFacts(facts, declared), sshPort: opts.sshPort ?? 22 }, prep as never);
+  return def.plan(checked.value as never, { host, base: opts.base ?? EMPTY_BASE_FACTS, facts: fakeFacts(facts, declared), sshPort: opts.sshPort ?? 22, login: opts.login }, prep as never);
 }
 
 /** The steps of a plan with Secrets and Buffers made comparable. */
