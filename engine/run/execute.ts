@@ -35,7 +35,9 @@ export async function executeSteps(steps: readonly Step[], link: HostLink, becom
       continue;
     }
     const rendered = step.kind === 'run' ? renderRun(step) : renderWrite(step);
-    const result = await link.exec(rendered.command, { stdin: stdinText(rendered.stdin), become });
+    // A write's shell text starts with `set -e` and says little: the log names the file instead.
+    const label = step.kind === 'write' ? `write ${step.path}${step.validate ? ` (validated by ${step.validate})` : ''}` : undefined;
+    const result = await link.exec(rendered.command, { stdin: stdinText(rendered.stdin), become, label });
     const okCodes = step.kind === 'run' ? (step.okCodes ?? [0]) : [0];
     last = output(result);
     if (result.code === null || !okCodes.includes(result.code)) {
