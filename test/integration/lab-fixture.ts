@@ -1,6 +1,6 @@
 // The lab the behaviour tests share: one bring-up for the suite (the lab is a machine-wide
 // singleton), hosts reset to fresh when a test needs a fresh host.
-import { labStatus, labUp, labPaths, resetHost } from '../lab/index.ts';
+import { labStatus, labUp, labPaths, resetHosts } from '../lab/index.ts';
 
 // One fixed set for the whole suite: `up` removes hosts it is not asked for, so every test file
 // asks for the same ones. Module tests each take their own node (see the test files).
@@ -17,5 +17,5 @@ export async function ensureLab(): Promise<typeof labPaths> {
 }
 
 export async function freshHosts(...names: string[]): Promise<void> {
-  for (const name of names) await resetHost(name);
+  await resetHosts(names);
 }

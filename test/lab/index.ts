@@ -2,7 +2,7 @@
 export { labUp, type UpOptions } from './up.ts';
 export { labDown } from './down.ts';
 export { labStatus, type LabStatus, type HostStatus } from './status.ts';
-export { resetHost, killLabHost as killHost, cutHost, healHost, rebootLabHost as rebootHost } from './faults.ts';
+export { resetHost, resetHosts, killLabHost as killHost, cutHost, healHost, rebootLabHost as rebootHost } from './faults.ts';
 export { labPaths } from './paths.ts';
 export { sshRun, hostAddress, type SshOptions } from './ssh.ts';
 export { readPassword as becomePassword } from './secrets.ts';
