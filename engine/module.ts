@@ -47,8 +47,8 @@ export interface PlanContext {
   sshPort: number;
   /** The address the engine reaches this host on (the inventory's; behind a jump host the controller may not reach it directly). */
   address?: string;
-  /** Who the engine logs in as, and with which public key when it is known (authorizedKey's lockout guard keeps it). */
-  login?: { user: string; key?: PublicKeyId };
+  /** Who the engine logs in as, and the public keys it may have used (authorizedKey's lockout guard keeps one of them). */
+  login?: { user: string; keys: readonly PublicKeyId[] };
 }
 
 export interface ModuleDef<S extends TObject = TObject, Prep = undefined> {

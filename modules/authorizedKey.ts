@@ -55,18 +55,14 @@ export function parseKey(line: string): PublicKey | undefined {
 const same = (a: Pick<PublicKey, 'type' | 'body'>, b: Pick<PublicKey, 'type' | 'body'>) => a.type === b.type && a.body === b.body;
 
 /**
- * The lockout guard: the key the engine logged in with, when the edit takes it out of the login
- * user's file (exclusive without it, or absent with it). Unknown with an ssh agent (which of its
- * keys worked is not known), and then not guarded.
+ * The lockout guard: when the edit leaves the login user's file without any key the engine may have
+ * logged in with (its key file's, or any key of its ssh agent) while the file had one, that key.
  */
 export function removedLoginKey(before: string, after: string, user: string, login: PlanContext['login']): PublicKeyId | undefined {
-  const key = login?.key;
-  if (!key || login.user !== user) return undefined;
-  const holds = (text: string) => text.split('\n').some((line) => {
-    const k = parseKey(line);
-    return k !== undefined && same(k, key);
-  });
-  return holds(before) && !holds(after) ? key : undefined;
+  if (!login || login.user !== user || login.keys.length === 0) return undefined;
+  const held = (text: string) => text.split('\n').map(parseKey).filter((k) => k !== undefined).filter((k) => login.keys.some((l) => same(k, l)));
+  const had = held(before);
+  return had.length > 0 && held(after).length === 0 ? had[0] : undefined;
 }
 
 /** Applies the keys to the file's text; `what` lists what changed ('key added: COMMENT'...). */
@@ -124,8 +120,9 @@ export const authorizedKey = defineModule({
     "  authorizedKey({ user: 'deploy', key: 'ssh-ed25519 AAAAC3Nza... admin@laptop' })",
     "  authorizedKey({ user: 'deploy', key: [adminKey, ciKey], exclusive: true })",
     '',
-    'Lockout guard: a plan that removes the key the engine itself logged in with (inventory privateKey)',
-    "from the login user's file fails, naming the key; with an ssh agent the key is not known.",
+    "Lockout guard: a plan that leaves the login user's file without the key the engine logged in with",
+    '(the inventory privateKey, or any key of the ssh agent when that is how it logs in) fails, naming',
+    'the key and the order in which to replace it.',
   ].join('\n'),
   params,
   prepare(p) {

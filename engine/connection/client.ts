@@ -4,7 +4,7 @@
 import { readFile } from 'node:fs/promises';
 // ssh2 is CommonJS and stays outside the bundle: Node finds `Client` as a named export, not `utils`.
 import ssh2, { Client } from 'ssh2';
-import type { ConnectConfig } from 'ssh2';
+import type { ConnectConfig, ParsedKey } from 'ssh2';
 import type { Duplex } from 'node:stream';
 import { AuthError, UnreachableError } from './errors.ts';
 import type { ConnectionError } from './errors.ts';
@@ -15,7 +15,7 @@ import type { ConnectOptions, ConnectTarget, PublicKeyId } from './types.ts';
 
 export interface OpenClient {
   client: Client;
-  loginKey?: PublicKeyId;
+  loginKeys: PublicKeyId[];
   /** Ends this client and, for a jumped connection, the jump host's client. */
   end(): Promise<void>;
 }
@@ -85,7 +85,7 @@ export async function openClient(target: ConnectTarget, opts: ConnectOptions): P
 
   return {
     client,
-    loginKey: 'privateKey' in auth ? publicKeyOf(auth.privateKey) : undefined,
+    loginKeys: 'privateKey' in auth ? publicKeysOf(auth.privateKey) : await agentKeys(auth.agent),
     async end() {
       await endClient(client);
       await jump?.end();
@@ -109,10 +109,20 @@ async function credentials(target: ConnectTarget): Promise<Credentials> {
 }
 
 /** The public half of a private key ssh2 accepted (so it parses), as authorized_keys writes it. */
-function publicKeyOf(privateKey: Buffer): PublicKeyId | undefined {
+function publicKeysOf(privateKey: Buffer): PublicKeyId[] {
   const parsed = ssh2.utils.parseKey(privateKey);
   const key = Array.isArray(parsed) ? parsed[0] : parsed;
-  if (!key || key instanceof Error) return undefined;
+  return !key || key instanceof Error ? [] : [publicKeyId(key)];
+}
+
+/** The keys the agent holds (ssh2 offers them all, in this order). A failure to list them is not fatal: the login worked. */
+function agentKeys(socket: string): Promise<PublicKeyId[]> {
+  return new Promise((resolve) => {
+    new ssh2.OpenSSHAgent(socket).getIdentities((err, keys) => resolve(err || !keys ? [] : (keys as ParsedKey[]).map(publicKeyId)));
+  });
+}
+
+function publicKeyId(key: ParsedKey): PublicKeyId {
   return { type: key.type, body: key.getPublicSSH().toString('base64') };
 }
 

@@ -21,7 +21,7 @@ export async function connect(target: ConnectTarget, opts: ConnectOptions): Prom
 
 class SshConnection implements Connection {
   readonly name: string;
-  readonly loginKey: PublicKeyId | undefined;
+  readonly loginKeys: readonly PublicKeyId[];
   readonly stats: ConnectionStats = { execs: 0, bytesSent: 0, bytesReceived: 0 };
   readonly #open: OpenClient;
   readonly #client: Client;
@@ -31,7 +31,7 @@ class SshConnection implements Connection {
 
   constructor(name: string, open: OpenClient) {
     this.name = name;
-    this.loginKey = open.loginKey;
+    this.loginKeys = open.loginKeys;
     this.#open = open;
     this.#client = open.client;
     this.#client.on('close', () => {

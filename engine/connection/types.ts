@@ -56,8 +56,11 @@ export interface PublicKeyId {
 
 export interface Connection {
   readonly name: string;
-  /** The public half of the key file this connection logged in with (undefined with an agent: which of its keys worked is not known). */
-  readonly loginKey?: PublicKeyId;
+  /**
+   * The public keys this connection may have logged in with: the key file's, or every key the ssh
+   * agent offered (ssh2 does not say which one the server took). Empty when they could not be read.
+   */
+  readonly loginKeys: readonly PublicKeyId[];
   /** Runs POSIX shell text (already quoted) through /bin/sh -c on the host. */
   exec(command: string, opts?: ExecOptions): Promise<ExecResult>;
   close(): Promise<void>;

@@ -27,9 +27,9 @@ export class HostLink {
     return this.connection.stats;
   }
 
-  /** The public key the engine logged in with, when it used a key file. */
-  get loginKey() {
-    return this.connection.loginKey;
+  /** The public keys the engine may have logged in with (see Connection.loginKeys). */
+  get loginKeys() {
+    return this.connection.loginKeys;
   }
 
   async exec(command: string, opts: LinkExecOptions = {}): Promise<ExecResult> {

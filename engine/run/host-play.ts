@@ -175,7 +175,7 @@ export async function runPlayOnHost(env: PlayEnv, state: HostState): Promise<voi
         },
         initial: <T>(fact: Fact<T>): T | undefined => stores.get(fact.host ?? state.host.name)?.initial(fact.key) as T | undefined,
       };
-      plan = module.plan(resolved.params as never, { host: state.host.name, base, facts: reader, sshPort: state.host.port, address: state.host.address, login: { user: state.host.user, key: link.loginKey } }, resolved.prep as never);
+      plan = module.plan(resolved.params as never, { host: state.host.name, base, facts: reader, sshPort: state.host.port, address: state.host.address, login: { user: state.host.user, keys: link.loginKeys } }, resolved.prep as never);
     } catch (err) {
       return finish('failed', [], (err as Error).message);
     }

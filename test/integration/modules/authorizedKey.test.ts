@@ -4,8 +4,8 @@
 // exclusive list without the engine's own login key is refused before anything is written.
 import { before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { execFileSync, spawnSync } from 'node:child_process';
-import { mkdtempSync, readFileSync } from 'node:fs';
+import { execFileSync, spawn, spawnSync } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { applyCycle } from '../cycle.ts';
@@ -72,5 +72,28 @@ describe('authorizedKey on a lab host', { timeout: 600_000 }, () => {
     }
     assert.equal(await root('cat /home/deploy/.ssh/authorized_keys'), keysBefore);
     assert.equal((await sshRun(HOST, 'id -un', { user: 'deploy' })).stdout, 'deploy\n');
+  });
+
+  test('lockout guard with an ssh agent: its keys are the login keys', async () => {
+    // The lab inventory without its privateKey line: the engine then logs in with the agent's keys.
+    const inventory = join(dir, 'agent-inventory.yml');
+    writeFileSync(inventory, readFileSync(labPaths.inventory, 'utf8').replace(/^\s*privateKey:.*\n/m, ''));
+    const socket = join(dir, 'agent.sock');
+    const agent = spawn('ssh-agent', ['-D', '-a', socket], { stdio: 'ignore' });
+    try {
+      for (let i = 0; i < 50 && !existsSync(socket); i++) await new Promise((r) => setTimeout(r, 100));
+      execFileSync('ssh-add', ['-q', labPaths.privateKey], { env: { ...process.env, SSH_AUTH_SOCK: socket } });
+      const keysBefore = await root('cat /home/deploy/.ssh/authorized_keys');
+      const r = await engine(['run', PB, '-i', inventory, '--limit', HOST, '--json', '-e', 'lockout=1', '--check'], { env: { ...env, SSH_AUTH_SOCK: socket } });
+      const result = r.events.find((e) => e.type === 'task.result' && e.task === 'deploy key');
+      assert.equal(result?.status, 'failed', `the dry run through the agent must refuse:\n${r.stdout}\n${r.stderr}`);
+      assert.match(result?.msg, /refusing to remove from \/home\/deploy\/.ssh\/authorized_keys the key the engine logs in/);
+      // The same play without lockout passes through the agent: the guard is not what failed.
+      const ok = await engine(['check', PB, '-i', inventory, '--limit', HOST, '-e', 'only=2'], { env: { ...env, SSH_AUTH_SOCK: socket } });
+      assert.equal(ok.code, 0, `${ok.stdout}\n${ok.stderr}`);
+      assert.equal(await root('cat /home/deploy/.ssh/authorized_keys'), keysBefore);
+    } finally {
+      agent.kill();
+    }
   });
 });

@@ -98,17 +98,21 @@ describe('authorizedKey: plan', () => {
     await assert.rejects(planWith(authorizedKey, { user: 'deploy', key: K1, exclusive: true, state: 'absent' }, host(null)), /exclusive/);
   });
 
-  it("lockout guard: removing the engine's own login key from the login user's file is refused, naming it", async () => {
+  it("lockout guard: leaving the login user's file without the engine's login key is refused, naming it", async () => {
     const own = { type: 'ssh-ed25519', body: K1.split(' ')[1]! };
-    const login = { user: 'deploy', key: own };
+    const login = { user: 'deploy', keys: [own] };
     const file = host(keysFile(`${K1_OPTS}\n${K2}\n`));
     await assert.rejects(planWith(authorizedKey, { user: 'deploy', key: K2, exclusive: true }, file, { login }), (e: Error) => e instanceof PlanError && /logs in to web1 with \(ssh-ed25519 \.\.\.Wi0dh2l9GKJl\)/.test(e.message) && /add the new key first/.test(e.message));
     await assert.rejects(planWith(authorizedKey, { user: 'deploy', key: K1, state: 'absent' }, file, { login }), /refusing to remove/);
-    // Kept (options rewritten), another user's file, a key file not in use, or an agent login: planned as usual.
+    // Kept (options rewritten), another user's file, a key file not in use, no keys known: planned as usual.
     assert.equal((await planWith(authorizedKey, { user: 'deploy', key: [K1, K2], exclusive: true }, file, { login })).changes.length > 0, true);
-    assert.equal((await planWith(authorizedKey, { user: 'deploy', key: K2, exclusive: true }, file, { login: { user: 'admin', key: own } })).changes.length > 0, true);
+    assert.equal((await planWith(authorizedKey, { user: 'deploy', key: K2, exclusive: true }, file, { login: { user: 'admin', keys: [own] } })).changes.length > 0, true);
     assert.equal((await planWith(authorizedKey, { user: 'deploy', key: K2, exclusive: true }, host(keysFile(`${K2}\n`)), { login })).changes.length, 0);
-    assert.equal((await planWith(authorizedKey, { user: 'deploy', key: K2, exclusive: true }, file, { login: { user: 'deploy' } })).changes.length > 0, true);
+    assert.equal((await planWith(authorizedKey, { user: 'deploy', key: K2, exclusive: true }, file, { login: { user: 'deploy', keys: [] } })).changes.length > 0, true);
+    // An agent's keys: one of them left in the file is enough; none left is refused.
+    const agent = { user: 'deploy', keys: [own, { type: 'ssh-rsa', body: K2.split(' ')[1]! }] };
+    assert.equal((await planWith(authorizedKey, { user: 'deploy', key: K2, exclusive: true }, file, { login: agent })).changes.length > 0, true);
+    await assert.rejects(planWith(authorizedKey, { user: 'deploy', key: [K1, K2], state: 'absent' }, file, { login: agent }), /refusing to remove/);
   });
 
   it('a given path: no folder management, the file fact keyed by path', async () => {
