@@ -76,8 +76,8 @@ function isPlain(step: Step): step is RunStep {
 }
 
 async function runBatch(batch: RunStep[], link: HostLink, become: boolean): Promise<ExecuteResult['last']> {
-  const script = batch.map((step, i) => `${renderRun(step).command} || { s=$?; printf '\\n%s:%d\\n' '${FAILED_AT}' ${i} >&2; exit $s; }`).join('\n');
   const commands = batch.map((step) => renderRun(step).command);
+  const script = commands.map((command, i) => `${command} || { s=$?; printf '\\n%s:%d\\n' '${FAILED_AT}' ${i} >&2; exit $s; }`).join('\n');
   // The log shows the commands, not the failure bookkeeping around them.
   const result = await link.exec(script, { become, label: commands.join('; ') });
   if (result.code === 0) return output(result);
