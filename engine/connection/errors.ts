@@ -19,10 +19,10 @@ export class UnreachableError extends ConnectionError {}
 /** The host rejected every key offered (file or agent), or no key was available. */
 export class AuthError extends ConnectionError {}
 
-/** The host's key is not in known_hosts and new keys are not being accepted. */
+/** known_hosts has no valid entry for the host and new keys are not being accepted (or could not be recorded). */
 export class HostKeyUnknownError extends ConnectionError {}
 
-/** known_hosts holds a different key of the same type for this host: possible man in the middle. Never accepted. */
+/** known_hosts holds keys for this host, none of them the one presented (of any type): possible man in the middle. Never accepted. */
 export class HostKeyChangedError extends ConnectionError {}
 
 /** The host presented a key marked @revoked in known_hosts. Never accepted. */

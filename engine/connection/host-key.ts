@@ -5,6 +5,7 @@ import { HostKeyChangedError, HostKeyRevokedError, HostKeyUnknownError } from '.
 import type { ConnectionError } from './errors.ts';
 import { fingerprint, keyTypeOf } from './fingerprint.ts';
 import { knownHostsName } from './known-hosts.ts';
+import type { HostKeyVerdict } from './known-hosts.ts';
 import type { KnownHostsStore } from './known-hosts-store.ts';
 import type { ConnectTarget } from './types.ts';
 
@@ -16,49 +17,57 @@ export interface HostKeyCheck {
 
 export function hostKeyCheck(target: ConnectTarget, store: KnownHostsStore, acceptNew: boolean): HostKeyCheck {
   let refused: ConnectionError | undefined;
-  const where = `${target.name} (${knownHostsName(target.address, target.port)})`;
+  const name = knownHostsName(target.address, target.port);
+  const where = `${target.name} (${name})`;
 
-  const verifier: HostVerifier = (key, verify) => {
-    const verdict = store.check(target.address, target.port, key);
+  /** True for a known key; anything else sets the refusal. */
+  const accepts = (verdict: HostKeyVerdict, key: Buffer): boolean => {
     const presented = `${keyTypeOf(key)} ${fingerprint(key)}`;
     switch (verdict.kind) {
       case 'known':
-        return verify(true);
+        return true;
       case 'revoked':
         refused = new HostKeyRevokedError(
           target.name,
           `host key for ${where} is revoked: ${presented} is marked @revoked in ${store.path} line ${verdict.entry.line}; refusing to connect`,
         );
-        return verify(false);
-      case 'changed':
+        return false;
+      case 'changed': {
+        const lines = verdict.recorded.map((e) => e.line);
+        const sameType = verdict.recorded.some((e) => e.keyType === keyTypeOf(key));
         refused = new HostKeyChangedError(
           target.name,
-          `HOST KEY CHANGED for ${where}: it presented ${presented} but ${store.path} line ${verdict.entry.line} ` +
-            `records ${verdict.entry.keyType} ${fingerprint(verdict.entry.key)}. Someone may be intercepting the connection, ` +
-            `or the host was reinstalled. Refusing to connect; if the change is expected, remove line ${verdict.entry.line} ` +
-            `(ssh-keygen -R '${knownHostsName(target.address, target.port)}' -f ${store.path}) and connect again.`,
+          `HOST KEY CHANGED for ${where}: it presented ${presented}, but ${store.path} ` +
+            verdict.recorded.map((e) => `line ${e.line} records ${e.keyType} ${fingerprint(e.key)}`).join(', ') +
+            (sameType ? '' : ` (no ${keyTypeOf(key)} key is recorded for it, but a host with a recorded key is never new)`) +
+            `. Someone may be intercepting the connection, or the host was reinstalled. Refusing to connect, even with ` +
+            `--accept-new-host-keys; if the change is expected, remove line${lines.length > 1 ? 's' : ''} ${lines.join(', ')} ` +
+            `(ssh-keygen -R '${name}' -f ${store.path}) and connect again.`,
         );
-        return verify(false);
+        return false;
+      }
       case 'unknown':
-        if (acceptNew) {
-          store.record(target.address, target.port, key).then(
-            () => verify(true),
-            (err: Error) => {
-              refused = new HostKeyUnknownError(target.name, `could not record host key for ${where} in ${store.path}: ${err.message}`);
-              verify(false);
-            },
-          );
-          return;
-        }
         refused = new HostKeyUnknownError(
           target.name,
-          `host key for ${where} is not known: it presented ${presented}` +
-            (verdict.otherTypes.length ? ` (${store.path} has only ${verdict.otherTypes.join(', ')} keys for it)` : '') +
-            `. Add it to ${store.path} (after checking the fingerprint, e.g. ssh-keyscan -p ${target.port} ${target.address} >> ${store.path}) ` +
-            `or run with --accept-new-host-keys to record it.`,
+          `host key for ${where} is not known: it presented ${presented}. Add it to ${store.path} (after checking the fingerprint, ` +
+            `e.g. ssh-keyscan -p ${target.port} ${target.address} >> ${store.path}) or run with --accept-new-host-keys to record it.`,
         );
-        return verify(false);
+        return false;
     }
+  };
+
+  const verifier: HostVerifier = (key, verify) => {
+    const verdict = store.check(target.address, target.port, key);
+    if (verdict.kind !== 'unknown' || !acceptNew) return verify(accepts(verdict, key));
+    // record() decides again, in turn with the other connections' appends: one that ran in parallel
+    // may have recorded another key for this host since the check above, and then this one is changed.
+    store.record(target.address, target.port, key).then(
+      (recorded) => verify(accepts(recorded, key)),
+      (err: Error) => {
+        refused = new HostKeyUnknownError(target.name, `could not record host key for ${where} in ${store.path}: ${err.message}`);
+        verify(false);
+      },
+    );
   };
 
   return { verifier, refusal: () => refused };
@@ -76,8 +85,9 @@ const HOST_KEY_ALGORITHMS = [
 ];
 
 /**
- * Host key algorithms with those of recorded keys first, so a host with several keys shows one we can
- * check (as ssh does) rather than one we would call unknown. Undefined leaves ssh2's default.
+ * Host key algorithms with those of recorded keys first, so an honest host with several keys shows one
+ * we recorded (as ssh does) rather than another, which checkHostKey would refuse as changed. Undefined
+ * leaves ssh2's default.
  */
 export function preferredHostKeyAlgorithms(knownTypes: readonly string[]): string[] | undefined {
   const wanted = knownTypes.flatMap((t) => (t === 'ssh-rsa' ? ['rsa-sha2-512', 'rsa-sha2-256', 'ssh-rsa'] : [t]));

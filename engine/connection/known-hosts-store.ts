@@ -1,6 +1,7 @@
 // known_hosts files, read once per run and shared by every connection (a cache keyed by path), with
 // appends serialized per file so parallel first connections under --accept-new-host-keys neither
-// interleave lines nor record the same host twice.
+// interleave lines, nor record the same host twice, nor record a second, different key for a host
+// (one of them an impostor's) because both saw it unknown before either wrote.
 import { appendFile, mkdir, readFile } from 'node:fs/promises';
 import { dirname, resolve } from 'node:path';
 import { checkHostKey, entryMatchesHost, knownHostsLine, knownHostsName, parseKnownHosts } from './known-hosts.ts';
@@ -40,11 +41,15 @@ export class KnownHostsStore {
     return checkHostKey(this.#entries, knownHostsName(address, port), key);
   }
 
-  /** Appends the host's key unless it became known meanwhile; resolves to the entry that covers it. */
-  record(address: string, port: number, key: Buffer): Promise<KnownHostEntry> {
-    const next = this.#appending.then(async () => {
+  /**
+   * Appends the host's key if the host is still unknown, checked again in turn with other appends:
+   * resolves to 'known' (recorded now or by a connection before), or to the refusing verdict
+   * ('changed', 'revoked') when another key was recorded for the host meanwhile; then nothing is written.
+   */
+  record(address: string, port: number, key: Buffer): Promise<HostKeyVerdict> {
+    const next = this.#appending.then(async (): Promise<HostKeyVerdict> => {
       const verdict = this.check(address, port, key);
-      if (verdict.kind === 'known') return verdict.entry;
+      if (verdict.kind !== 'unknown') return verdict;
       const line = knownHostsLine(address, port, key);
       await mkdir(dirname(resolve(this.path)), { recursive: true, mode: 0o700 });
       await appendFile(this.path, (this.#endsWithNewline ? '' : '\n') + line + '\n', { mode: 0o600 });
@@ -52,7 +57,7 @@ export class KnownHostsStore {
       this.#lineCount += 1;
       const entry = { ...parseKnownHosts(line)[0]!, line: this.#lineCount };
       this.#entries.push(entry);
-      return entry;
+      return { kind: 'known', entry };
     });
     this.#appending = next.catch(() => undefined); // one failed append must not block the next
     return next;

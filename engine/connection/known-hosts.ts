@@ -19,9 +19,10 @@ export interface KnownHostEntry {
 export type HostKeyVerdict =
   | { kind: 'known'; entry: KnownHostEntry }
   | { kind: 'revoked'; entry: KnownHostEntry }
-  | { kind: 'changed'; entry: KnownHostEntry }
-  /** otherTypes: key types known for this host that differ from the one presented. */
-  | { kind: 'unknown'; otherTypes: string[] };
+  /** recorded: every valid entry for the host, in file order; none equals the presented key. */
+  | { kind: 'changed'; recorded: KnownHostEntry[] }
+  /** No valid entry covers the host: the only verdict a key may be recorded on. */
+  | { kind: 'unknown' };
 
 /** The name OpenSSH looks a host up by: the bare address on port 22, `[address]:port` otherwise. */
 export function knownHostsName(address: string, port: number): string {
@@ -72,7 +73,11 @@ export function entryMatchesHost(entry: KnownHostEntry, name: string): boolean {
 
 /**
  * Decides about a presented key, as OpenSSH does: a revoked key is refused outright; a key equal to a
- * recorded one is known; a different key of a recorded type has changed; anything else is unknown.
+ * recorded one is known; any other key for a host with a recorded key has changed, whatever its type
+ * (an impostor need only show a type we have not recorded, so "new type" must not mean "new host");
+ * only a host with no valid entry is unknown. @revoked lines are not valid entries: a host whose only
+ * lines are @revoked is unknown (OpenSSH's accept-new records it too), so `@revoked * KEY`, revoking one
+ * key everywhere, does not make every other host "changed".
  */
 export function checkHostKey(entries: readonly KnownHostEntry[], name: string, key: Buffer): HostKeyVerdict {
   const forHost = entries.filter((e) => entryMatchesHost(e, name));
@@ -81,10 +86,8 @@ export function checkHostKey(entries: readonly KnownHostEntry[], name: string, k
   const valid = forHost.filter((e) => !e.revoked);
   const same = valid.find((e) => e.key.equals(key));
   if (same) return { kind: 'known', entry: same };
-  const type = keyTypeOf(key);
-  const changed = valid.find((e) => e.keyType === type);
-  if (changed) return { kind: 'changed', entry: changed };
-  return { kind: 'unknown', otherTypes: [...new Set(valid.map((e) => e.keyType))] };
+  if (valid.length > 0) return { kind: 'changed', recorded: valid };
+  return { kind: 'unknown' };
 }
 
 function hashedMatches(field: string, name: string): boolean {

@@ -18,7 +18,10 @@ export interface ConnectTarget {
 
 export interface ConnectOptions {
   knownHostsFile: string;
-  /** Record keys of hosts not yet in knownHostsFile instead of refusing them. Changed keys are refused regardless. */
+  /**
+   * Record the key of a host with no valid entry in knownHostsFile instead of refusing it. A host with
+   * any recorded key is never new: a key equal to none of them (whatever its type) is refused regardless.
+   */
   acceptNewHostKeys: boolean;
   /** Interval of SSH keepalive messages. Default 15000. */
   keepaliveMs?: number;
