@@ -1,7 +1,8 @@
 // The connection layer against a real OpenSSH server: a throwaway sshd on 127.0.0.1 with its own host
 // key, root for plain execs, and three local users for become (sudo with a password, NOPASSWD, and
-// none at all). Needs root and /usr/sbin/sshd + sudo (Debian: apt-get install openssh-server sudo).
-// Everything it creates (sshd, users, sudoers file, temp dir) is removed in after(), even on failure.
+// none at all); a second throwaway sshd with only an RSA host key stands in for an impostor that
+// shows another key type. Needs root and /usr/sbin/sshd + sudo (Debian: apt-get install openssh-server sudo).
+// Everything it creates (sshds, users, sudoers file, temp dir) is removed in after(), even on failure.
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync, spawn } from 'node:child_process';
@@ -13,6 +14,7 @@ import type { Server, Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Readable } from 'node:stream';
+import { engine, REPO } from './engine-cli.ts';
 import { shellJoin } from '../../engine/quote.ts';
 import { secret } from '../../engine/secret.ts';
 import {
@@ -32,12 +34,19 @@ const USERS = { pw: `sstpw${nonce}`, nopw: `sstnp${nonce}`, none: `sstno${nonce}
 const PASSWORD = `pw-${randomBytes(12).toString('hex')}`;
 const SUDOERS = `/etc/sudoers.d/shipshape-test-${nonce}`;
 
+interface Sshd {
+  proc: ChildProcess;
+  port: number;
+  log: string;
+}
+
 let dir: string;
-let port: number;
-let sshd: ChildProcess | undefined;
-let sshdLog = '';
+let port: number; // the ed25519 server's
+let rsaPort: number; // the RSA-only server's
+const servers: Sshd[] = [];
 let hostPub: string; // "ssh-ed25519 AAAA..."
 let otherHostPub: string;
+let rsaHostPub: string; // "ssh-rsa AAAA..."
 const createdUsers: string[] = [];
 const open: Connection[] = [];
 let khCount = 0;
@@ -53,7 +62,7 @@ async function freePort(): Promise<number> {
   return p;
 }
 
-async function waitForBanner(p: number, deadline: number): Promise<void> {
+async function waitForBanner(p: number, deadline: number, log: () => string): Promise<void> {
   while (Date.now() < deadline) {
     const ok = await new Promise<boolean>((resolve) => {
       const s = tcpConnect(p, '127.0.0.1');
@@ -66,7 +75,7 @@ async function waitForBanner(p: number, deadline: number): Promise<void> {
     if (ok) return;
     await new Promise((r) => setTimeout(r, 100));
   }
-  throw new Error(`sshd did not start on port ${p}:\n${sshdLog}`);
+  throw new Error(`sshd did not start on port ${p}:\n${log()}`);
 }
 
 /** A fresh known_hosts path (the store caches per path), optionally with lines in it. */
@@ -104,11 +113,13 @@ const sha256 = (b: Buffer) => createHash('sha256').update(b).digest('hex');
 before(async () => {
   dir = mkdtempSync(join(tmpdir(), 'shipshape-sshd-'));
   chmodSync(dir, 0o755); // sshd reads authorized_keys as the logging-in user
-  for (const [name, type] of [['host_key', 'ed25519'], ['other_host_key', 'ed25519'], ['client_key', 'ed25519'], ['stranger_key', 'ed25519']]) {
+  for (const [name, type] of [['host_key', 'ed25519'], ['other_host_key', 'ed25519'], ['rsa_host_key', 'rsa'], ['client_key', 'ed25519'], ['stranger_key', 'ed25519']]) {
     sh('ssh-keygen', ['-q', '-t', type!, '-N', '', '-C', name!, '-f', join(dir, name!)]);
   }
-  hostPub = readFileSync(join(dir, 'host_key.pub'), 'utf8').trim().split(' ').slice(0, 2).join(' ');
-  otherHostPub = readFileSync(join(dir, 'other_host_key.pub'), 'utf8').trim().split(' ').slice(0, 2).join(' ');
+  const pub = (name: string) => readFileSync(join(dir, `${name}.pub`), 'utf8').trim().split(' ').slice(0, 2).join(' ');
+  hostPub = pub('host_key');
+  otherHostPub = pub('other_host_key');
+  rsaHostPub = pub('rsa_host_key');
   copyFileSync(join(dir, 'client_key.pub'), join(dir, 'authorized_keys'));
   chmodSync(join(dir, 'authorized_keys'), 0o644);
 
@@ -122,15 +133,22 @@ before(async () => {
   writeFileSync(SUDOERS, rules, { mode: 0o440 });
   sh('visudo', ['-c', '-f', SUDOERS]);
 
-  port = await freePort();
-  const config = join(dir, 'sshd_config');
+  mkdirSync('/run/sshd', { recursive: true, mode: 0o755 }); // privilege separation directory
+  port = (await startSshd('sshd', 'host_key')).port;
+  rsaPort = (await startSshd('sshd_rsa', 'rsa_host_key')).port;
+});
+
+/** A throwaway sshd on 127.0.0.1 whose only host key is `hostKey` (a file in dir), logging in with client_key. */
+async function startSshd(name: string, hostKey: string): Promise<Sshd> {
+  const p = await freePort();
+  const config = join(dir, `${name}_config`);
   writeFileSync(
     config,
     [
-      `Port ${port}`,
+      `Port ${p}`,
       'ListenAddress 127.0.0.1',
-      `HostKey ${join(dir, 'host_key')}`,
-      `PidFile ${join(dir, 'sshd.pid')}`,
+      `HostKey ${join(dir, hostKey)}`,
+      `PidFile ${join(dir, `${name}.pid`)}`,
       `AuthorizedKeysFile ${join(dir, 'authorized_keys')}`,
       'StrictModes no',
       'UsePAM no',
@@ -143,17 +161,19 @@ before(async () => {
       '',
     ].join('\n'),
   );
-  mkdirSync('/run/sshd', { recursive: true, mode: 0o755 }); // privilege separation directory
-  sshd = spawn('/usr/sbin/sshd', ['-D', '-e', '-f', config], { stdio: ['ignore', 'ignore', 'pipe'] });
-  sshd.stderr!.on('data', (d) => (sshdLog += d));
-  await waitForBanner(port, Date.now() + 10_000);
-});
+  const server: Sshd = { proc: spawn('/usr/sbin/sshd', ['-D', '-e', '-f', config], { stdio: ['ignore', 'ignore', 'pipe'] }), port: p, log: '' };
+  servers.push(server);
+  server.proc.stderr!.on('data', (d) => (server.log += d));
+  await waitForBanner(p, Date.now() + 10_000, () => server.log);
+  return server;
+}
 
 after(async () => {
   await Promise.allSettled(open.map((c) => c.close()));
-  if (sshd && sshd.exitCode === null) {
-    const exited = new Promise((r) => sshd!.once('exit', r));
-    sshd.kill('SIGTERM');
+  for (const { proc } of servers) {
+    if (proc.exitCode !== null || proc.signalCode !== null) continue;
+    const exited = new Promise((r) => proc.once('exit', r));
+    proc.kill('SIGTERM');
     await Promise.race([exited, new Promise((r) => setTimeout(r, 3000))]);
   }
   rmSync(SUDOERS, { force: true });
@@ -368,6 +388,102 @@ describe('host keys', { timeout: 120_000 }, () => {
       assert.ok(e.message.includes(`${file} line 2`));
     }
     assert.equal(readFileSync(file, 'utf8'), before, 'the file is left alone');
+  });
+
+  // A host with any recorded key is never new: a server showing a key none of the recorded ones equal,
+  // of whatever type, is refused as changed (OpenSSH's accept-new does the same) and never recorded.
+  const otherType = [
+    { label: 'an RSA-only server where its ed25519 key is recorded', server: () => rsaPort, recorded: 'host_key', presented: 'rsa_host_key', type: 'ssh-rsa' },
+    { label: 'an ed25519 server where only an RSA key is recorded', server: () => port, recorded: 'rsa_host_key', presented: 'host_key', type: 'ssh-ed25519' },
+  ];
+  for (const c of otherType) {
+    it(`refuses ${c.label} as a changed key, with or without acceptNewHostKeys, recording nothing`, async () => {
+      for (const acceptNewHostKeys of [true, false]) {
+        const recorded = c.recorded === 'host_key' ? hostPub : rsaHostPub;
+        const file = knownHosts(['# fleet', `[127.0.0.1]:${c.server()} ${recorded}`]);
+        const before = readFileSync(file);
+        const e = await refused(target('root', { port: c.server() }), { knownHostsFile: file, acceptNewHostKeys });
+        assert.ok(e instanceof HostKeyChangedError, `acceptNewHostKeys ${acceptNewHostKeys}: got ${e}`);
+        assert.ok(e.message.includes(`presented ${c.type} ${fp(join(dir, `${c.presented}.pub`))}`), `presented type and fingerprint: ${e.message}`);
+        assert.ok(e.message.includes(`${file} line 2 records ${recorded.split(' ')[0]} ${fp(join(dir, `${c.recorded}.pub`))}`), `recorded key and line: ${e.message}`);
+        assert.ok(e.message.includes(`ssh-keygen -R '[127.0.0.1]:${c.server()}' -f ${file}`), `how to fix: ${e.message}`);
+        assert.ok(readFileSync(file).equals(before), 'known_hosts is byte-identical: the impostor key was not recorded');
+      }
+    });
+  }
+
+  it('knows a host with keys of two types recorded by the one it shows', async () => {
+    // The handshake asks for a recorded type first; the RSA-only server can only answer with RSA.
+    for (const p of [port, rsaPort]) {
+      const file = knownHosts([`[127.0.0.1]:${p} ${hostPub}`, `[127.0.0.1]:${p} ${rsaHostPub}`]);
+      const before = readFileSync(file);
+      const c = await connect(target('root', { port: p }), { knownHostsFile: file, acceptNewHostKeys: true });
+      open.push(c);
+      assert.equal((await c.exec('echo ok')).stdout.toString(), 'ok\n');
+      assert.ok(readFileSync(file).equals(before), 'nothing recorded');
+    }
+  });
+
+  it('records one key only when parallel first connections to one address meet different keys', async () => {
+    // A TCP relay sends the first connection to the ed25519 server and the second to the RSA-only one:
+    // two first connections under acceptNewHostKeys at once, one of them reaching an impostor.
+    let accepted = 0;
+    const sockets: Socket[] = [];
+    const relay: Server = createServer((down) => {
+      const up = tcpConnect(accepted++ % 2 === 0 ? port : rsaPort, '127.0.0.1');
+      sockets.push(down, up);
+      down.on('error', () => up.destroy());
+      up.on('error', () => down.destroy());
+      down.pipe(up).pipe(down);
+    });
+    await new Promise<void>((r) => relay.listen(0, '127.0.0.1', r));
+    const relayPort = (relay.address() as { port: number }).port;
+    const connected: Connection[] = [];
+    try {
+      const file = knownHosts();
+      const opts = { knownHostsFile: file, acceptNewHostKeys: true };
+      const results = await Promise.allSettled([connect(target('root', { port: relayPort }), opts), connect(target('root', { port: relayPort }), opts)]);
+      for (const r of results) if (r.status === 'fulfilled') connected.push(r.value);
+      const errors = results.flatMap((r) => (r.status === 'rejected' ? [r.reason as Error] : []));
+      assert.equal(accepted, 2, 'both went through the relay');
+      assert.equal(connected.length, 1, `exactly one connects: ${errors.join('; ')}`);
+      assert.ok(errors[0] instanceof HostKeyChangedError, `the other is refused as changed: got ${errors[0]}`);
+      const text = readFileSync(file, 'utf8');
+      const winner = text.includes(' ssh-rsa ') ? 'rsa_host_key' : 'host_key';
+      assert.equal(text, `[127.0.0.1]:${relayPort} ${winner === 'rsa_host_key' ? rsaHostPub : hostPub}\n`, 'one line, the first key recorded');
+      const loser = winner === 'host_key' ? 'rsa_host_key' : 'host_key';
+      assert.ok(errors[0].message.includes(fp(join(dir, `${loser}.pub`))), `the refused one presented the other key: ${errors[0].message}`);
+    } finally {
+      await Promise.allSettled(connected.map((c) => c.close()));
+      for (const s of sockets) s.destroy();
+      relay.close();
+    }
+  });
+
+  it('the CLI refuses an RSA-only server whose ed25519 key is recorded, with or without --accept-new-host-keys', async () => {
+    const inventory = join(dir, 'impostor.yml');
+    writeFileSync(
+      inventory,
+      `hosts:\n  impostor: { address: 127.0.0.1, port: ${rsaPort}, user: root, privateKey: ${join(dir, 'client_key')} }\n`,
+    );
+    // A harmless play: if the connection were wrongly accepted it would run as root on this machine.
+    const playbook = join(dir, 'harmless.ts');
+    writeFileSync(
+      playbook,
+      `import { play, playbook, task } from '${REPO}/engine/playbook/define.ts';\n` +
+        `import { command } from '${REPO}/modules/index.ts';\n` +
+        `export default playbook(play({ name: 'harmless', hosts: 'impostor', tasks: [task('true', command({ argv: ['true'] }))] }));\n`,
+    );
+    for (const flags of [['--accept-new-host-keys'], []]) {
+      const file = knownHosts([`[127.0.0.1]:${rsaPort} ${hostPub}`]);
+      const before = readFileSync(file);
+      const res = await engine(['run', playbook, '-i', inventory, '--known-hosts', file, ...flags]);
+      assert.equal(res.code, 4, `exit 4 (refused for its host key) with [${flags}]:\n${res.stdout}${res.stderr}`);
+      assert.match(res.stdout, /HOST KEY CHANGED/);
+      assert.ok(res.stdout.includes(fp(join(dir, 'rsa_host_key.pub'))), `the presented fingerprint is shown:\n${res.stdout}`);
+      assert.ok(res.stdout.includes(fp(join(dir, 'host_key.pub'))), `the recorded fingerprint is shown:\n${res.stdout}`);
+      assert.ok(readFileSync(file).equals(before), 'known_hosts is byte-identical: the impostor key was not recorded');
+    }
   });
 
   it('refuses a revoked key even with acceptNewHostKeys', async () => {
