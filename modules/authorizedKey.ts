@@ -171,7 +171,7 @@ export const authorizedKey = defineModule({
     if (manageDir && state === 'present') {
       if (!dir.exists) {
         changes.push({ what: `directory ${dirPath}`, before: '(absent)', after: `${attrs.owner}:${group} ${attrs.mode}` });
-        steps.push({ kind: 'run', argv: ['install', '-d', '-m', attrs.mode, '-o', attrs.owner, '-g', group, '--', dirPath] });
+        steps.push({ kind: 'mkdir', path: dirPath, mode: attrs.mode, owner: attrs.owner, group });
         dirAfter = { ...ABSENT_FILE, exists: true, type: 'directory', mode: attrs.mode, owner: attrs.owner, group, size: null };
       } else if (dir.type !== 'directory') {
         throw new PlanError(`${dirPath} exists and is not a directory`);

@@ -134,7 +134,7 @@ export const blockinfile = defineModule({
     if (current.exists && edit.text === before) return { ...planWrite(p.path, current, 'keep', p, ctx.facts), msg: undefined };
     const plan = planWrite(p.path, current, contentOf(sensitive ? secret(edit.text) : edit.text, sensitive), p, ctx.facts, {
       what: edit.msg || 'content',
-      before: current.exists ? [] : [{ kind: 'run', argv: ['mkdir', '-p', '--', posix.dirname(p.path)] }],
+      before: current.exists ? [] : [{ kind: 'mkdir', path: posix.dirname(p.path) }],
     });
     return { ...plan, msg: edit.msg || undefined };
   },

@@ -152,7 +152,7 @@ export const cron = defineModule({
       if (state === 'absent' && current.exists && !hasJobs(edit.text)) {
         return {
           changes: [{ what: `file ${path}`, text: { path, before, after: '' }, before: 'present', after: 'absent' }],
-          steps: [{ kind: 'run', argv: ['rm', '-f', '--', path] }],
+          steps: [{ kind: 'remove', path }],
           after: { [fileKey(path)]: { exists: false, type: null, mode: null, owner: null, group: null, size: null, sha256: null, linkTarget: null } satisfies FileFact },
           msg: `${path} removed (no job left)`,
         };

@@ -11,13 +11,13 @@ import { fileFact } from '../engine/facts/file.ts';
 import { defineModule, PrepareError } from '../engine/module.ts';
 import { PlanError, type Change, type LocalStep, type Plan } from '../engine/plan/types.ts';
 import { Mode, normalizeMode, Type } from '../engine/schema.ts';
-import { sourceInfo, sourceStream } from './shared/transfer-stream.ts';
+import { sourceInfo, sourceStream, withoutSpecialBits } from '../engine/run/host-stream.ts';
 
 const params = Type.Object(
   {
     src: Type.String({ pattern: '^/', description: 'Absolute path of the file on the host.' }),
     dest: Type.String({ minLength: 1, description: "Path of the file on the controller, relative to the playbook's folder. Missing folders are created. Usually a function of the host: (ctx) => `out/${ctx.host}/smp-server.fingerprint`." }),
-    mode: Type.Optional(Mode({ description: "Octal mode of the local file, e.g. '0600'. Unset: a new file gets the mode of src, an existing one keeps its own." })),
+    mode: Type.Optional(Mode({ description: "Octal mode of the local file, e.g. '0600'. Unset: a new file gets the mode of src, an existing one keeps its own; either way without setuid, setgid and sticky bits (the content comes from the host)." })),
   },
   { additionalProperties: false },
 );
@@ -71,7 +71,9 @@ export const fetch = defineModule({
         after: src.sha256 ? `sha256:${src.sha256}` : `(checksum known once ${p.src} is built)`,
       });
     }
-    const wantMode = mode ?? (local.exists ? local.mode : src.mode);
+    // Never a setuid/setgid file on the controller because a host had one (see withoutSpecialBits).
+    const hostMode = local.exists ? local.mode : src.mode;
+    const wantMode = mode ?? (hostMode === null ? null : withoutSpecialBits(hostMode));
     if (wantMode !== null && wantMode !== local.mode) changes.push({ what: 'local mode', before: local.mode, after: wantMode });
     if (changes.length === 0) return { changes: [], steps: [] };
     const step: LocalStep = same
@@ -91,7 +93,7 @@ function fetchStep(src: string, host: string, local: LocalFile, mode: string | u
       await mkdir(dirname(local.path), { recursive: true });
       const tmp = join(dirname(local.path), `.${basename(local.path)}.shipshape-${process.pid}-${Date.now()}`);
       try {
-        const finalMode = parseInt(mode ?? (local.exists && local.mode ? local.mode : info.mode), 8);
+        const finalMode = parseInt(mode ?? withoutSpecialBits(local.exists && local.mode ? local.mode : info.mode), 8);
         // Written 0600 (nobody else can read it meanwhile), synced, then given its final mode.
         const source = sourceStream(onHost, src, info.size, host);
         await pipeline(source.stream, createWriteStream(tmp, { flags: 'wx', mode: 0o600 }));

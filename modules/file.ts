@@ -77,7 +77,7 @@ export const file = defineModule({
       if (!current.exists) return { changes: [], steps: [] };
       return {
         changes: [{ what: 'state', before: describe(current), after: 'absent' }],
-        steps: [{ kind: 'run', argv: ['rm', '-rf', '--', p.path] }],
+        steps: [{ kind: 'remove', path: p.path }],
         after: { [key]: { ...ABSENT_FILE } },
         // What was inside a removed directory is gone too.
         invalidates: current.type === 'directory' ? [`${key}/*`] : [],
@@ -96,7 +96,7 @@ export const file = defineModule({
         if (current.type === 'link') throw new PlanError(`${p.path} is a symbolic link to ${current.linkTarget}: give the target's path`);
         return attributesOnly(p.path, current, wanted);
       }
-      return create(p.path, 'file', ['touch', '--', p.path], wanted, {
+      return create(p.path, 'file', wanted, {
         size: 0,
         sha256: 'e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855',
         content: '',
@@ -109,7 +109,7 @@ export const file = defineModule({
         if (current.type === 'link') throw new PlanError(`${p.path} is a symbolic link to ${current.linkTarget}: give the target's path`);
         throw new PlanError(`${p.path} exists and is a ${current.type}, not a directory`);
       }
-      return create(p.path, 'directory', ['mkdir', '-p', '--', p.path], wanted, {});
+      return create(p.path, 'directory', wanted, {});
     }
 
     // state link
@@ -130,12 +130,12 @@ export const file = defineModule({
         ? { what: 'link target', before: current.linkTarget, after: src }
         : { what: 'state', before: describe(current), after: 'link' },
     ];
-    const steps: Step[] = [{ kind: 'run', argv: ['ln', '-sfn', '--', src, p.path] }];
     const base: FileFact = { ...ABSENT_FILE, exists: true, type: 'link', mode: '0777', owner: null, group: null, size: Buffer.byteLength(src), linkTarget: src };
     const attrs = planAttributes(p.path, base, wanted, { link: true });
+    const steps: Step[] = [{ kind: 'symlink', path: p.path, target: src, ...(wanted.owner ? { owner: wanted.owner } : {}), ...(wanted.group ? { group: wanted.group } : {}) }];
     return {
       changes: [...changes, ...attrs.changes],
-      steps: [...steps, ...attrs.steps],
+      steps,
       after: { [key]: { ...base, ...attrs.after } },
     };
   },
@@ -147,13 +147,19 @@ function attributesOnly(path: string, current: FileFact, wanted: ReturnType<type
   return { changes: attrs.changes, steps: attrs.steps, after: { [fileKey(path)]: { ...current, ...attrs.after } } };
 }
 
-/** Creates a missing path, then applies the wanted attributes. Unset attributes of the new path are unknown (umask, the user running it): null. */
-function create(path: string, type: 'file' | 'directory', argv: string[], wanted: ReturnType<typeof resolveAttributes>, extra: Partial<FileFact>): Plan {
+/**
+ * Creates a missing path with the wanted attributes in one step: a folder (and the folders above
+ * it), or an empty file that is only created, never replaced. Unset attributes of the new path are
+ * unknown (umask, the user running it): null.
+ */
+function create(path: string, type: 'file' | 'directory', wanted: ReturnType<typeof resolveAttributes>, extra: Partial<FileFact>): Plan {
   const fresh: FileFact = { ...ABSENT_FILE, exists: true, type, ...extra };
   const attrs = planAttributes(path, fresh, wanted);
+  const given = { ...(wanted.mode ? { mode: wanted.mode } : {}), ...(wanted.owner ? { owner: wanted.owner } : {}), ...(wanted.group ? { group: wanted.group } : {}) };
+  const step: Step = type === 'directory' ? { kind: 'mkdir', path, ...given } : { kind: 'write', path, content: '', createOnly: true, ...given };
   return {
     changes: [{ what: 'state', before: 'absent', after: type }, ...attrs.changes],
-    steps: [{ kind: 'run', argv }, ...attrs.steps],
+    steps: [step],
     after: { [fileKey(path)]: { ...fresh, ...attrs.after } },
   };
 }

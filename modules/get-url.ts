@@ -1,15 +1,13 @@
 // getUrl: a file downloaded from an http(s) URL, checked against a sha256. By default the controller
 // downloads it (streaming) and streams the bytes to the host over the SSH connection (the host needs
-// no curl or wget); `via: 'host'` has the host fetch it with curl or wget. Either way the bytes land
-// in a temp file beside dest, their sha256 is checked, and only then is the temp file renamed.
-import { createHash } from 'node:crypto';
+// no curl or wget); `via: 'host'` has the host fetch it with curl or wget. Either way it is one of
+// the engine's writes: the bytes land in a temp file beside dest, their sha256 is checked, and only
+// then is the temp file renamed.
 import { posix } from 'node:path';
-import { Readable, Transform } from 'node:stream';
-import { defineModule } from '../engine/module.ts';
+import { defineModule, type FactReader } from '../engine/module.ts';
 import { fileFact, fileKey, type FileFact } from '../engine/facts/file.ts';
 import { programFact } from '../engine/facts/program.ts';
-import { PlanError, type Change, type LocalIO, type LocalStep, type Plan, type RunStep } from '../engine/plan/types.ts';
-import { shellJoin } from '../engine/quote.ts';
+import { PlanError, type Change, type Plan, type WriteStep } from '../engine/plan/types.ts';
 import { Choice, Type } from '../engine/schema.ts';
 import { attributeFacts, attributeParams, planAttributes, resolveAttributes, type Attributes } from './shared/attributes.ts';
 
@@ -40,104 +38,10 @@ interface P extends Attributes {
   timeout?: number;
 }
 
-/**
- * A download by the host (via host): $1 is dest, $2 the expected sha256 (may be empty), $3
- * owner[:group] (may be empty), $4 mode (may be empty), $5 the tool, 'curl' or 'wget', $6 the URL,
- * $7 the timeout in seconds. Prints the sha256 it computed. Exits 3 on a mismatch, leaving dest untouched.
- */
-export const RECEIVE_SCRIPT = [
-  'set -e',
-  'umask 077',
-  'dir=$(dirname -- "$1"); base=$(basename -- "$1")',
-  'tmp=$(mktemp "$dir/.$base.shipshape-XXXXXX")',
-  `trap 'rm -f "$tmp"' EXIT`,
-  'case $5 in',
-  '  curl) curl -fsSL --max-time "$7" -o "$tmp" "$6" ;;',
-  '  wget) wget -q -T "$7" -O "$tmp" "$6" ;;',
-  'esac',
-  'sum=$(sha256sum < "$tmp"); sum=${sum%% *}',
-  'echo "sha256=$sum"',
-  'if [ -n "$2" ] && [ "$sum" != "$2" ]; then echo "sha256 mismatch: expected $2, got $sum" >&2; exit 3; fi',
-  'if [ -n "$3" ]; then chown -- "$3" "$tmp"; elif [ -e "$1" ]; then chown --reference="$1" -- "$tmp"; fi',
-  'if [ -n "$4" ]; then chmod -- "$4" "$tmp"; elif [ -e "$1" ]; then chmod --reference="$1" -- "$tmp"; else chmod 0644 "$tmp"; fi',
-  'sync "$tmp"',
-  'mv -f -- "$tmp" "$1"',
-  'trap - EXIT',
-].join('\n');
-
-export function receiveCommand(args: { dest: string; expected?: string; chown?: string; mode?: string; source: 'curl' | 'wget'; url: string; timeout: number }): string[] {
-  return ['sh', '-c', RECEIVE_SCRIPT, 'getUrl', args.dest, args.expected ?? '', args.chown ?? '', args.mode ?? '', args.source, args.url, String(args.timeout)];
+/** The host's own download command (via host), printing the file on stdout for the engine's write. */
+export function downloadCommand(tool: 'curl' | 'wget', url: string, timeout: number): string[] {
+  return tool === 'curl' ? ['curl', '-fsSL', '--max-time', String(timeout), '--', url] : ['wget', '-q', '-T', String(timeout), '-O', '-', '--', url];
 }
-
-/** Counts and hashes what flows through. */
-class HashTap extends Transform {
-  readonly hash = createHash('sha256');
-  bytes = 0;
-  override _transform(chunk: Buffer, _enc: BufferEncoding, done: (err?: Error | null, data?: Buffer) => void): void {
-    this.hash.update(chunk);
-    this.bytes += chunk.length;
-    done(null, chunk);
-  }
-}
-
-/**
- * The controller side: download with fetch, stream into the host's temp file while hashing, then
- * have the host check both sums before the rename. The host only renames when its sum equals the
- * controller's and the expected one, so a truncated or altered stream never replaces dest.
- */
-function controllerDownload(p: P, chown: string | undefined, mode: string | undefined): LocalStep {
-  const timeout = p.timeout ?? 600;
-  return {
-    kind: 'local',
-    describe: `download ${p.url} on the controller and stream it to ${p.dest}`,
-    async run(io: LocalIO) {
-      const signal = AbortSignal.timeout(timeout * 1000);
-      const res = await fetch(p.url, { signal, redirect: 'follow' });
-      if (!res.ok || res.body === null) throw new Error(`GET ${p.url}: HTTP ${res.status} ${res.statusText}`);
-      const expected = p.sha256?.toLowerCase();
-      // Stage 1 streams into a temp file and reports its sum; the controller's own sum is known once
-      // the stream has ended, so the rename waits for stage 2, which carries it.
-      const tap = new HashTap();
-      const body = Readable.fromWeb(res.body as never).pipe(tap);
-      const stage = await io.exec(shellJoin(['sh', '-c', STAGE_SCRIPT, 'getUrl', p.dest]), { stdin: body, timeoutMs: timeout * 1000 });
-      const sent = tap.hash.digest('hex');
-      const out = stage.stdout.toString();
-      const tmp = /^tmp=(.+)$/m.exec(out)?.[1];
-      if (stage.code !== 0 || tmp === undefined) throw new Error(`streaming ${p.url} to ${p.dest} failed (exit ${stage.code}): ${stage.stderr.toString().trim()}`);
-      if (expected !== undefined && sent !== expected) {
-        await io.exec(shellJoin(['rm', '-f', '--', tmp]));
-        throw new Error(`sha256 mismatch for ${p.url}: expected ${expected}, downloaded ${sent} (${tap.bytes} bytes); ${p.dest} is left untouched`);
-      }
-      const finish = await io.exec(shellJoin(['sh', '-c', FINISH_SCRIPT, 'getUrl', p.dest, tmp, sent, chown ?? '', mode ?? '']));
-      if (finish.code !== 0) throw new Error(`installing ${p.dest} failed (exit ${finish.code}): ${finish.stderr.toString().trim()}`);
-    },
-  };
-}
-
-/** $1 dest: stdin into a new temp file beside it; prints tmp=PATH. */
-export const STAGE_SCRIPT = [
-  'set -e',
-  'umask 077',
-  'dir=$(dirname -- "$1"); base=$(basename -- "$1")',
-  'tmp=$(mktemp "$dir/.$base.shipshape-XXXXXX")',
-  `trap 'rm -f "$tmp"' EXIT`,
-  'cat > "$tmp"',
-  'trap - EXIT',
-  'echo "tmp=$tmp"',
-].join('\n');
-
-/** $1 dest, $2 the staged temp file, $3 the sha256 the controller sent, $4 owner[:group], $5 mode. */
-export const FINISH_SCRIPT = [
-  'set -e',
-  `trap 'rm -f "$2"' EXIT`,
-  'sum=$(sha256sum < "$2"); sum=${sum%% *}',
-  'if [ "$sum" != "$3" ]; then echo "sha256 mismatch: the controller sent $3, the host got $sum" >&2; exit 3; fi',
-  'if [ -n "$4" ]; then chown -- "$4" "$2"; elif [ -e "$1" ]; then chown --reference="$1" -- "$2"; fi',
-  'if [ -n "$5" ]; then chmod -- "$5" "$2"; elif [ -e "$1" ]; then chmod --reference="$1" -- "$2"; else chmod 0644 "$2"; fi',
-  'sync "$2"',
-  'mv -f -- "$2" "$1"',
-  'trap - EXIT',
-].join('\n');
 
 export const getUrl = defineModule({
   name: 'getUrl',
@@ -182,17 +86,19 @@ export const getUrl = defineModule({
     // Given one of owner and group, keep the other from the old file (chown takes them together).
     const owner = attrs.owner ?? (attrs.group !== undefined && current.exists ? (current.owner ?? undefined) : undefined);
     const group = attrs.group ?? (attrs.owner !== undefined && current.exists ? (current.group ?? undefined) : undefined);
-    const chown = owner !== undefined || group !== undefined ? `${owner ?? ''}${group !== undefined ? `:${group}` : ''}` : undefined;
 
-    let step: RunStep | LocalStep;
-    if (p.via === 'host') {
-      const curl = ctx.facts.get(programFact('curl'));
-      const wget = ctx.facts.get(programFact('wget'));
-      if (!curl.exists && !wget.exists) throw new PlanError("via 'host' needs curl or wget on the host, and it has neither: install one first, or download via the controller");
-      step = { kind: 'run', argv: receiveCommand({ dest: p.dest, expected, chown, mode, source: curl.exists ? 'curl' : 'wget', url: p.url, timeout: p.timeout ?? 600 }) };
-    } else {
-      step = controllerDownload(p, chown, mode);
-    }
+    const step: WriteStep = {
+      kind: 'write',
+      path: p.dest,
+      source:
+        p.via === 'host'
+          ? { kind: 'command', argv: downloadCommand(hostTool(ctx.facts), p.url, p.timeout ?? 600) }
+          : { kind: 'url', url: p.url, timeoutMs: (p.timeout ?? 600) * 1000 },
+      ...(expected ? { sha256: expected } : {}),
+      ...(mode !== undefined ? { mode } : {}),
+      ...(owner !== undefined || group !== undefined ? { owner, group } : {}),
+      ...(current.exists && current.sha256 ? { replaces: current.sha256 } : {}),
+    };
     const after: FileFact = {
       exists: true,
       type: 'file',
@@ -206,3 +112,9 @@ export const getUrl = defineModule({
     return { changes, steps: [step], after: { [fileKey(p.dest)]: after }, msg: `download ${p.url} to ${posix.normalize(p.dest)}` };
   },
 });
+
+function hostTool(facts: FactReader): 'curl' | 'wget' {
+  if (facts.get(programFact('curl')).exists) return 'curl';
+  if (facts.get(programFact('wget')).exists) return 'wget';
+  throw new PlanError("via 'host' needs curl or wget on the host, and it has neither: install one first, or download via the controller");
+}

@@ -191,7 +191,7 @@ export const lineinfile = defineModule({
     const plan = planWrite(p.path, current, contentOf(sensitive ? secret(edit.text) : edit.text, sensitive), p, ctx.facts, {
       what: edit.msg ? `${edit.msg}` : 'content',
       // create makes the file's folder too, as Ansible does.
-      before: current.exists ? [] : [{ kind: 'run', argv: ['mkdir', '-p', '--', posix.dirname(p.path)] }],
+      before: current.exists ? [] : [{ kind: 'mkdir', path: posix.dirname(p.path) }],
     });
     return { ...plan, msg: edit.msg || undefined };
   },

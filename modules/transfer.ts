@@ -1,19 +1,16 @@
 // transfer: a file from one inventory host to the task's host, through the controller (the guide's
 // "scp the binaries to the VPS"). Compared by sha256 on both ends (the source's file fact is read
-// on the source host, with its predictions), streamed in chunks, written atomically with the shape
-// of the engine's WriteStep (temp file beside the target, owner and mode first, checksum checked,
-// then renamed).
+// on the source host, with its predictions); the engine's write streams it in chunks from the
+// source and checks its size and sha256 against the source's before the rename.
 import { posix } from 'node:path';
 import { onHost } from '../engine/facts/types.ts';
 import { fileFact, fileKey, type FileFact } from '../engine/facts/file.ts';
 import { defineModule } from '../engine/module.ts';
-import { renderWrite } from '../engine/plan/render.ts';
-import { PlanError, type Change, type LocalStep, type Plan } from '../engine/plan/types.ts';
-import { quote } from '../engine/quote.ts';
+import { PlanError, type Change, type Plan, type WriteStep } from '../engine/plan/types.ts';
+import { withoutSpecialBits } from '../engine/run/host-stream.ts';
 import { Mode, Type } from '../engine/schema.ts';
 import { attributeFacts, attributeParams, planAttributes, resolveAttributes, type Attributes } from './shared/attributes.ts';
 import { assertWritable } from './shared/content.ts';
-import { sourceInfo, sourceStream } from './shared/transfer-stream.ts';
 
 const params = Type.Object(
   {
@@ -26,11 +23,6 @@ const params = Type.Object(
   },
   { additionalProperties: false },
 );
-
-/** The shell text that checks the temp file's sha256 before the rename (renderWrite's validate, %s the temp file). */
-export function checksumCheck(sha256: string): string {
-  return `s=$(sha256sum < %s) && [ "\${s%% *}" = ${quote(sha256)} ] || { echo "sha256 of the received file is \${s%% *}, expected ${sha256}" >&2; false; }`;
-}
 
 export const transfer = defineModule({
   name: 'transfer',
@@ -71,10 +63,12 @@ export const transfer = defineModule({
       before: current.exists ? (current.sha256 ? `sha256:${current.sha256}` : '(unreadable)') : '(absent)',
       after: src.sha256 ? `sha256:${src.sha256}` : `(checksum known once ${p.src} is built on ${p.from})`,
     };
-    // A new file takes the source's mode unless one is given; an existing one keeps its own.
-    const newMode = attrs.mode ?? (current.exists ? current.mode : src.mode);
+    // A new file takes the source's mode (without setuid/setgid: see withoutSpecialBits) unless one
+    // is given; an existing one keeps its own.
+    const srcMode = src.mode === null ? null : withoutSpecialBits(src.mode);
+    const newMode = attrs.mode ?? (current.exists ? current.mode : srcMode);
     const changes = [change, ...attributePlan.changes];
-    if (!current.exists && !attrs.mode && src.mode !== null) changes.push({ what: 'mode', before: null, after: src.mode });
+    if (!current.exists && !attrs.mode && srcMode !== null) changes.push({ what: 'mode', before: null, after: srcMode });
     const after: FileFact = {
       exists: true,
       type: 'file',
@@ -87,40 +81,16 @@ export const transfer = defineModule({
       ...(src.content !== undefined ? { content: src.content } : {}),
       ...(src.sensitive ? { sensitive: true } : {}),
     };
-    return {
-      changes,
-      steps: [transferStep(p, current, attrs)],
-      after: { [fileKey(p.dest)]: after },
-      msg: `${p.from}:${p.src} -> ${p.dest}`,
+    // Owner:group go as a pair once either is given: keep the other half of an existing file.
+    const chown = attrs.owner !== undefined || attrs.group !== undefined;
+    const step: WriteStep = {
+      kind: 'write',
+      path: p.dest,
+      source: { kind: 'host', host: p.from, path: p.src },
+      ...(newMode !== null ? { mode: newMode } : {}),
+      ...(chown ? { owner: attrs.owner ?? current.owner ?? undefined, group: attrs.group ?? current.group ?? undefined } : {}),
+      ...(current.exists && current.sha256 ? { replaces: current.sha256 } : {}),
     };
+    return { changes, steps: [step], after: { [fileKey(p.dest)]: after }, msg: `${p.from}:${p.src} -> ${p.dest}` };
   },
 });
-
-function transferStep(p: { from: string; src: string; dest: string }, current: FileFact, attrs: Attributes): LocalStep {
-  return {
-    kind: 'local',
-    describe: `transfer ${p.from}:${p.src} to ${p.dest}`,
-    async run(io) {
-      const fromHost = (cmd: string) => io.execOn(p.from, cmd);
-      const info = await sourceInfo(fromHost, p.src, p.from);
-      // Owner:group go as a pair once either is given: keep the other half of an existing file.
-      const chown = attrs.owner !== undefined || attrs.group !== undefined;
-      const write = renderWrite({
-        kind: 'write',
-        path: p.dest,
-        content: '',
-        mode: attrs.mode ?? (current.exists ? undefined : info.mode),
-        ...(chown ? { owner: attrs.owner ?? current.owner ?? undefined, group: attrs.group ?? current.group ?? undefined } : {}),
-        validate: checksumCheck(info.sha256),
-      });
-      const source = sourceStream(fromHost, p.src, info.size, p.from);
-      const r = await io.exec(write.command, { stdin: source.stream });
-      const passed = source.result();
-      if (passed.error) throw new Error(`transfer of ${p.from}:${p.src} failed: ${passed.error.message}`);
-      if (r.code !== 0) throw new Error(`writing ${p.dest} failed (exit ${r.code}): ${r.stderr.toString().trim().split('\n').slice(-3).join('\n')}`);
-      if (passed.sha256 !== info.sha256 || passed.bytes !== info.size) {
-        throw new Error(`${p.src} changed on ${p.from} during the transfer (sha256 ${passed.sha256}, ${passed.bytes} bytes; expected ${info.sha256}, ${info.size} bytes)`);
-      }
-    },
-  };
-}

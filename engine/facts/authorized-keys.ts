@@ -1,10 +1,11 @@
 // A user's authorized_keys file and its folder, keyed `authorized_keys:USER` (or
 // `authorized_keys:USER:PATH` for a given path). The default path depends on the user's home,
 // which only the host knows: the script resolves it with getent and reads both paths with the
-// same reading as fileFact, so the module can plan the folder and the file in one round trip.
+// same reading as fileFact (ss_file_fact), so the module can plan the folder and the file in one
+// round trip.
 import { posix } from 'node:path';
 import { quote } from '../quote.ts';
-import { ABSENT_FILE, fileFact, parseFileFact, type FileFact } from './file.ts';
+import { ABSENT_FILE, parseFileFact, type FileFact } from './file.ts';
 import { defineFact, type Fact } from './types.ts';
 
 export interface AuthorizedKeysFact {
@@ -21,23 +22,18 @@ export function authorizedKeysKey(user: string, path?: string): string {
   return path ? `authorized_keys:${user}:${path}` : `authorized_keys:${user}`;
 }
 
-/** The fileFact script for the path held in "$p" (its first line sets p from a literal). */
-function readPath(): string {
-  return fileFact('/').script.split('\n').slice(1).join('\n');
-}
-
 export function authorizedKeysFact(user: string, path?: string): Fact<AuthorizedKeysFact> {
   const u = quote(user);
   const script = [
-    `entry=$(getent passwd ${u}) || { echo nouser; exit 0; }`,
+    `entry=$(getent passwd -- ${u}) || { echo nouser; exit 0; }`,
     `home=$(printf '%s\\n' "$entry" | cut -d: -f6)`,
     `printf 'home=%s\\n' "$home"`,
     `printf 'group=%s\\n' "$(id -gn -- ${u})"`,
     path ? `f=${quote(path)}` : `f="$home/.ssh/authorized_keys"`,
     'echo @@dir',
-    `( p=$(dirname -- "$f")\n${readPath()}\n)`,
+    'ss_file_fact "$(dirname -- "$f")"',
     'echo @@file',
-    `( p=$f\n${readPath()}\n)`,
+    'ss_file_fact "$f"',
   ].join('\n');
   return defineFact<AuthorizedKeysFact>(authorizedKeysKey(user, path), script, (out, code) => parseAuthorizedKeys(user, out, code, path));
 }

@@ -58,25 +58,45 @@ export function writtenFact(path: string): Fact<boolean> {
 }
 
 /**
- * Reads one path with coreutils only (stat -c, readlink, sha256sum, base64). Output is key=value
- * lines; the base64 content, when read, comes last, after a `content` line.
+ * ss_file_fact PATH prints what parseFileFact reads: key=value lines (lstat: links are not
+ * followed), then for a regular file its sha256 and, when small, `content` and the base64 text.
+ * The folder is entered with ss_cd and the file read through a descriptor checked against the name
+ * (ss_pin's check), so whoever owns a folder on the way cannot have root read another file for
+ * them (a link to /etc/shadow swapped in for ~/.ssh/authorized_keys would end up in a diff).
+ * A refusal prints `error=WHY`. Needs PATH_LIB (the gather script puts it first).
  */
+export const FILE_FACT_LIB = `ss_file_fact() (
+  case $1 in /) ss_dir=/; ss_b=.;; *) ss_dir=\${1%/*}; ss_b=\${1##*/}; [ -n "$ss_dir" ] || ss_dir=/;; esac
+  ss_cd "$ss_dir"; ss_rc=$?
+  if [ $ss_rc = 2 ]; then echo absent; exit 0; fi
+  if [ $ss_rc != 0 ]; then printf 'error=%s\\n' "\${ss_why:-cannot enter $ss_dir}"; exit 1; fi
+  if [ ! -e "$ss_b" ] && [ ! -L "$ss_b" ]; then echo absent; exit 0; fi
+  ss_st=$(stat --printf 'type=%F\\nmode=%a\\nowner=%U\\ngroup=%G\\nuid=%u\\ngid=%g\\nsize=%s\\nid=%d:%i' -- "$ss_b") || exit 1
+  printf '%s\\n' "$ss_st"
+  case $ss_st in
+    'type=symbolic link'*) printf 'target=%s\\n' "$(readlink -- "$ss_b")"; exit 0;;
+    'type=regular'*) ;;
+    *) exit 0;;
+  esac
+  [ -r "$ss_b" ] || exit 0
+  command exec 3<"$ss_b" || exit 0
+  if [ "$(stat -L -c %d:%i /dev/fd/3)" != "\${ss_st##*id=}" ]; then printf 'error=%s\\n' "$PWD/$ss_b changed while it was read (a link swapped in?)"; exit 1; fi
+  ss_sum=$(sha256sum <&3) && printf 'sha256=%s\\n' "\${ss_sum%% *}"
+  ss_size=\${ss_st#*size=}; ss_size=\${ss_size%%"$ss_nl"*}
+  if [ "$ss_size" -le ${CONTENT_LIMIT} ]; then echo content; base64 < /dev/fd/3; fi
+)
+`;
+
+/** Reads one path (see FILE_FACT_LIB), its key normalized as fileKey's. */
 export function fileFact(path: string): Fact<FileFact> {
-  const p = quote(path);
-  const script = [
-    `p=${p}`,
-    `if [ ! -e "$p" ] && [ ! -L "$p" ]; then echo absent; exit 0; fi`,
-    `stat -c ${quote('type=%F\nmode=%a\nowner=%U\ngroup=%G\nuid=%u\ngid=%g\nsize=%s')} -- "$p" || exit 1`,
-    `if [ -L "$p" ]; then printf 'target=%s\\n' "$(readlink -- "$p")"; exit 0; fi`,
-    `[ -f "$p" ] || exit 0`,
-    `sum=$(sha256sum -- "$p" 2>/dev/null) && printf 'sha256=%s\\n' "\${sum%% *}"`,
-    `if [ "$(stat -c %s -- "$p")" -le ${CONTENT_LIMIT} ] && [ -r "$p" ]; then echo content; base64 < "$p"; fi`,
-  ].join('\n');
-  return defineFact<FileFact>(fileKey(path), script, (out, code) => parseFileFact(path, out, code));
+  const key = fileKey(path);
+  return defineFact<FileFact>(key, `ss_file_fact ${quote(key.slice('file:'.length))}`, (out, code) => parseFileFact(path, out, code));
 }
 
 export function parseFileFact(path: string, out: string, code: number): FileFact {
   if (out.trim() === 'absent') return { ...ABSENT_FILE };
+  const refused = /^error=(.*)$/m.exec(out);
+  if (refused) throw new Error(`cannot read ${path}: ${refused[1]}`);
   if (code !== 0 && !out.includes('type=')) throw new Error(`cannot read the state of ${path} (exit ${code})`);
   const lines = out.split('\n');
   const kv = new Map<string, string>();

@@ -1,6 +1,9 @@
 // All the facts a play needs from one host travel in one remote script: each fact's script runs in
 // a subshell between marker lines carrying its index and exit status, so one round trip reads them all.
+// The functions fact scripts share (reaching a path safely, reading a file) come first, once.
 import { randomBytes } from 'node:crypto';
+import { PATH_LIB } from '../remote/path-lib.ts';
+import { FILE_FACT_LIB } from './file.ts';
 import type { Fact } from './types.ts';
 
 export interface GatherScript {
@@ -18,7 +21,7 @@ export function buildGatherScript(facts: readonly Fact[]): GatherScript {
     ].join('\n'),
   );
   return {
-    script: parts.join('\n'),
+    script: `${PATH_LIB}${FILE_FACT_LIB}${parts.join('\n')}`,
     parse: (stdout) => parseGather(stdout, facts, marker),
   };
 }

@@ -22,19 +22,82 @@ export interface RunStep {
   reportsChange?: (result: { code: number | null; stdout: string; stderr: string }) => boolean;
 }
 
-/** An atomic file write: temp file in the target folder, owner and mode set first, validated, renamed. */
+/**
+ * A file written whole or not at all (engine/plan/render.ts has the whole story): the folder
+ * entered without following a link its owner may swap in, a temp file created beside the target
+ * under a name nobody could predict, filled through one descriptor, checked (size and sha256 of
+ * what arrived, `sha256` when pinned, `validate`), given its owner and mode, then renamed.
+ */
 export interface WriteStep {
   kind: 'write';
   path: string;
-  content: string | Buffer | Secret;
+  /** The new content. Exactly one of content and source. */
+  content?: string | Buffer | Secret;
+  /** Or where the content comes from. */
+  source?: WriteSource;
+  /** The sha256 the new content must have (a pinned download): anything else leaves the target as it was. */
+  sha256?: string;
+  /** Unset: an existing target keeps its mode, a new one gets 0644. */
   mode?: string;
+  /** Unset (both): an existing target keeps its owner and group, a new one belongs to whoever writes it. */
   owner?: string;
   group?: string;
   /** A command with %s for the temp file, run before the rename (sshd -t -f %s). */
   validate?: string;
-  /** Keep the old file as PATH.TIMESTAMP~ before replacing it. */
+  /** Keep the old file as PATH.TIMESTAMP~ (a hard link to it) before replacing it. */
   backup?: boolean;
+  /** Compare-and-swap: the sha256 the target had when the plan was made; a target changed since is left alone and the step fails. */
+  replaces?: string;
+  /** Only create the file: a target that exists by then is left as it is. */
+  createOnly?: boolean;
 }
+
+/** Where a write's content comes from when it is not in the plan. */
+export type WriteSource =
+  /** Downloaded by the controller and streamed over the connection. */
+  | { kind: 'url'; url: string; timeoutMs: number }
+  /** A file on another inventory host, streamed through the controller (its mode is used for a new file). */
+  | { kind: 'host'; host: string; path: string }
+  /** What a command prints on the host itself (curl when the host downloads). */
+  | { kind: 'command'; argv: string[] };
+
+/** Mode, owner and group of an existing path, set through a descriptor opened on it, never through a link swapped in for its name. */
+export interface AttrsStep {
+  kind: 'attrs';
+  path: string;
+  mode?: string;
+  owner?: string;
+  group?: string;
+  /** The path is a symbolic link: its own owner and group change (links have no mode). */
+  link?: boolean;
+}
+
+/** A folder and any missing folders above it, made one name at a time; the last one gets the attributes. */
+export interface MkdirStep {
+  kind: 'mkdir';
+  path: string;
+  mode?: string;
+  owner?: string;
+  group?: string;
+}
+
+/** A path removed, recursively for a folder; nothing to do when it is gone already. */
+export interface RemoveStep {
+  kind: 'remove';
+  path: string;
+}
+
+/** A symbolic link at path to target, replacing a link or file there (never a folder). */
+export interface SymlinkStep {
+  kind: 'symlink';
+  path: string;
+  target: string;
+  owner?: string;
+  group?: string;
+}
+
+/** Steps that act on one path: rendered by the engine, safe in folders other users own. */
+export type PathStep = AttrsStep | MkdirStep | RemoveStep | SymlinkStep;
 
 /** Work done on the controller, not the host (transfer between hosts, wait from the controller). */
 export interface LocalStep {
@@ -53,7 +116,7 @@ export interface LocalIO {
   reconnect(timeoutMs: number): Promise<void>;
 }
 
-export type Step = RunStep | WriteStep | LocalStep;
+export type Step = RunStep | WriteStep | PathStep | LocalStep;
 
 /** One difference between the host and the wanted state. */
 export interface Change {

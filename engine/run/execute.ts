@@ -1,7 +1,9 @@
 // The one place where planned steps take effect on a host. Check mode never reaches this file.
 import type { ExecResult } from '../connection/types.ts';
-import type { LocalIO, RunStep, Step } from '../plan/types.ts';
-import { renderRun, renderWrite, stdinText } from '../plan/render.ts';
+import type { LocalIO, PathStep, RunStep, Step, WriteStep } from '../plan/types.ts';
+import { describeStep, renderPathStep, renderRun, renderWrite, script, stdinText, type Rendered } from '../plan/render.ts';
+import { frameBytes, frameStream, newToken, type FramedStream, type SentContent } from '../remote/frame.ts';
+import { sourceInfo, sourceStream, withoutSpecialBits } from './host-stream.ts';
 import type { HostLink } from './host-link.ts';
 
 export class StepFailed extends Error {
@@ -21,6 +23,8 @@ export interface ExecuteResult {
 /** Printed on stderr by a batch when one of its commands fails: which one. */
 const FAILED_AT = '__shipshape_failed_step';
 
+type ShellStep = RunStep | PathStep;
+
 export async function executeSteps(steps: readonly Step[], link: HostLink, become: boolean, localIO: LocalIO): Promise<ExecuteResult> {
   let last: ExecuteResult['last'];
   let reportedChange = false;
@@ -34,28 +38,88 @@ export async function executeSteps(steps: readonly Step[], link: HostLink, becom
       if ((await step.run(localIO)) === true) reportedChange = true;
       continue;
     }
-    const rendered = step.kind === 'run' ? renderRun(step) : renderWrite(step);
-    // A write's shell text starts with `set -e` and says little: the log names the file instead.
-    const label = step.kind === 'write' ? `write ${step.path}${step.validate ? ` (validated by ${step.validate})` : ''}` : undefined;
-    const result = await link.exec(rendered.command, { stdin: stdinText(rendered.stdin), become, label });
-    const okCodes = step.kind === 'run' ? (step.okCodes ?? [0]) : [0];
-    last = output(result);
-    if (result.code === null || !okCodes.includes(result.code)) {
-      throw failed(step.kind === 'run' ? (step.shell ?? step.argv.join(' ')) : `write ${step.path}`, result, result.stderr.toString());
+    if (step.kind === 'write') {
+      last = output(await runWrite(step, link, become, localIO));
+      continue;
     }
-    if (step.kind === 'run' && step.reportsChange?.({ code: result.code, stdout: last.stdout, stderr: last.stderr })) reportedChange = true;
+    if (step.kind !== 'run') {
+      last = await runBatch([step], link, become);
+      continue;
+    }
+    const rendered = renderRun(step);
+    const input = stdinText(step.stdin);
+    const stdin = input === undefined ? undefined : frameBytes(Buffer.from(input), { token: newToken() });
+    const result = await link.exec(script([rendered]), { stdin, become, label: describeStep(step) });
+    const okCodes = step.okCodes ?? [0];
+    last = output(result);
+    if (result.code === null || !okCodes.includes(result.code)) throw failed(describeStep(step), result, result.stderr.toString());
+    if (step.reportsChange?.({ code: result.code, stdout: last.stdout, stderr: last.stderr })) reportedChange = true;
   }
   return { last, reportedChange };
 }
 
 /**
- * Plain commands back to back (no stdin, no exit codes of their own, nothing read from their
- * output, no folder) go to the host as one exec that stops at the first failure: a file's touch,
- * chown and chmod cost one round trip and one sudo instead of three.
+ * A write: its content framed on stdin (see remote/frame.ts), from the plan, a download made by
+ * the controller, or another host. A stream whose content turns out wrong (a download that does
+ * not match its pinned sha256, a source file that changed during the transfer) ends with an
+ * abort instead of a trailer, and the host keeps nothing.
  */
-function inBatches(steps: readonly Step[]): Array<Step | RunStep[]> {
-  const out: Array<Step | RunStep[]> = [];
-  let batch: RunStep[] = [];
+async function runWrite(step: WriteStep, link: HostLink, become: boolean, io: LocalIO): Promise<ExecResult> {
+  const header = { token: newToken(), ...(step.replaces ? { was: step.replaces } : {}) };
+  const label = describeStep(step);
+  const pinned = step.sha256?.toLowerCase();
+  let framed: FramedStream | undefined;
+  let stdin: Buffer | NodeJS.ReadableStream;
+  let write = step;
+  const source = step.source;
+  if (source === undefined) {
+    stdin = frameBytes(Buffer.from(stdinText(step.content)!), header);
+  } else if (source.kind === 'command') {
+    stdin = Buffer.from(`${header.token} ${header.was ?? '-'}\n`);
+  } else if (source.kind === 'url') {
+    const res = await fetch(source.url, { signal: AbortSignal.timeout(source.timeoutMs), redirect: 'follow' }).catch((err: Error) => {
+      throw new StepFailed(`GET ${source.url}: ${err.message}`);
+    });
+    if (!res.ok || res.body === null) throw new StepFailed(`GET ${source.url}: HTTP ${res.status} ${res.statusText}`);
+    const body = res.body as unknown as AsyncIterable<Buffer>;
+    framed = frameStream(body, header, (sent) =>
+      pinned !== undefined && sent.sha256 !== pinned ? new StepFailed(`sha256 mismatch for ${source.url}: expected ${pinned}, downloaded ${sent.sha256} (${sent.size} bytes); ${step.path} is left as it was`) : undefined,
+    );
+    stdin = framed.stream;
+  } else {
+    const onSource = (command: string) => io.execOn(source.host, command);
+    const info = await sourceInfo(onSource, source.path, source.host);
+    const from = sourceStream(onSource, source.path, info.size, source.host);
+    framed = frameStream(from.stream, header, (sent) => {
+      const read = from.result();
+      if (read.error) return new StepFailed(`reading ${source.host}:${source.path} failed: ${read.error.message}`);
+      if (sent.sha256 !== info.sha256 || sent.size !== info.size) {
+        return new StepFailed(`${source.path} changed on ${source.host} during the transfer (sha256 ${sent.sha256}, ${sent.size} bytes; expected ${info.sha256}, ${info.size} bytes)`);
+      }
+      if (pinned !== undefined && sent.sha256 !== pinned) return new StepFailed(`${source.host}:${source.path} has sha256 ${sent.sha256}, expected ${pinned}`);
+      return undefined;
+    });
+    stdin = framed.stream;
+    if (write.mode === undefined) write = { ...write, mode: withoutSpecialBits(info.mode) };
+  }
+  // The outcome is known before the host reads the trailer; a host that stopped early (its folder
+  // missing) never drains the stream, which is then dropped (a download is cancelled).
+  let sent: SentContent | { aborted: Error } | undefined;
+  void framed?.done.then((r) => (sent = r));
+  const result = await link.exec(script([renderWrite(write)]), { stdin, become, label }).finally(() => framed?.stream.destroy());
+  if (sent && 'aborted' in sent) throw sent.aborted;
+  if (result.code !== 0) throw failed(label, result, result.stderr.toString());
+  return result;
+}
+
+/**
+ * Plain commands and path steps back to back (no stdin, no exit codes of their own, nothing read
+ * from their output, no folder) go to the host as one exec that stops at the first failure: a
+ * file's mkdir, chown and chmod cost one round trip and one sudo instead of three.
+ */
+function inBatches(steps: readonly Step[]): Array<Step | ShellStep[]> {
+  const out: Array<Step | ShellStep[]> = [];
+  let batch: ShellStep[] = [];
   const close = () => {
     if (batch.length > 0) out.push(batch.length === 1 ? batch[0]! : batch);
     batch = [];
@@ -71,20 +135,27 @@ function inBatches(steps: readonly Step[]): Array<Step | RunStep[]> {
   return out;
 }
 
-function isPlain(step: Step): step is RunStep {
+function isPlain(step: Step): step is ShellStep {
+  if (step.kind === 'attrs' || step.kind === 'mkdir' || step.kind === 'remove' || step.kind === 'symlink') return true;
   return step.kind === 'run' && step.shell === undefined && step.stdin === undefined && step.okCodes === undefined && step.reportsChange === undefined && step.cwd === undefined;
 }
 
-async function runBatch(batch: RunStep[], link: HostLink, become: boolean): Promise<ExecuteResult['last']> {
-  const commands = batch.map((step) => renderRun(step).command);
-  const script = commands.map((command, i) => `${command} || { s=$?; printf '\\n%s:%d\\n' '${FAILED_AT}' ${i} >&2; exit $s; }`).join('\n');
-  // The log shows the commands, not the failure bookkeeping around them.
-  const result = await link.exec(script, { become, label: commands.join('; ') });
+function renderShell(step: ShellStep): Rendered {
+  return step.kind === 'run' ? renderRun(step) : renderPathStep(step);
+}
+
+async function runBatch(batch: ShellStep[], link: HostLink, become: boolean): Promise<ExecuteResult['last']> {
+  const parts = batch.map((step, i) => {
+    const r = renderShell(step);
+    return { ...r, body: `${r.body} || { s=$?; printf '\\n%s:%d\\n' '${FAILED_AT}' ${i} >&2; exit $s; }` };
+  });
+  // The log shows what the steps do, not the shell around them.
+  const result = await link.exec(script(parts), { become, label: batch.map(describeStep).join('; ') });
   if (result.code === 0) return output(result);
   const stderr = result.stderr.toString();
   const at = new RegExp(`\\n?${FAILED_AT}:(\\d+)\\n?`).exec(stderr);
-  if (!at) throw failed(batch.map((step) => step.argv.join(' ')).join('; '), result, stderr);
-  throw failed(batch[Number(at[1])]!.argv.join(' '), result, stderr.replace(at[0], ''));
+  if (!at) throw failed(batch.map(describeStep).join('; '), result, stderr);
+  throw failed(describeStep(batch[Number(at[1])]!), result, stderr.replace(at[0], ''));
 }
 
 function output(result: ExecResult): NonNullable<ExecuteResult['last']> {

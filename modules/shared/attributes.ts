@@ -1,19 +1,23 @@
 // Mode, owner and group of a path: the params every file-writing module shares, the facts needed
-// to check that the owner and group exist (predicted ones included), and the chmod/chown steps
-// that bring an existing path to the wanted attributes without rewriting it.
+// to check that the owner and group exist (predicted ones included), and the attrs step (chown and
+// chmod through a descriptor opened on the path, see engine/plan/render.ts) that brings an
+// existing path to the wanted attributes without rewriting it.
 import { aptInstallsFact } from '../../engine/facts/apt.ts';
 import type { FactReader } from '../../engine/module.ts';
 import { PlanError } from '../../engine/plan/types.ts';
 import { fileKey, type FileFact } from '../../engine/facts/file.ts';
 import type { Fact } from '../../engine/facts/types.ts';
 import { groupFact, userFact } from '../../engine/facts/user.ts';
-import type { Change, RunStep } from '../../engine/plan/types.ts';
+import type { AttrsStep, Change } from '../../engine/plan/types.ts';
 import { Mode, normalizeMode, Type } from '../../engine/schema.ts';
+
+/** A user or group name (no leading '-', ':' or blanks, which no account has and chown would misread) or a numeric id. */
+const NAME_OR_ID = '^[^-:\\s][^:\\s]*$';
 
 export const attributeParams = {
   mode: Type.Optional(Mode({ description: "Octal mode, e.g. '0644'. Unset: an existing path keeps its mode." })),
-  owner: Type.Optional(Type.String({ minLength: 1, description: 'User name (or uid) that should own the path. It must exist on the host, or be created by an earlier task.' })),
-  group: Type.Optional(Type.String({ minLength: 1, description: 'Group name (or gid) of the path. It must exist on the host, or be created by an earlier task.' })),
+  owner: Type.Optional(Type.String({ minLength: 1, pattern: NAME_OR_ID, description: 'User name (or uid) that should own the path. It must exist on the host, or be created by an earlier task.' })),
+  group: Type.Optional(Type.String({ minLength: 1, pattern: NAME_OR_ID, description: 'Group name (or gid) of the path. It must exist on the host, or be created by an earlier task.' })),
 };
 
 export interface Attributes {
@@ -56,8 +60,8 @@ function fromPackages(facts: FactReader): boolean {
 
 export interface AttributePlan {
   changes: Change[];
-  /** chown/chmod steps for a path that exists; a path written anew gets its attributes from the write. */
-  steps: RunStep[];
+  /** The attrs step for a path that exists; a path written anew gets its attributes from the write. */
+  steps: AttrsStep[];
   /** The fact fields as they will be. */
   after: Pick<FileFact, 'mode' | 'owner' | 'group'>;
 }
@@ -68,18 +72,16 @@ export interface AttributePlan {
  */
 export function planAttributes(path: string, current: FileFact, wanted: Attributes, opts: { link?: boolean } = {}): AttributePlan {
   const changes: Change[] = [];
-  const steps: RunStep[] = [];
   const owner = wanted.owner !== undefined && wanted.owner !== current.owner ? wanted.owner : undefined;
   const group = wanted.group !== undefined && wanted.group !== current.group ? wanted.group : undefined;
   const mode = !opts.link && wanted.mode !== undefined && wanted.mode !== current.mode ? wanted.mode : undefined;
   if (owner !== undefined) changes.push({ what: 'owner', before: current.owner, after: owner });
   if (group !== undefined) changes.push({ what: 'group', before: current.group, after: group });
   if (mode !== undefined) changes.push({ what: 'mode', before: current.mode, after: mode });
-  if (owner !== undefined || group !== undefined) {
-    const spec = `${owner ?? ''}${group !== undefined ? `:${group}` : ''}`;
-    steps.push({ kind: 'run', argv: ['chown', ...(opts.link ? ['-h'] : []), spec, '--', path] });
-  }
-  if (mode !== undefined) steps.push({ kind: 'run', argv: ['chmod', mode, '--', path] });
+  const steps: AttrsStep[] =
+    changes.length === 0
+      ? []
+      : [{ kind: 'attrs', path, ...(owner !== undefined ? { owner } : {}), ...(group !== undefined ? { group } : {}), ...(mode !== undefined ? { mode } : {}), ...(opts.link ? { link: true } : {}) }];
   return {
     changes,
     steps,

@@ -112,21 +112,26 @@ export function planWrite(path: string, current: FileFact, content: Content | 'k
   const keepOwner = current.exists && current.owner !== null;
   const keepGroup = current.exists && current.group !== null;
   const chownNeeded = attrs.owner !== undefined || attrs.group !== undefined;
+  // A new file holding a secret is readable by its owner only, unless a mode is given.
+  const mode = attrs.mode ?? (!current.exists && sensitive ? '0600' : undefined);
   const step: Step = {
     kind: 'write',
     path,
     // New content for a file whose old content was secret may hold that secret: keep it masked in logs.
     content: sensitive && typeof content.data === 'string' ? secret(content.data) : content.data,
-    ...(attrs.mode ? { mode: attrs.mode } : {}),
+    ...(mode ? { mode } : {}),
     ...(chownNeeded ? { owner: attrs.owner ?? (keepOwner ? current.owner! : undefined), group: attrs.group ?? (keepGroup ? current.group! : undefined) } : {}),
     ...(wanted.validate ? { validate: wanted.validate } : {}),
     ...(wanted.backup ? { backup: true } : {}),
+    // An edit of what the plan read: if the file changed meanwhile (another run, an admin), the
+    // write fails instead of silently dropping that change.
+    ...(current.exists && current.sha256 ? { replaces: current.sha256 } : {}),
   };
   const after: FileFact = {
     exists: true,
     type: 'file',
     // A new file without a mode is created 0644 (see renderWrite); its owner is whoever runs the write.
-    mode: attrs.mode ?? (current.exists ? current.mode : '0644'),
+    mode: mode ?? (current.exists ? current.mode : '0644'),
     owner: attrs.owner ?? (current.exists ? current.owner : null),
     group: attrs.group ?? (current.exists ? current.group : null),
     size: content.size,

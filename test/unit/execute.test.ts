@@ -8,27 +8,17 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { ExecResult } from '../../engine/connection/types.ts';
 import type { LocalIO, Step } from '../../engine/plan/types.ts';
-import type { HostLink } from '../../engine/run/host-link.ts';
 import { executeSteps, StepFailed } from '../../engine/run/execute.ts';
+import { localLink } from './local-link.ts';
 
-function localLink() {
-  const execs: Array<{ command: string; label?: string }> = [];
-  const link = {
-    async exec(command: string, opts: { stdin?: string | Buffer; label?: string } = {}): Promise<ExecResult> {
-      execs.push({ command, label: opts.label });
-      const r = spawnSync('/bin/sh', ['-c', command], { input: opts.stdin ?? '' });
-      return { code: r.status, stdout: r.stdout, stderr: r.stderr };
-    },
-  } as unknown as HostLink;
-  return { link, execs };
-}
 const noLocal = {} as LocalIO;
 const run = (...argv: string[]): Step => ({ kind: 'run', argv });
 
 test('plain commands back to back: one exec, in order; a step with its own needs runs alone', async () => {
   const dir = mkdtempSync(join(tmpdir(), 'shipshape-exec-'));
   const log = join(dir, 'log');
-  const { link, execs } = localLink();
+  const link = localLink();
+  const execs = link.execs;
   const steps: Step[] = [
     run('sh', '-c', `echo a >> ${log}`),
     run('sh', '-c', `echo b >> ${log}`),
@@ -50,11 +40,12 @@ test('plain commands back to back: one exec, in order; a step with its own needs
 test('a batch stops at its first failing command and the error names that command and its stderr', async () => {
   const dir = mkdtempSync(join(tmpdir(), 'shipshape-exec-'));
   const log = join(dir, 'log');
-  const { link, execs } = localLink();
+  const link = localLink();
+  const execs = link.execs;
   const steps: Step[] = [run('sh', '-c', `echo a >> ${log}`), run('sh', '-c', 'echo nope >&2; exit 4'), run('sh', '-c', `echo c >> ${log}`)];
   await assert.rejects(executeSteps(steps, link, false, noLocal), (e: Error) => {
     assert.ok(e instanceof StepFailed);
-    assert.equal(e.message, "sh -c echo nope >&2; exit 4 exited 4: nope");
+    assert.equal(e.message, "sh -c 'echo nope >&2; exit 4' exited 4: nope");
     return true;
   });
   assert.equal(readFileSync(log, 'utf8'), 'a\n', 'the command after the failure did not run');

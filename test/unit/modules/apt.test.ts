@@ -79,7 +79,7 @@ describe('apt planning', () => {
     assert.equal(step.argv[0], 'sh');
     assert.equal(step.reportsChange!({ code: 0, stdout: 'lists-before=1-2\nlists-after=1-2\n', stderr: '' }), false);
     assert.equal(step.reportsChange!({ code: 0, stdout: 'lists-before=1-2\nlists-after=3-4\n', stderr: '' }), true);
-    assert.match(renderRun(step).command, /^DEBIAN_FRONTEND=noninteractive sh -c '.*update-success-stamp.*' sh 300 apt-get -y -q .* update$/s);
+    assert.match(renderRun(step).body, /^DEBIAN_FRONTEND=noninteractive sh -c '.*update-success-stamp.*' sh 300 apt-get -y -q .* update$/s);
     const blind = await planWith(apt, { name: 'hello', cacheValidTime: 3600 }, { ...world(STALE, pkg('hello', '2.10-3')), ...foresee(q, FAILED) });
     assert.deepEqual(blind.changes, []);
     assert.equal(blind.steps.length, 1, 'the refresh still runs, measured');

@@ -55,7 +55,7 @@ describe('authorizedKey: plan', () => {
     assert.deepEqual(plan.changes.map((c) => c.what), [`directory ${HOME}/.ssh`, 'key added: ssh-ed25519 Wi0dh2l9GKJl', 'owner', 'group', 'mode']);
     assert.deepEqual(plan.changes[1]!.text, { path: PATH, before: '', after: `${K1}\n` });
     assert.deepEqual(plan.steps, [
-      { kind: 'run', argv: ['install', '-d', '-m', '0700', '-o', 'deploy', '-g', 'deploy', '--', `${HOME}/.ssh`] },
+      { kind: 'mkdir', path: `${HOME}/.ssh`, mode: '0700', owner: 'deploy', group: 'deploy' },
       { kind: 'write', path: PATH, content: `${K1}\n`, mode: '0600', owner: 'deploy', group: 'deploy' },
     ]);
     const again = await planWith(authorizedKey, { user: 'deploy', key: K1 }, { ...aUser('deploy'), [authorizedKeysKey('deploy')]: plan.after![authorizedKeysKey('deploy')] });
@@ -70,7 +70,7 @@ describe('authorizedKey: plan', () => {
 
   it('wrong modes: chmod of the folder and the file, no rewrite', async () => {
     const plan = await planWith(authorizedKey, { user: 'deploy', key: K1 }, host(keysFile(`${K1}\n`, { mode: '0644' }), dirFact({ mode: '0755' })));
-    assert.deepEqual(plan.steps, [{ kind: 'run', argv: ['chmod', '0700', '--', `${HOME}/.ssh`] }, { kind: 'run', argv: ['chmod', '0600', '--', PATH] }]);
+    assert.deepEqual(plan.steps, [{ kind: 'attrs', path: `${HOME}/.ssh`, mode: '0700' }, { kind: 'attrs', path: PATH, mode: '0600' }]);
   });
 
   it('exclusive removes the other keys; absent removes the given ones; absent without a file is nothing', async () => {
@@ -87,7 +87,7 @@ describe('authorizedKey: plan', () => {
       [userKey('relay')]: predicted,
       [authorizedKeysKey('relay')]: { home: null, group: null, dir: { ...ABSENT_FILE }, file: { ...ABSENT_FILE } },
     });
-    assert.deepEqual((plan.steps[0] as any).argv.slice(-1), ['/srv/relay/.ssh']);
+    assert.equal((plan.steps[0] as any).path, '/srv/relay/.ssh');
     assert.equal((plan.steps[1] as any).path, '/srv/relay/.ssh/authorized_keys');
   });
 

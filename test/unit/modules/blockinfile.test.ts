@@ -4,7 +4,7 @@ import { fileKey, type FileFact } from '../../../engine/facts/file.ts';
 import { PlanError } from '../../../engine/plan/types.ts';
 import { isSecret, secret } from '../../../engine/secret.ts';
 import { blockinfile, editBlock, type BlockEdit } from '../../../modules/blockinfile.ts';
-import { aFile, aGroup, aUser, nothingAt, planWith } from './fake-facts.ts';
+import { aFile, aGroup, aUser, nothingAt, planWith, sha256 } from './fake-facts.ts';
 
 const B = '# BEGIN MANAGED BLOCK\n';
 const E = '# END MANAGED BLOCK\n';
@@ -46,7 +46,7 @@ describe('blockinfile: plan', () => {
     const plan = await planWith(blockinfile, { path: PATH, block: 'PermitRootLogin no', validate: 'sshd -t -f %s', backup: true }, aFile(PATH, 'Port 22\n'));
     assert.equal(plan.changes.length, 1);
     assert.deepEqual(plan.changes[0]!.text, { path: PATH, before: 'Port 22\n', after: `Port 22\n${B}PermitRootLogin no\n${E}` });
-    assert.deepEqual(plan.steps, [{ kind: 'write', path: PATH, content: `Port 22\n${B}PermitRootLogin no\n${E}`, validate: 'sshd -t -f %s', backup: true }]);
+    assert.deepEqual(plan.steps, [{ kind: 'write', path: PATH, content: `Port 22\n${B}PermitRootLogin no\n${E}`, validate: 'sshd -t -f %s', backup: true, replaces: sha256('Port 22\n') }]);
     assert.equal((plan.after![fileKey(PATH)] as FileFact).content, `Port 22\n${B}PermitRootLogin no\n${E}`);
   });
 
@@ -58,13 +58,13 @@ describe('blockinfile: plan', () => {
 
   it('converged text, other attributes: chown/chmod only', async () => {
     const plan = await planWith(blockinfile, { path: PATH, block: 'x', mode: '0600', owner: 'app' }, { ...aFile(PATH, `${B}x\n${E}`), ...aUser('app') });
-    assert.deepEqual(plan.steps, [{ kind: 'run', argv: ['chown', 'app', '--', PATH] }, { kind: 'run', argv: ['chmod', '0600', '--', PATH] }]);
+    assert.deepEqual(plan.steps, [{ kind: 'attrs', path: PATH, owner: 'app', mode: '0600' }]);
   });
 
   it('missing file: an error unless create (then the folder is made too)', async () => {
     await assert.rejects(planWith(blockinfile, { path: '/etc/x/y.conf', block: 'x' }, nothingAt('/etc/x/y.conf')), PlanError);
     const plan = await planWith(blockinfile, { path: '/etc/x/y.conf', block: 'x', create: true, mode: '0640', group: 'app' }, { ...nothingAt('/etc/x/y.conf'), ...aGroup('app') });
-    assert.deepEqual(plan.steps[0], { kind: 'run', argv: ['mkdir', '-p', '--', '/etc/x'] });
+    assert.deepEqual(plan.steps[0], { kind: 'mkdir', path: '/etc/x' });
     assert.deepEqual({ ...plan.steps[1], content: undefined }, { kind: 'write', path: '/etc/x/y.conf', content: undefined, mode: '0640', group: 'app', owner: undefined });
     const absent = await planWith(blockinfile, { path: '/etc/x/y.conf', state: 'absent' }, nothingAt('/etc/x/y.conf'));
     assert.deepEqual(absent.changes, []);

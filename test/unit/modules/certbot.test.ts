@@ -143,6 +143,6 @@ describe('certbot', () => {
 
   it('hostile hook and names stay single arguments', async () => {
     const plan = await planWith(certbot, { ...base, deployHook: "touch '/tmp/x'; $(reboot)" }, none());
-    assert.match(renderRun(plan.steps[0] as RunStep).command, / --deploy-hook 'touch '\\''\/tmp\/x'\\''; \$\(reboot\)'$/);
+    assert.match(renderRun(plan.steps[0] as RunStep).body, / --deploy-hook 'touch '\\''\/tmp\/x'\\''; \$\(reboot\)'$/);
   });
 });

@@ -1,12 +1,12 @@
 import { strict as assert } from 'node:assert';
-import { execFileSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, statSync, writeFileSync, mkdirSync, readdirSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { fileKey, type FileFact } from '../../../engine/facts/file.ts';
 import { PrepareError } from '../../../engine/module.ts';
-import { renderWrite, stdinText } from '../../../engine/plan/render.ts';
+import { renderWrite, script } from '../../../engine/plan/render.ts';
+import { runLocally } from '../run-local.ts';
 import { PlanError, type WriteStep } from '../../../engine/plan/types.ts';
 import { isSecret, secret } from '../../../engine/secret.ts';
 import { copy } from '../../../modules/copy.ts';
@@ -36,19 +36,19 @@ describe('copy', () => {
   it('only the mode differs: chmod, no rewrite', async () => {
     const plan = await planWith(copy, { dest: DEST, content: 'a=1\n', mode: '0600' }, aFile(DEST, 'a=1\n'));
     assert.deepEqual(plan.changes, [{ what: 'mode', before: '0644', after: '0600' }]);
-    assert.deepEqual(plan.steps, [{ kind: 'run', argv: ['chmod', '0600', '--', DEST] }]);
+    assert.deepEqual(plan.steps, [{ kind: 'attrs', path: DEST, mode: '0600' }]);
     assert.equal((plan.after?.[fileKey(DEST)] as FileFact).content, 'a=1\n');
   });
 
   it('only the owner differs: chown, no rewrite', async () => {
     const plan = await planWith(copy, { dest: DEST, content: 'a=1\n', owner: 'app' }, { ...aFile(DEST, 'a=1\n'), ...aUser('app') });
-    assert.deepEqual(plan.steps, [{ kind: 'run', argv: ['chown', 'app', '--', DEST] }]);
+    assert.deepEqual(plan.steps, [{ kind: 'attrs', path: DEST, owner: 'app' }]);
   });
 
   it('changed content: diff of before and after, write keeps the other half of owner:group', async () => {
     const plan = await planWith(copy, { dest: DEST, content: 'a=2\n', owner: 'app', backup: true, validate: 'app --check %s' }, { ...aFile(DEST, 'a=1\n', { group: 'adm' }), ...aUser('app') });
     assert.deepEqual(plan.changes[0]!.text, { path: DEST, before: 'a=1\n', after: 'a=2\n' });
-    assert.deepEqual(plan.steps, [{ kind: 'write', path: DEST, content: 'a=2\n', owner: 'app', group: 'adm', validate: 'app --check %s', backup: true }]);
+    assert.deepEqual(plan.steps, [{ kind: 'write', path: DEST, content: 'a=2\n', owner: 'app', group: 'adm', validate: 'app --check %s', backup: true, replaces: sha256('a=1\n') }]);
     const after = plan.after?.[fileKey(DEST)] as FileFact;
     assert.equal(after.owner, 'app');
     assert.equal(after.group, 'adm');
@@ -64,7 +64,7 @@ describe('copy', () => {
     assert.doesNotMatch(JSON.stringify(plan.changes), /copy-secret-value-42/);
     const step = plan.steps[0] as WriteStep;
     assert.ok(isSecret(step.content));
-    assert.doesNotMatch(renderWrite(step).command, /copy-secret-value-42/);
+    assert.doesNotMatch(script([renderWrite(step)]), /copy-secret-value-42/);
     assert.equal((plan.after?.[fileKey(DEST)] as FileFact).sensitive, true);
   });
 
@@ -86,7 +86,7 @@ describe('copy', () => {
     const bytes = Buffer.from([0, 1, 2, 255]);
     writeFileSync(join(dir, 'files', 'blob.bin'), bytes);
     const plan = await planWith(copy, { dest: '/opt/blob.bin', src: 'files/blob.bin' }, nothingAt('/opt/blob.bin'), { baseDir: dir });
-    assert.equal((plan.steps[0] as WriteStep).content.toString('hex' as never), bytes.toString('hex'));
+    assert.equal((plan.steps[0] as WriteStep).content!.toString('hex' as never), bytes.toString('hex'));
     assert.equal(plan.changes[0]!.text, undefined, 'binary content has no text diff');
     assert.equal((plan.after?.[fileKey('/opt/blob.bin')] as FileFact).sha256, sha256(bytes));
     const same = await planWith(copy, { dest: '/opt/blob.bin', src: 'files/blob.bin' }, aFile('/opt/blob.bin', '', { sha256: sha256(bytes), content: undefined }), { baseDir: dir });
@@ -119,10 +119,7 @@ describe('copy: the write step on a real shell', () => {
     const dir = mkdtempSync(join(tmpdir(), "copy sh 'x' $(y)-"));
     const dest = join(dir, "it's a $(file).conf");
     const plan = await planWith(copy, { dest, content: 'hello\n', mode: '0600' }, nothingAt(dest));
-    const step = plan.steps[0] as WriteStep;
-    const r = renderWrite(step);
-    // chown needs root; the step has no owner, so only chown --reference on an existing file.
-    execFileSync('/bin/sh', ['-c', r.command], { input: stdinText(r.stdin) });
+    runLocally(plan.steps[0]!);
     assert.equal(readFileSync(dest, 'utf8'), 'hello\n');
     assert.equal((statSync(dest).mode & 0o7777).toString(8), '600');
     assert.deepEqual(readdirSync(dir), ["it's a $(file).conf"], 'no temp file left, nothing created by the $(...)');
@@ -135,8 +132,7 @@ describe('copy: the write step on a real shell', () => {
     const dest = join(dir, 'f.conf');
     writeFileSync(dest, 'old\n');
     const plan = await planWith(copy, { dest, content: 'bad\n', validate: 'grep -q good %s' }, aFile(dest, 'old\n'));
-    const r = renderWrite(plan.steps[0] as WriteStep);
-    assert.throws(() => execFileSync('/bin/sh', ['-c', r.command], { input: stdinText(r.stdin), stdio: ['pipe', 'pipe', 'pipe'] }));
+    assert.throws(() => runLocally(plan.steps[0]!), /validation failed/);
     assert.equal(readFileSync(dest, 'utf8'), 'old\n');
     assert.deepEqual(readdirSync(dir), ['f.conf']);
   });

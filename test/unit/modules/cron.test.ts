@@ -104,7 +104,7 @@ describe('cron: plan, /etc/cron.d file', () => {
 
   it('the last job absent removes the file; with another job left it rewrites it', async () => {
     const only = await planWith(cron, { ...BACKUP, state: 'absent' }, { ...aUser('app'), ...root, ...aFile(P, 'MAILTO=""\n#shipshape: backup\n@daily app x\n') });
-    assert.deepEqual(only.steps, [{ kind: 'run', argv: ['rm', '-f', '--', P] }]);
+    assert.deepEqual(only.steps, [{ kind: 'remove', path: P }]);
     assert.equal((only.after![fileKey(P)] as FileFact).exists, false);
     const two = await planWith(cron, { ...BACKUP, state: 'absent' }, { ...aUser('app'), ...root, ...aFile(P, '#shipshape: backup\n@daily app x\n#shipshape: b\n@daily app y\n') });
     assert.equal((two.steps[0] as any).content, 'MAILTO=""\n#shipshape: b\n@daily app y\n', 'the environment lines stay set');
@@ -112,6 +112,6 @@ describe('cron: plan, /etc/cron.d file', () => {
 
   it('wrong mode on a converged file: chmod only', async () => {
     const plan = await planWith(cron, BACKUP, { ...aUser('app'), ...root, ...aFile(P, 'MAILTO=""\n#shipshape: backup\n@daily app /usr/local/bin/backup\n', { mode: '0600' }) });
-    assert.deepEqual(plan.steps, [{ kind: 'run', argv: ['chmod', '0644', '--', P] }]);
+    assert.deepEqual(plan.steps, [{ kind: 'attrs', path: P, mode: '0644' }]);
   });
 });

@@ -3,7 +3,7 @@ import { describe, it } from 'node:test';
 import { PrepareError } from '../../../engine/module.ts';
 import { PlanError } from '../../../engine/plan/types.ts';
 import { fileKey } from '../../../engine/facts/file.ts';
-import { renderRun } from '../../../engine/plan/render.ts';
+import { renderPathStep } from '../../../engine/plan/render.ts';
 import { file } from '../../../modules/file.ts';
 import { aDir, aFile, aGroup, aLink, aUser, nothingAt, planWith } from './fake-facts.ts';
 
@@ -16,11 +16,7 @@ describe('file: directory', () => {
       { what: 'group', before: null, after: 'app' },
       { what: 'mode', before: null, after: '0750' },
     ]);
-    assert.deepEqual(plan.steps, [
-      { kind: 'run', argv: ['mkdir', '-p', '--', '/srv/app'] },
-      { kind: 'run', argv: ['chown', 'app:app', '--', '/srv/app'] },
-      { kind: 'run', argv: ['chmod', '0750', '--', '/srv/app'] },
-    ]);
+    assert.deepEqual(plan.steps, [{ kind: 'mkdir', path: '/srv/app', mode: '0750', owner: 'app', group: 'app' }]);
     assert.deepEqual(plan.after?.[fileKey('/srv/app')], {
       exists: true, type: 'directory', mode: '0750', owner: 'app', group: 'app', size: null, sha256: null, linkTarget: null,
     });
@@ -41,9 +37,9 @@ describe('file: directory', () => {
 
   it('only the differing attribute changes: owner alone is chown OWNER, group alone chown :GROUP', async () => {
     const plan = await planWith(file, { path: '/srv/app', state: 'directory', owner: 'app', group: 'root' }, { ...aDir('/srv/app'), ...aUser('app'), ...aGroup('root', true, 0) });
-    assert.deepEqual(plan.steps, [{ kind: 'run', argv: ['chown', 'app', '--', '/srv/app'] }]);
+    assert.deepEqual(plan.steps, [{ kind: 'attrs', path: '/srv/app', owner: 'app' }]);
     const g = await planWith(file, { path: '/srv/app', state: 'directory', group: 'adm' }, { ...aDir('/srv/app'), ...aGroup('adm') });
-    assert.deepEqual(g.steps, [{ kind: 'run', argv: ['chown', ':adm', '--', '/srv/app'] }]);
+    assert.deepEqual(g.steps, [{ kind: 'attrs', path: '/srv/app', group: 'adm' }]);
   });
 
   it('an owner or group that does not exist is a PlanError naming it', async () => {
@@ -70,7 +66,8 @@ describe('file: directory', () => {
   it('quotes hostile paths when rendered', async () => {
     const path = "/tmp/a b/it's $(reboot)";
     const plan = await planWith(file, { path, state: 'directory' }, nothingAt(path));
-    assert.equal(renderRun(plan.steps[0] as never).command, `mkdir -p -- '/tmp/a b/it'\\''s $(reboot)'`);
+    assert.deepEqual(plan.steps, [{ kind: 'mkdir', path }]);
+    assert.ok(renderPathStep(plan.steps[0] as never).body.includes(`ss_mkcd '/tmp/a b/it'\\''s $(reboot)'`));
   });
 });
 
@@ -81,7 +78,7 @@ describe('file: file and touch', () => {
 
   it('no state: the attributes of an existing directory; a missing path is an error', async () => {
     const plan = await planWith(file, { path: '/etc/ssl/private', mode: '0710' }, aDir('/etc/ssl/private', { mode: '0700' }));
-    assert.deepEqual(plan.steps, [{ kind: 'run', argv: ['chmod', '0710', '--', '/etc/ssl/private'] }]);
+    assert.deepEqual(plan.steps, [{ kind: 'attrs', path: '/etc/ssl/private', mode: '0710' }]);
     assert.equal((plan.after?.[fileKey('/etc/ssl/private')] as Record<string, unknown>).type, 'directory');
     await assert.rejects(planWith(file, { path: '/nope', mode: '0710' }, nothingAt('/nope')), (e: unknown) => e instanceof PlanError && /without a state/.test(e.message));
   });
@@ -95,7 +92,7 @@ describe('file: file and touch', () => {
   it('state file (no state given) changes the mode of an existing file and keeps its content in the prediction', async () => {
     const plan = await planWith(file, { path: '/etc/x.conf', mode: '0600' }, aFile('/etc/x.conf', 'a=1\n'));
     assert.deepEqual(plan.changes, [{ what: 'mode', before: '0644', after: '0600' }]);
-    assert.deepEqual(plan.steps, [{ kind: 'run', argv: ['chmod', '0600', '--', '/etc/x.conf'] }]);
+    assert.deepEqual(plan.steps, [{ kind: 'attrs', path: '/etc/x.conf', mode: '0600' }]);
     const after = plan.after?.[fileKey('/etc/x.conf')] as Record<string, unknown>;
     assert.equal(after.mode, '0600');
     assert.equal(after.content, 'a=1\n');
@@ -103,7 +100,7 @@ describe('file: file and touch', () => {
 
   it('touch creates an empty file when missing and leaves an existing one alone', async () => {
     const fresh = await planWith(file, { path: '/var/log/app.log', state: 'touch' }, nothingAt('/var/log/app.log'));
-    assert.deepEqual(fresh.steps, [{ kind: 'run', argv: ['touch', '--', '/var/log/app.log'] }]);
+    assert.deepEqual(fresh.steps, [{ kind: 'write', path: '/var/log/app.log', content: '', createOnly: true }]);
     assert.equal((fresh.after?.[fileKey('/var/log/app.log')] as Record<string, unknown>).content, '');
     const again = await planWith(file, { path: '/var/log/app.log', state: 'touch' }, aFile('/var/log/app.log', 'log'));
     assert.deepEqual(again.changes, []);
@@ -113,7 +110,7 @@ describe('file: file and touch', () => {
 describe('file: absent', () => {
   it('removes recursively, predicts absence, invalidates what was inside', async () => {
     const plan = await planWith(file, { path: '/srv/old', state: 'absent' }, aDir('/srv/old'));
-    assert.deepEqual(plan.steps, [{ kind: 'run', argv: ['rm', '-rf', '--', '/srv/old'] }]);
+    assert.deepEqual(plan.steps, [{ kind: 'remove', path: '/srv/old' }]);
     assert.equal((plan.after?.[fileKey('/srv/old')] as Record<string, unknown>).exists, false);
     assert.deepEqual(plan.invalidates, ['file:/srv/old/*']);
   });
@@ -134,7 +131,7 @@ describe('file: link', () => {
       ...aFile('/etc/nginx/sites-available/app', 'server {}'),
     });
     assert.deepEqual(plan.changes, [{ what: 'state', before: 'absent', after: 'link' }]);
-    assert.deepEqual(plan.steps, [{ kind: 'run', argv: ['ln', '-sfn', '--', '../sites-available/app', '/etc/nginx/sites-enabled/app'] }]);
+    assert.deepEqual(plan.steps, [{ kind: 'symlink', path: '/etc/nginx/sites-enabled/app', target: '../sites-available/app' }]);
     assert.equal((plan.after?.[fileKey('/etc/nginx/sites-enabled/app')] as Record<string, unknown>).linkTarget, '../sites-available/app');
   });
 
@@ -155,7 +152,7 @@ describe('file: link', () => {
 
   it('owner of a link uses chown -h', async () => {
     const plan = await planWith(file, { path: '/srv/a', state: 'link', src: '/srv/b', owner: 'app' }, { ...aLink('/srv/a', '/srv/b'), ...aFile('/srv/b', ''), ...aUser('app') });
-    assert.deepEqual(plan.steps, [{ kind: 'run', argv: ['chown', '-h', 'app', '--', '/srv/a'] }]);
+    assert.deepEqual(plan.steps, [{ kind: 'attrs', path: '/srv/a', owner: 'app', link: true }]);
   });
 
   it('needs src, and refuses a mode', async () => {

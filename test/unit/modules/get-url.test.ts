@@ -1,19 +1,25 @@
 import { strict as assert } from 'node:assert';
-import { execFileSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, statSync, writeFileSync, readdirSync } from 'node:fs';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { fileKey, type FileFact } from '../../../engine/facts/file.ts';
 import { programKey } from '../../../engine/facts/program.ts';
-import { renderRun } from '../../../engine/plan/render.ts';
-import { PlanError, type LocalStep, type RunStep } from '../../../engine/plan/types.ts';
-import { FINISH_SCRIPT, getUrl, RECEIVE_SCRIPT, STAGE_SCRIPT } from '../../../modules/get-url.ts';
+import { renderWrite } from '../../../engine/plan/render.ts';
+import { quote } from '../../../engine/quote.ts';
+import { PlanError, type LocalIO, type WriteStep } from '../../../engine/plan/types.ts';
+import { executeSteps } from '../../../engine/run/execute.ts';
+import { getUrl } from '../../../modules/get-url.ts';
+import { localLink } from '../local-link.ts';
+import { runLocally } from '../run-local.ts';
 import { aDir, aFile, aGroup, aUser, nothingAt, planWith, sha256 } from './fake-facts.ts';
 
 const DEST = '/usr/local/bin/smp-server';
 const URL_ = 'http://10.77.0.1:8080/smp-server';
 const SUM = sha256('binary v1\n');
+const noLocal = {} as LocalIO;
 const tools = (curl: boolean, wget: boolean) => ({
   [programKey('curl')]: { exists: curl, path: curl ? '/usr/bin/curl' : null },
   [programKey('wget')]: { exists: wget, path: wget ? '/usr/bin/wget' : null },
@@ -26,9 +32,7 @@ describe('getUrl', () => {
       { what: 'content', before: '(absent)', after: `sha256:${SUM}` },
       { what: 'mode', before: null, after: '0755' },
     ]);
-    assert.equal(plan.steps.length, 1);
-    assert.equal(plan.steps[0]!.kind, 'local');
-    assert.match((plan.steps[0] as LocalStep).describe, /download http:\/\/10\.77\.0\.1:8080\/smp-server on the controller/);
+    assert.deepEqual(plan.steps, [{ kind: 'write', path: DEST, source: { kind: 'url', url: URL_, timeoutMs: 600_000 }, sha256: SUM, mode: '0755' }]);
     assert.deepEqual(plan.after?.[fileKey(DEST)], { exists: true, type: 'file', mode: '0755', owner: null, group: null, size: null, sha256: SUM, linkTarget: null } satisfies FileFact);
   });
 
@@ -38,7 +42,7 @@ describe('getUrl', () => {
     assert.deepEqual(same.steps, []);
     const attrs = await planWith(getUrl, { url: URL_, dest: DEST, sha256: SUM, mode: '0755', owner: 'smp' }, { ...aFile(DEST, 'binary v1\n'), ...aUser('smp') });
     assert.deepEqual(attrs.changes, [{ what: 'owner', before: 'root', after: 'smp' }, { what: 'mode', before: '0644', after: '0755' }]);
-    assert.deepEqual(attrs.steps, [{ kind: 'run', argv: ['chown', 'smp', '--', DEST] }, { kind: 'run', argv: ['chmod', '0755', '--', DEST] }]);
+    assert.deepEqual(attrs.steps, [{ kind: 'attrs', path: DEST, owner: 'smp', mode: '0755' }]);
   });
 
   it('another sha256 at dest: a download, before and after sums', async () => {
@@ -57,10 +61,11 @@ describe('getUrl', () => {
 
   it("via host: curl, else wget, else a PlanError", async () => {
     const curl = await planWith(getUrl, { url: URL_, dest: DEST, sha256: SUM, via: 'host', owner: 'smp', group: 'adm', mode: '0750' }, { ...nothingAt(DEST), ...aUser('smp'), ...aGroup('adm'), ...tools(true, true) });
-    const argv = (curl.steps[0] as RunStep).argv;
-    assert.deepEqual(argv.slice(3), ['getUrl', DEST, SUM, 'smp:adm', '0750', 'curl', URL_, '600']);
+    assert.deepEqual(curl.steps, [
+      { kind: 'write', path: DEST, source: { kind: 'command', argv: ['curl', '-fsSL', '--max-time', '600', '--', URL_] }, sha256: SUM, mode: '0750', owner: 'smp', group: 'adm' },
+    ]);
     const wget = await planWith(getUrl, { url: URL_, dest: DEST, via: 'host' }, { ...nothingAt(DEST), ...tools(false, true) });
-    assert.equal((wget.steps[0] as RunStep).argv[8], 'wget');
+    assert.deepEqual((wget.steps[0] as WriteStep).source, { kind: 'command', argv: ['wget', '-q', '-T', '600', '-O', '-', '--', URL_] });
     await assert.rejects(planWith(getUrl, { url: URL_, dest: DEST, via: 'host' }, { ...nothingAt(DEST), ...tools(false, false) }), (e: Error) => e instanceof PlanError && /curl or wget/.test(e.message));
   });
 
@@ -71,65 +76,55 @@ describe('getUrl', () => {
     await assert.rejects(planWith(getUrl, { url: URL_, dest: DEST, owner: 'nobody2' }, { ...nothingAt(DEST), ...aUser('nobody2', false) }), /does not exist/);
   });
 
-  it('hostile URL and dest are positional arguments of a fixed script', async () => {
+  it('hostile URL and dest stay single arguments of the host download', async () => {
     const dest = "/srv/a b/'$(reboot)'";
     const url = "http://10.77.0.1:8080/x';reboot;'";
     const plan = await planWith(getUrl, { url, dest, via: 'host' }, { ...nothingAt(dest), ...tools(true, false) });
-    const cmd = renderRun(plan.steps[0] as RunStep).command;
-    assert.ok(cmd.startsWith("sh -c 'set -e"), cmd);
-    assert.ok(cmd.includes(` getUrl '/srv/a b/'\\''$(reboot)'\\''' '' '' '' curl 'http://10.77.0.1:8080/x'\\'';reboot;'\\''' 600`), cmd);
+    const body = renderWrite(plan.steps[0] as WriteStep).body;
+    assert.ok(body.includes(`curl -fsSL --max-time 600 -- ${quote(url)} >&3`), body);
+    assert.ok(body.includes(`ss_cd '/srv/a b'`), body);
+    assert.ok(body.includes(`ss_b=${quote("'$(reboot)'")};`), body);
   });
 });
 
-describe('getUrl host scripts, run by /bin/sh', () => {
+describe('getUrl writes, run by /bin/sh', () => {
   const dir = mkdtempSync(join(tmpdir(), "geturl-'sh "));
-  const sh = (script: string, args: string[], input?: string) => {
-    try {
-      return { code: 0, out: execFileSync('sh', ['-c', script, 'getUrl', ...args], { input, encoding: 'utf8', stdio: ['pipe', 'pipe', 'pipe'] }) };
-    } catch (e) {
-      const err = e as { status: number; stderr: string };
-      return { code: err.status, out: err.stderr };
-    }
-  };
 
-  it('stage then finish: the temp file is renamed only when the sums agree; a mismatch leaves dest and no temp file', () => {
-    const dest = join(dir, 'payload.bin');
-    writeFileSync(dest, 'old\n');
-    const staged = sh(STAGE_SCRIPT, [dest], 'new bytes\n');
-    assert.equal(staged.code, 0);
-    const tmp = /^tmp=(.+)$/m.exec(staged.out)![1]!;
-    assert.equal(readFileSync(tmp, 'utf8'), 'new bytes\n');
-    const bad = sh(FINISH_SCRIPT, [dest, tmp, sha256('other'), '', '0640']);
-    assert.equal(bad.code, 3);
-    assert.match(bad.out, /sha256 mismatch/);
-    assert.equal(readFileSync(dest, 'utf8'), 'old\n');
-    assert.deepEqual(readdirSync(dir), ['payload.bin'], 'the temp file is gone');
-
-    const again = /^tmp=(.+)$/m.exec(sh(STAGE_SCRIPT, [dest], 'new bytes\n').out)![1]!;
-    assert.equal(sh(FINISH_SCRIPT, [dest, again, sha256('new bytes\n'), '', '0640']).code, 0);
-    assert.equal(readFileSync(dest, 'utf8'), 'new bytes\n');
-    assert.equal(statSync(dest).mode & 0o777, 0o640);
-    assert.deepEqual(readdirSync(dir), ['payload.bin']);
-  });
-
-  it('the host download script refuses a wrong sum and keeps dest (a fake curl writes the bytes)', () => {
+  it('via host: a fake curl prints the bytes; a wrong pinned sum leaves dest as it was, the right one replaces it', () => {
     const bin = mkdtempSync(join(tmpdir(), 'geturl-bin-'));
-    writeFileSync(join(bin, 'curl'), '#!/bin/sh\nwhile [ "$1" != -o ]; do shift; done\nprintf "served\\n" > "$2"\n', { mode: 0o755 });
+    writeFileSync(join(bin, 'curl'), '#!/bin/sh\nprintf "served\\n"\n', { mode: 0o755 });
     const dest = join(dir, 'fetched.bin');
     writeFileSync(dest, 'keep\n');
     const env = { ...process.env, PATH: `${bin}:${process.env.PATH}` };
-    const run = (expected: string) => {
-      try {
-        execFileSync('sh', ['-c', RECEIVE_SCRIPT, 'getUrl', dest, expected, '', '', 'curl', 'http://x/y', '5'], { env, stdio: 'pipe' });
-        return 0;
-      } catch (e) {
-        return (e as { status: number }).status;
-      }
-    };
-    assert.equal(run(sha256('other')), 3);
+    const step = (sum: string): WriteStep => ({ kind: 'write', path: dest, source: { kind: 'command', argv: ['curl', '-fsSL', '--', 'http://x/y'] }, sha256: sum });
+    const bad = runLocally(step(sha256('other')), { env, allowFailure: true });
+    assert.equal(bad.status, 24);
+    assert.match(bad.stderr.toString(), /sha256 mismatch/);
     assert.equal(readFileSync(dest, 'utf8'), 'keep\n');
-    assert.equal(run(sha256('served\n')), 0);
+    assert.deepEqual(readdirSync(dir), ['fetched.bin'], 'no temp file left');
+    const good = runLocally(step(sha256('served\n')), { env });
+    assert.match(good.stdout.toString(), new RegExp(`sha256=${sha256('served\n')}`));
     assert.equal(readFileSync(dest, 'utf8'), 'served\n');
     assert.equal(statSync(dest).mode & 0o777, 0o644, 'keeps the old mode');
+  });
+
+  it('via the controller: downloaded by the engine and streamed; a wrong pinned sum aborts the transfer and leaves dest', async () => {
+    const body = Buffer.from('x'.repeat(3 * 1024 * 1024 + 17));
+    const server = createServer((_req, res) => res.end(body));
+    await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+    const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/blob`;
+    try {
+      const dest = join(dir, 'downloaded.bin');
+      writeFileSync(dest, 'old\n');
+      const write = (sum: string): WriteStep => ({ kind: 'write', path: dest, source: { kind: 'url', url, timeoutMs: 10_000 }, sha256: sum, mode: '0600' });
+      await assert.rejects(executeSteps([write(sha256('other'))], localLink(), false, noLocal), /sha256 mismatch for .*: expected .*, downloaded .*left as it was/);
+      assert.equal(readFileSync(dest, 'utf8'), 'old\n');
+      assert.deepEqual(readdirSync(dir).filter((f) => f.includes('downloaded')), ['downloaded.bin'], 'no temp file left');
+      await executeSteps([write(sha256(body))], localLink(), false, noLocal);
+      assert.equal(sha256(readFileSync(dest)), sha256(body));
+      assert.equal(statSync(dest).mode & 0o777, 0o600);
+    } finally {
+      server.close();
+    }
   });
 });

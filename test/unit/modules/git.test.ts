@@ -150,7 +150,7 @@ describe('git', () => {
       [gitCheckoutKey(dest)]: { state: 'absent', empty: false, repo: false, git: true, head: null, branch: null, url: null, dirty: false },
       [gitRemoteKey(repo, 'v1')]: { git: true, ok: true, headBranch: null, refs: { 'refs/tags/v1': C1 } },
     });
-    assert.equal(renderRun(plan.steps[0] as RunStep).command, `git clone -q --branch v1 -- 'git://h/$(reboot)'\\'';x.git' '/srv/a b;'\\''$(x)'`);
+    assert.equal(renderRun(plan.steps[0] as RunStep).body, `git clone -q --branch v1 -- 'git://h/$(reboot)'\\'';x.git' '/srv/a b;'\\''$(x)'`);
   });
 
   it('refuses option-like values', async () => {

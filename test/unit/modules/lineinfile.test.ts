@@ -5,7 +5,7 @@ import { PrepareError } from '../../../engine/module.ts';
 import { PlanError, type WriteStep } from '../../../engine/plan/types.ts';
 import { isSecret, secret } from '../../../engine/secret.ts';
 import { editLines, lineinfile, type LineEdit } from '../../../modules/lineinfile.ts';
-import { aFile, nothingAt, planWith } from './fake-facts.ts';
+import { aFile, nothingAt, planWith, sha256 } from './fake-facts.ts';
 
 // [name, file text, edit, expected text]
 const cases: Array<[string, string, LineEdit, string]> = [
@@ -61,7 +61,7 @@ describe('lineinfile: plan', () => {
     assert.equal(plan.changes.length, 1);
     assert.equal(plan.changes[0]!.what, 'line replaced');
     assert.deepEqual(plan.changes[0]!.text, { path: PATH, before: 'Port 22\n#PermitRootLogin yes\n', after: 'Port 22\nPermitRootLogin no\n' });
-    assert.deepEqual(plan.steps, [{ kind: 'write', path: PATH, content: 'Port 22\nPermitRootLogin no\n', validate: 'sshd -t -f %s' }]);
+    assert.deepEqual(plan.steps, [{ kind: 'write', path: PATH, content: 'Port 22\nPermitRootLogin no\n', validate: 'sshd -t -f %s', replaces: sha256('Port 22\n#PermitRootLogin yes\n') }]);
     assert.equal((plan.after?.[fileKey(PATH)] as FileFact).content, 'Port 22\nPermitRootLogin no\n');
     assert.equal(plan.msg, 'line replaced');
   });
@@ -74,7 +74,7 @@ describe('lineinfile: plan', () => {
 
   it('converged text but a different mode: chmod only', async () => {
     const plan = await planWith(lineinfile, { path: PATH, line: 'a', mode: '0600' }, aFile(PATH, 'a\n'));
-    assert.deepEqual(plan.steps, [{ kind: 'run', argv: ['chmod', '0600', '--', PATH] }]);
+    assert.deepEqual(plan.steps, [{ kind: 'attrs', path: PATH, mode: '0600' }]);
   });
 
   it('missing file, create false: a PlanError, as in Ansible', async () => {
@@ -84,7 +84,7 @@ describe('lineinfile: plan', () => {
   it('missing file, create true: its folder made, the file written with the line', async () => {
     const plan = await planWith(lineinfile, { path: '/etc/app dir/x.conf', line: 'a=1', create: true }, nothingAt('/etc/app dir/x.conf'));
     assert.deepEqual(plan.steps, [
-      { kind: 'run', argv: ['mkdir', '-p', '--', '/etc/app dir'] },
+      { kind: 'mkdir', path: '/etc/app dir' },
       { kind: 'write', path: '/etc/app dir/x.conf', content: 'a=1\n' },
     ]);
   });

@@ -9,9 +9,10 @@ import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import type { TObject } from '@sinclair/typebox';
 import { fileFact, fileKey, type FileFact } from '../../../engine/facts/file.ts';
+import { buildGatherScript } from '../../../engine/facts/gather.ts';
 import { groupFact, userFact } from '../../../engine/facts/user.ts';
 import type { ModuleFn } from '../../../engine/module.ts';
-import { renderRun, renderWrite, stdinText } from '../../../engine/plan/render.ts';
+import { runLocally } from '../run-local.ts';
 import type { Plan } from '../../../engine/plan/types.ts';
 import { copy } from '../../../modules/copy.ts';
 import { file } from '../../../modules/file.ts';
@@ -23,16 +24,8 @@ function sh(command: string, input?: string | Buffer): string {
 }
 
 function read(path: string): FileFact {
-  const fact = fileFact(path);
-  let out = '';
-  let code = 0;
-  try {
-    out = sh(fact.script);
-  } catch (err) {
-    code = (err as { status: number }).status;
-    out = (err as { stdout: Buffer }).stdout.toString();
-  }
-  return fact.parse(out, code);
+  const gather = buildGatherScript([fileFact(path)]);
+  return gather.parse(sh(gather.script)).get(fileKey(path)) as FileFact;
 }
 
 const me = sh('id -un').trim();
@@ -40,11 +33,7 @@ const myGroup = sh('id -gn').trim();
 const userFacts = { [userFact(me).key]: { exists: true, name: me, uid: 0, gid: 0, home: '/', shell: '/bin/sh' }, [groupFact(myGroup).key]: { exists: true, name: myGroup, gid: 0, members: [] } };
 
 function execute(plan: Plan): void {
-  for (const step of plan.steps) {
-    if (step.kind === 'local') throw new Error('no local steps expected');
-    const r = step.kind === 'run' ? renderRun(step) : renderWrite(step);
-    sh(r.command, stdinText(r.stdin));
-  }
+  for (const step of plan.steps) runLocally(step);
 }
 
 /** Plans against the real state, executes, reads back; checks prediction == reality and convergence. */

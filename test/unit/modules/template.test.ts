@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { fileKey, type FileFact } from '../../../engine/facts/file.ts';
 import { PrepareError } from '../../../engine/module.ts';
-import { renderWrite } from '../../../engine/plan/render.ts';
+import { renderWrite, script } from '../../../engine/plan/render.ts';
 import type { WriteStep } from '../../../engine/plan/types.ts';
 import { isSecret, secret } from '../../../engine/secret.ts';
 import { template } from '../../../modules/template.ts';
@@ -74,7 +74,7 @@ describe('template', () => {
     const step = plan.steps[0] as WriteStep;
     assert.ok(isSecret(step.content), 'the write carries a Secret');
     assert.equal((step.content as ReturnType<typeof secret>).reveal(), 'user=app\npassword=tpl-db-password-77\n');
-    assert.doesNotMatch(renderWrite(step).command, /tpl-db-password-77/);
+    assert.doesNotMatch(script([renderWrite(step)]), /tpl-db-password-77/);
     const after = plan.after?.[fileKey(DEST)] as FileFact;
     assert.equal(after.sensitive, true);
   });
@@ -99,6 +99,6 @@ describe('template', () => {
   it('attributes work as in copy: a group change alone is a chown', async () => {
     const text = 'q=1\n';
     const plan = await planWith(template, { src: 'templates/html.hbs', dest: DEST, group: 'app' }, { ...aFile(DEST, text), ...aGroup('app') }, { baseDir: dir, vars: { q: 1 } });
-    assert.deepEqual(plan.steps, [{ kind: 'run', argv: ['chown', ':app', '--', DEST] }]);
+    assert.deepEqual(plan.steps, [{ kind: 'attrs', path: DEST, group: 'app' }]);
   });
 });

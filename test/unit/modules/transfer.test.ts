@@ -1,14 +1,16 @@
 import { strict as assert } from 'node:assert';
 import { createHash, randomBytes } from 'node:crypto';
-import { mkdtempSync, readFileSync, statSync, writeFileSync, existsSync, readdirSync } from 'node:fs';
+import { chmodSync, mkdtempSync, readFileSync, statSync, writeFileSync, existsSync, readdirSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { fileKey, type FileFact } from '../../../engine/facts/file.ts';
 import { PlanError, type LocalStep, type Plan } from '../../../engine/plan/types.ts';
+import { executeSteps } from '../../../engine/run/execute.ts';
+import { CHUNK_BLOCKS } from '../../../engine/run/host-stream.ts';
 import { transfer } from '../../../modules/transfer.ts';
 import { fetch } from '../../../modules/fetch.ts';
-import { CHUNK_BLOCKS } from '../../../modules/shared/transfer-stream.ts';
+import { localLink } from '../local-link.ts';
 import { aDir, aFile, aLink, aUser, nothingAt, planWith, sha256 } from './fake-facts.ts';
 import { shellIO } from './local-io.ts';
 
@@ -19,6 +21,13 @@ const DEST = '/usr/local/bin/smp-server';
 const base = { from: 'build', src: SRC, dest: DEST };
 // The folders of the dests the tests write to.
 const folders = { ...aDir('/usr/local/bin'), ...aDir(tmpdir()) };
+
+/** Runs a plan's steps: the dest is this machine (localLink), the `from` host too (shellIO records its commands). */
+async function execute(plan: Plan, io = shellIO('build')) {
+  const link = localLink();
+  await executeSteps(plan.steps, link, false, io);
+  return { link, io };
+}
 
 const localStep = (plan: Plan): LocalStep => {
   assert.equal(plan.steps.length, 1);
@@ -43,7 +52,7 @@ describe('transfer: planning', () => {
       { what: 'content', before: '(absent)', after: `sha256:${sha256('binary')}` },
       { what: 'mode', before: null, after: '0755' },
     ]);
-    assert.equal(localStep(plan).describe, `transfer build:${SRC} to ${DEST}`);
+    assert.deepEqual(plan.steps, [{ kind: 'write', path: DEST, source: { kind: 'host', host: 'build', path: SRC }, mode: '0755' }]);
     assert.deepEqual(plan.after?.[fileKey(DEST)], {
       exists: true, type: 'file', mode: '0755', owner: null, group: null, size: 6, sha256: sha256('binary'), linkTarget: null, content: 'binary',
     } satisfies FileFact);
@@ -65,7 +74,20 @@ describe('transfer: planning', () => {
   it('same content, other mode: only chmod, no transfer', async () => {
     const plan = await planWith(transfer, { ...base, mode: '0700' }, { ...folders, ...aFile(SRC, 'x'), ...aFile(DEST, 'x') });
     assert.deepEqual(plan.changes, [{ what: 'mode', before: '0644', after: '0700' }]);
-    assert.deepEqual(plan.steps, [{ kind: 'run', argv: ['chmod', '0700', '--', DEST] }]);
+    assert.deepEqual(plan.steps, [{ kind: 'attrs', path: DEST, mode: '0700' }]);
+  });
+
+  it('a setuid src: a new dest gets its mode without the setuid/setgid/sticky bits (unless mode is given)', async () => {
+    const plan = await planWith(transfer, base, { ...folders, ...aFile(SRC, 'binary', { mode: '6755' }), ...nothingAt(DEST) });
+    assert.deepEqual(plan.changes[1], { what: 'mode', before: null, after: '0755' });
+    assert.equal((plan.steps[0] as { mode?: string }).mode, '0755');
+    const given = await planWith(transfer, { ...base, mode: '4755' }, { ...folders, ...aFile(SRC, 'binary', { mode: '6755' }), ...nothingAt(DEST) });
+    assert.equal((given.steps[0] as { mode?: string }).mode, '4755');
+  });
+
+  it('a different dest is replaced only if it still has the sha256 the plan was made from', async () => {
+    const plan = await planWith(transfer, base, { ...folders, ...aFile(SRC, 'new'), ...aFile(DEST, 'old') });
+    assert.equal((plan.steps[0] as { replaces?: string }).replaces, sha256('old'));
   });
 
   it('a src that does not exist: PlanError naming the path and host', async () => {
@@ -113,13 +135,13 @@ describe('transfer: the step, run by /bin/sh', () => {
     const { dir, path, data } = randomFile(size);
     const dest = join(dir, 'dest $(touch pwned)');
     const plan = await planWith(transfer, { from: 'build', src: path, dest }, { ...aDir(dir), [fileKey(path)]: { ...aFile(path, '')[fileKey(path)]!, sha256: sha256(data), mode: '0750', content: undefined }, ...nothingAt(dest) });
-    const io = shellIO('relay1');
-    assert.equal(await localStep(plan).run(io), undefined);
+    const { link, io } = await execute(plan);
     assert.ok(readFileSync(dest).equals(data));
     assert.equal((statSync(dest).mode & 0o7777).toString(8), '750');
     assert.equal(existsSync(join(dir, 'pwned')), false);
     // stat+sha256 first, then three dd chunks on the source host, pulled as the one write on the dest host takes them.
-    assert.deepEqual(io.calls.map((c) => c.host), ['build', 'relay1', 'build', 'build', 'build']);
+    assert.deepEqual(io.calls.map((c) => c.host), ['build', 'build', 'build', 'build']);
+    assert.equal(link.execs.length, 1);
     assert.deepEqual(io.calls.filter((c) => c.command.startsWith('dd ')).map((c) => c.command.match(/skip=\d+/)![0]), ['skip=0', `skip=${CHUNK_BLOCKS}`, `skip=${2 * CHUNK_BLOCKS}`]);
     assert.deepEqual(readdirSync(dir).sort(), ['dest $(touch pwned)', "src it's"]);
   });
@@ -128,31 +150,42 @@ describe('transfer: the step, run by /bin/sh', () => {
     const { dir, path } = randomFile(0);
     const dest = join(dir, 'empty');
     const plan = await planWith(transfer, { from: 'build', src: path, dest, mode: '0600' }, { ...aDir(dir), ...aFile(path, ''), ...nothingAt(dest) });
-    await localStep(plan).run(shellIO());
+    await execute(plan);
     assert.equal(readFileSync(dest).length, 0);
     assert.equal((statSync(dest).mode & 0o7777).toString(8), '600');
   });
 
-  it('a file that changes between the checksum and the copy: the write is refused, dest untouched', async () => {
+  it('a file that changes between the checksum and the copy: the transfer is aborted, dest untouched, no temp file', async () => {
     const { dir, path } = randomFile(1000);
     const dest = join(dir, 'dest');
     writeFileSync(dest, 'old');
     const plan = await planWith(transfer, { from: 'build', src: path, dest }, { ...aDir(dir), ...aFile(path, 'whatever'), ...aFile(dest, 'old') });
-    const io = shellIO();
+    const io = shellIO('build');
     const execOn = io.execOn;
     io.execOn = async (h, cmd, o) => {
       if (cmd.startsWith('dd ')) writeFileSync(path, randomBytes(1000));
       return execOn(h, cmd, o);
     };
-    await assert.rejects(localStep(plan).run(io), /writing .* failed \(exit 3\): (.|\n)*sha256 of the received file is [0-9a-f]{64}, expected [0-9a-f]{64}/);
+    await assert.rejects(execute({ ...plan, steps: plan.steps.map((s) => ({ ...s, replaces: undefined })) }, io), /changed on build during the transfer \(sha256 [0-9a-f]{64}, 1000 bytes; expected [0-9a-f]{64}, 1000 bytes\)/);
     assert.equal(readFileSync(dest, 'utf8'), 'old');
+    assert.deepEqual(readdirSync(dir).sort(), ['dest', "src it's"]);
+  });
+
+  it('a dest changed since the plan was made is left alone (compare-and-swap)', async () => {
+    const { dir, path } = randomFile(100);
+    const dest = join(dir, 'dest');
+    writeFileSync(dest, 'old');
+    const plan = await planWith(transfer, { from: 'build', src: path, dest }, { ...aDir(dir), ...aFile(path, 'whatever'), ...aFile(dest, 'old') });
+    writeFileSync(dest, 'edited by hand');
+    await assert.rejects(execute(plan), /changed since it was read .*nothing written/);
+    assert.equal(readFileSync(dest, 'utf8'), 'edited by hand');
     assert.deepEqual(readdirSync(dir).sort(), ['dest', "src it's"]);
   });
 
   it('a src gone when the transfer starts: a clear error', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'transfer-'));
     const plan = await planWith(transfer, { from: 'build', src: join(dir, 'gone'), dest: join(dir, 'dest') }, { ...aDir(dir), ...aFile(join(dir, 'gone'), 'x'), ...nothingAt(join(dir, 'dest')) });
-    await assert.rejects(localStep(plan).run(shellIO()), /cannot read .*gone on build: .*gone does not exist/);
+    await assert.rejects(execute(plan), /cannot read .*gone on build: .*gone does not exist/);
   });
 });
 
@@ -189,6 +222,15 @@ describe('fetch', () => {
     const dir = mkdtempSync(join(tmpdir(), 'fetch-'));
     await assert.rejects(planWith(fetch, { src: REMOTE, dest: 'fp' }, nothingAt(REMOTE), { baseDir: dir }), /does not exist on web1, and no earlier task creates it/);
     await assert.rejects(planWith(fetch, { src: REMOTE, dest: '.' }, aFile(REMOTE, 'x'), { baseDir: dir }), /exists and is not a regular file/);
+  });
+
+  it('a setuid/setgid file on the host arrives without those bits', async () => {
+    const { dir, path, data } = randomFile(10);
+    chmodSync(path, 0o6755);
+    const plan = await planWith(fetch, { src: path, dest: 'suid' }, { [fileKey(path)]: { ...aFile(path, '')[fileKey(path)]!, sha256: sha256(data), mode: '6755', content: undefined } }, { baseDir: dir });
+    assert.deepEqual(plan.changes[1], { what: 'local mode', before: null, after: '0755' });
+    await localStep(plan).run(shellIO());
+    assert.equal((statSync(join(dir, 'suid')).mode & 0o7777).toString(8), '755');
   });
 
   it('the step streams the file into place, atomically, with the checksum checked', async () => {

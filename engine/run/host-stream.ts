@@ -1,10 +1,11 @@
-// Streaming a regular file off a host through the controller, for transfer and fetch. The source
+// Streaming a regular file off a host through the controller, for writes whose content comes from
+// another host (transfer) and for fetch. The source
 // is read in chunks (dd, one exec per chunk, the next chunk read while the current one is
 // consumed), so the controller holds at most two chunks whatever the file's size. The sha256 of
 // the bytes that passed is computed on the way, for the caller to check against both ends.
 import { createHash } from 'node:crypto';
 import { Readable } from 'node:stream';
-import { quote, shellJoin } from '../../engine/quote.ts';
+import { quote, shellJoin } from '../quote.ts';
 
 /** Runs shell text on the source host. */
 export type RunOn = (command: string) => Promise<{ code: number | null; stdout: Buffer; stderr: Buffer }>;
@@ -35,6 +36,15 @@ export async function sourceInfo(run: RunOn, path: string, where: string): Promi
   const sha256 = sumLine.split(' ')[0] ?? '';
   if (!/^\d+$/.test(size ?? '') || !/^[0-9a-f]{64}$/.test(sha256)) throw new Error(`cannot read ${path} on ${where}: unexpected output ${JSON.stringify(r.stdout.toString().slice(0, 200))}`);
   return { size: Number(size), sha256, mode: (mode ?? '644').padStart(4, '0') };
+}
+
+/**
+ * A mode taken from a file on another machine for a new file, without its setuid, setgid and sticky
+ * bits: a host (maybe compromised) must not be able to plant a setuid file on the controller or on
+ * the other hosts. An operator who wants them gives the mode explicitly.
+ */
+export function withoutSpecialBits(mode: string): string {
+  return (parseInt(mode, 8) & 0o777).toString(8).padStart(4, '0');
 }
 
 export interface SourceStream {
