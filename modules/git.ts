@@ -2,7 +2,7 @@
 // version comes from `git ls-remote` (a fact read on the host), so a dry run knows whether an update
 // would move HEAD; the diff is the commit before and after.
 import { defineModule, PrepareError } from '../engine/module.ts';
-import { gitCheckoutFact, gitCheckoutKey, gitRemoteFact, type GitCheckoutFact, type GitRemoteFact } from '../engine/facts/git.ts';
+import { gitArgv, gitCheckoutFact, gitCheckoutKey, gitRemoteFact, type GitCheckoutFact, type GitRemoteFact, type GitRunAs } from '../engine/facts/git.ts';
 import { fileKey } from '../engine/facts/file.ts';
 import { PlanError, type Change, type Plan, type RunStep } from '../engine/plan/types.ts';
 import { Type } from '../engine/schema.ts';
@@ -64,42 +64,55 @@ function atWanted(head: string | null, wanted: Wanted): boolean {
   return wanted.kind === 'commit' && wanted.name !== null && head.startsWith(wanted.name);
 }
 
-const git = (dest: string, ...args: string[]): RunStep => ({ kind: 'run', argv: ['git', '-C', dest, ...args] });
+/** git in the checkout, as the user the checkout fact says may run it there (see GitRunAs). */
+const git = (runAs: GitRunAs, dest: string, ...args: string[]): RunStep => ({ kind: 'run', argv: gitArgv(runAs, ['-C', dest, ...args]) });
 
-function cloneSteps(p: { repo: string; dest: string; depth?: number }, wanted: Wanted): RunStep[] {
-  const depth = p.depth ? ['--depth', String(p.depth)] : [];
-  const named = wanted.kind === 'branch' || wanted.kind === 'tag' || wanted.kind === 'unknown' ? wanted.name : null;
-  const clone: RunStep = { kind: 'run', argv: ['git', 'clone', '-q', ...depth, ...(named ? ['--branch', named] : []), '--', p.repo, p.dest] };
-  if (wanted.kind !== 'commit') return [clone];
-  return [clone, git(p.dest, 'checkout', '-q', '--detach', wanted.name!)];
+/** Who runs git at dest, or why nobody may: the fact decided it from the owners. */
+function runner(current: GitCheckoutFact, dest: string): GitRunAs {
+  if (current.runAs === null) throw new PlanError(`${dest}: who owns it is unknown, so git does not run there`);
+  if (current.runAs.as === 'refused') throw new PlanError(`${dest}: git does not run there: ${current.runAs.why}`);
+  return current.runAs;
 }
 
-function updateSteps(p: { dest: string; depth?: number; force?: boolean }, wanted: Wanted): RunStep[] {
+function cloneSteps(p: { repo: string; dest: string; depth?: number }, wanted: Wanted, runAs: GitRunAs): RunStep[] {
+  const depth = p.depth ? ['--depth', String(p.depth)] : [];
+  const named = wanted.kind === 'branch' || wanted.kind === 'tag' || wanted.kind === 'unknown' ? wanted.name : null;
+  // From /, as ls-remote lists it: a relative repo path means the same to both, and no folder the
+  // session starts in (closed to the user, or inside a repository) matters.
+  const clone: RunStep = { kind: 'run', argv: gitArgv(runAs, ['-C', '/', 'clone', '-q', ...depth, ...(named ? ['--branch', named] : []), '--', p.repo, p.dest]) };
+  if (wanted.kind !== 'commit') return [clone];
+  return [clone, git(runAs, p.dest, 'checkout', '-q', '--detach', wanted.name!)];
+}
+
+function updateSteps(p: { dest: string; depth?: number; force?: boolean }, wanted: Wanted, runAs: GitRunAs): RunStep[] {
   const depth = p.depth ? ['--depth', String(p.depth)] : [];
   const force = p.force ? ['--force'] : [];
-  const fetch = (...refspecs: string[]) => git(p.dest, 'fetch', '-q', '--force', ...depth, 'origin', ...refspecs);
+  const g = (...args: string[]) => git(runAs, p.dest, ...args);
+  const fetch = (...refspecs: string[]) => g('fetch', '-q', '--force', ...depth, 'origin', ...refspecs);
   switch (wanted.kind) {
     case 'branch': {
       const b = wanted.name!;
-      return [fetch(`+refs/heads/${b}:refs/remotes/origin/${b}`), git(p.dest, 'checkout', '-q', ...force, '-B', b, `refs/remotes/origin/${b}`)];
+      return [fetch(`+refs/heads/${b}:refs/remotes/origin/${b}`), g('checkout', '-q', ...force, '-B', b, `refs/remotes/origin/${b}`)];
     }
     case 'tag': {
       const t = wanted.name!;
-      return [fetch(`+refs/tags/${t}:refs/tags/${t}`), git(p.dest, 'checkout', '-q', ...force, '--detach', `refs/tags/${t}`)];
+      return [fetch(`+refs/tags/${t}:refs/tags/${t}`), g('checkout', '-q', ...force, '--detach', `refs/tags/${t}`)];
     }
     case 'head':
-      return [fetch('HEAD'), git(p.dest, 'checkout', '-q', ...force, '--detach', 'FETCH_HEAD')];
+      return [fetch('HEAD'), g('checkout', '-q', ...force, '--detach', 'FETCH_HEAD')];
     default:
-      return [git(p.dest, 'fetch', '-q', '--force', '--tags', 'origin'), git(p.dest, 'checkout', '-q', ...force, '--detach', wanted.name!)];
+      return [g('fetch', '-q', '--force', '--tags', 'origin'), g('checkout', '-q', ...force, '--detach', wanted.name!)];
   }
 }
 
-function predicted(p: { repo: string }, wanted: Wanted, current: GitCheckoutFact): GitCheckoutFact {
+/** The checkout after the steps; it belongs to whoever ran them, so the same user runs git there next. */
+function predicted(p: { repo: string }, wanted: Wanted, current: GitCheckoutFact, runAs: GitRunAs): GitCheckoutFact {
   return {
     state: 'dir',
     empty: false,
     repo: true,
     git: current.git,
+    runAs,
     head: wanted.commit,
     branch: wanted.kind === 'branch' ? wanted.name : null,
     url: p.repo,
@@ -122,6 +135,12 @@ export const gitModule = defineModule({
     'on the host (an earlier apt task may install it; until then the commit to clone is unknown and the',
     "diff names the version). ssh remotes run in batch mode: their host key must be known already.",
     '',
+    "git runs in a checkout only as the user who owns it (dest and dest/.git), so what the repository",
+    'runs (hooks, core.fsmonitor, filters) never runs as root: as root (become), a checkout of another',
+    'user is read and updated as that user (setpriv: their groups and home, a clean environment; their',
+    "ssh keys fetch, while ls-remote runs as root), and a clone into a folder another user owns is made",
+    'as them. Without become, a checkout of another user is an error, and so is a symlinked dest/.git.',
+    '',
     "  git({ repo: 'https://github.com/simplex-chat/simplexmq.git', dest: '/opt/src/simplexmq', version: 'v6.3.0', depth: 1 })",
     "  git({ repo: 'git://10.77.0.1/app.git', dest: '/srv/app', version: 'main', force: true })",
   ].join('\n'),
@@ -142,18 +161,21 @@ export const gitModule = defineModule({
     if (current.state === 'dir' && !current.repo && !current.empty) throw new PlanError(`${p.dest} exists, is not empty and is not a git checkout`);
 
     if (current.state === 'absent' || !current.repo) {
+      const runAs = runner(current, p.dest);
       const wanted = resolveVersion(p.version, remote, p.repo);
       const after = wanted.commit ?? wanted.name ?? 'HEAD';
       return {
         changes: [{ what: 'commit', before: '(absent)', after }],
-        steps: cloneSteps(p, wanted),
-        after: { [key]: predicted(p, wanted, { ...current, git: true }) },
+        steps: cloneSteps(p, wanted, runAs),
+        after: { [key]: predicted(p, wanted, { ...current, git: true }, runAs) },
         invalidates: touched,
         msg: `clone ${p.repo} at ${wanted.name ?? 'HEAD'}${remote.git ? '' : ' (git is not on the host yet: the commit is known once it is)'}`,
         output: { before: null, after: wanted.commit },
       };
     }
 
+    // Before the git check: a checkout git may not run in reads as one without git.
+    const runAs = runner(current, p.dest);
     if (!current.git) throw new PlanError(`${p.dest} is a git checkout but git is not installed on the host: install it first (apt)`);
     if (p.update === false) return { changes: [], steps: [], msg: 'update is false: the checkout is left as it is', output: { before: current.head, after: current.head } };
 
@@ -162,25 +184,25 @@ export const gitModule = defineModule({
     const steps: RunStep[] = [];
     if (current.url !== p.repo) {
       changes.push({ what: 'remote url', before: current.url, after: p.repo });
-      steps.push(current.url === null ? git(p.dest, 'remote', 'add', 'origin', p.repo) : git(p.dest, 'remote', 'set-url', 'origin', p.repo));
+      steps.push(git(runAs, p.dest, 'remote', current.url === null ? 'add' : 'set-url', 'origin', p.repo));
     }
     const moves = !atWanted(current.head, wanted);
     if (current.dirty) {
       if (!p.force && moves) throw new PlanError(`${p.dest} has local modifications: commit or discard them, or set force to discard them`);
       if (p.force) {
         changes.push({ what: 'local modifications', before: 'modified', after: 'discarded' });
-        steps.push(git(p.dest, 'reset', '-q', '--hard', 'HEAD'));
+        steps.push(git(runAs, p.dest, 'reset', '-q', '--hard', 'HEAD'));
       }
     }
     if (moves) {
       changes.push({ what: 'commit', before: current.head, after: wanted.commit ?? wanted.name });
-      steps.push(...updateSteps(p, wanted));
+      steps.push(...updateSteps(p, wanted, runAs));
     }
     if (changes.length === 0) return { changes: [], steps: [], output: { before: current.head, after: current.head } };
     return {
       changes,
       steps,
-      after: { [key]: moves ? predicted(p, wanted, current) : { ...current, url: p.repo, dirty: false } },
+      after: { [key]: moves ? predicted(p, wanted, current, runAs) : { ...current, url: p.repo, dirty: false } },
       invalidates: moves ? touched : [],
       output: { before: current.head, after: moves ? wanted.commit : current.head },
     };

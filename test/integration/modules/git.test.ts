@@ -1,6 +1,8 @@
 // git on a real Debian 12 host (node5): a repository published to the lab's git daemon with tags v1
 // and v2 on two commits; clone at v1 (the full cycle proof), switch to v2 (changed, commit before and
 // after in the --json changes), a second run is a no-op; local modifications stop an update unless force.
+// A checkout owned by an unprivileged user, whose config and hooks run commands (core.fsmonitor, a
+// clean/smudge filter, post-checkout): read and updated, what it runs runs as that user, never as root.
 import { strict as assert } from 'node:assert';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -15,6 +17,8 @@ import { ensureLab, freshHosts } from '../lab-fixture.ts';
 const HOST = 'node5';
 const PLAYBOOK = 'test/fixtures/playbooks/modules/git.ts';
 const NAME = 'shipshape-gittest';
+/** One argument for a POSIX shell. */
+const shq = (s: string) => `'${s.replace(/'/g, `'\\''`)}'`;
 
 /** A recipe for publishGitRepo: two commits, tagged v1 and v2, on main. */
 const RECIPE = [
@@ -83,5 +87,81 @@ describe('git module on a lab host', { timeout: 600_000 }, () => {
     assert.equal((await sshRun(HOST, 'cat /srv/gittest/version.txt', { user: 'root' })).stdout, 'one\n');
     const again = await run(['-e', `version=${v1.slice(0, 10)}`, '-e', 'force=true']);
     assert.deepEqual(pairs(again, 'changed'), [], 'an abbreviated commit HEAD is at converges');
+  });
+  /**
+   * USER clones v1 into a folder of theirs and arms it: every command the repository can make git
+   * run (core.fsmonitor and the clean filter during status, the smudge filter and post-checkout on
+   * checkout) appends the uid it runs as to a canary file. Then a dry run and real runs to v2 with
+   * force: the facts are right, and every canary shows USER's uid, never root's.
+   */
+  async function armedCheckoutOf(user: string): Promise<void> {
+    const dest = `/srv/${user}-owned/app`;
+    const canary = `/tmp/gitcanary-${user}`;
+    const setup = [
+      'set -e',
+      `id ${user} >/dev/null 2>&1 || useradd -m -s /bin/sh ${user}`,
+      `rm -rf /srv/${user}-owned ${canary} && install -d -m 1777 ${canary} && install -d -o ${user} -g ${user} /srv/${user}-owned`,
+      `runuser -u ${user} -- sh -e -c ${shq([
+        `cd /srv/${user}-owned`,
+        `git clone -q --branch v1 ${url} app`,
+        'cd app',
+        `git config core.fsmonitor 'id -u >> ${canary}/fsmonitor; exit 1'`,
+        `git config filter.canary.clean 'sh -c "id -u >> ${canary}/filter; cat"'`,
+        `git config filter.canary.smudge 'sh -c "id -u >> ${canary}/filter; cat"'`,
+        "echo 'version.txt filter=canary' > .gitattributes",
+        `printf '#!/bin/sh\\nid -u >> ${canary}/hook\\n' > .git/hooks/post-checkout && chmod +x .git/hooks/post-checkout`,
+        // The same size as 'one': git must read the content to see the change, through the clean filter.
+        'echo ONE > version.txt',
+      ].join('\n'))}`,
+      `rm -f ${canary}/*`,
+      `id -u ${user}`,
+    ].join('\n');
+    const made = await sshRun(HOST, setup, { user: 'root' });
+    assert.equal(made.code, 0, made.stderr);
+    const uid = made.stdout.trim();
+    assert.match(uid, /^[1-9]\d*$/);
+    /** The uids each canary recorded, by canary. */
+    const canaries = async () => {
+      const out = (await sshRun(HOST, `cd ${canary} && for f in *; do [ -f "$f" ] && printf "%s %s\\n" "$f" "$(sort -u "$f" | tr "\\n" " ")"; done; true`, { user: 'root' })).stdout;
+      return Object.fromEntries(out.trim().split('\n').filter(Boolean).map((l) => [l.split(' ')[0]!, l.split(' ').slice(1).filter(Boolean)]));
+    };
+    const args = ['-e', `dest=${dest}`, '-e', 'version=v2', '-e', 'force=true'];
+
+    // The dry run reads HEAD (v1) and the local modification right, as USER.
+    const dry = await run([...args, '--check']);
+    assert.equal(dry.code, 0, dry.stdout + dry.stderr);
+    const planned = dry.events.find((e) => e.type === 'task.result' && e.task === 'checkout');
+    assert.deepEqual(planned?.changes, [
+      { what: 'local modifications', before: 'modified', after: 'discarded' },
+      { what: 'commit', before: v1, after: v2 },
+    ]);
+    const read = await canaries();
+    assert.deepEqual(read.fsmonitor, [uid], `status ran core.fsmonitor as ${user} only: ${JSON.stringify(read)}`);
+    assert.deepEqual(read.filter, [uid], `status ran the clean filter as ${user} only: ${JSON.stringify(read)}`);
+    assert.equal(read.hook, undefined, 'a dry run checks nothing out');
+
+    // The real run discards the modification and moves to v2, every git command as USER.
+    const real = await run(args);
+    assert.equal(real.code, 0, real.stdout + real.stderr);
+    assert.deepEqual(pairs(real, 'changed'), [`${HOST} checkout`]);
+    const after = await canaries();
+    assert.deepEqual(after, { fsmonitor: [uid], filter: [uid], hook: [uid] }, `the hook, filters and fsmonitor ran, and only as ${user}`);
+    // At v2, and what git wrote belongs to USER still.
+    const state = await sshRun(HOST, `cd ${dest} && runuser -u ${user} -- git rev-parse HEAD && cat version.txt && stat -c %U version.txt .git/index .git/HEAD | sort -u`, { user: 'root' });
+    assert.equal(state.stdout, `${v2}\ntwo\n${user}\n`, state.stderr);
+
+    const again = await run(args);
+    assert.equal(again.code, 0, again.stdout + again.stderr);
+    assert.deepEqual(pairs(again, 'changed'), []);
+    assert.deepEqual(await canaries(), { fsmonitor: [uid], filter: [uid], hook: [uid] });
+  }
+
+  it("an unprivileged user's checkout: its fsmonitor, filters and hook run as that user, in the dry run and the real one", async () => {
+    await armedCheckoutOf('gitowner');
+  });
+
+  it("the login user's checkout (root's git trusts it under sudo): its code runs as that user too, never as root", async () => {
+    // deploy needs a password for sudo: code it plants in its own checkout must not get root without it.
+    await armedCheckoutOf('deploy');
   });
 });
