@@ -28,6 +28,14 @@ export function script(parts: readonly Rendered[], joiner = '\n'): string {
 /** A signal ends the script through `exit`, so its EXIT trap still removes what it made. */
 const SIGNAL_TRAPS = "trap 'exit 129' HUP; trap 'exit 130' INT; trap 'exit 143' TERM; trap 'exit 141' PIPE";
 
+/** How long a host waits for content to arrive before it gives up on its own (see ss_watch). */
+export const DEFAULT_RECEIVE_DEADLINE_S = 3600;
+
+export interface RenderOptions {
+  /** Seconds the host waits for stdin content (the exec's own deadline, when it has one). */
+  deadlineS?: number;
+}
+
 /** The command itself, without the stdin it may need (see renderRun). */
 function commandText(step: RunStep): string {
   let command = step.shell ?? shellJoin(step.argv);
@@ -43,16 +51,18 @@ function commandText(step: RunStep): string {
  * A command. With stdin, the command reads it only once all of it has arrived intact: the frames
  * go to a private folder under /run (memory, not disk), are checked, and are then fed to it.
  */
-export function renderRun(step: RunStep): Rendered {
+export function renderRun(step: RunStep, opts: RenderOptions = {}): Rendered {
   const command = commandText(step);
   if (step.stdin === undefined) return { body: command, libs: [] };
   const body = [
     SIGNAL_TRAPS,
     `ss_d=$(umask 077; mktemp -d /run/.shipshape-in.XXXXXXXX 2>/dev/null || mktemp -d) || exit 21`,
-    `trap 'rm -rf -- "$ss_d"' EXIT`,
+    `trap 'ss_unwatch; rm -rf -- "$ss_d"' EXIT`,
+    `ss_watch ${deadline(opts)}`,
     'ss_head || exit 21',
     'command exec 3>"$ss_d/in" || exit 22',
     'ss_recv || exit 23',
+    'ss_unwatch',
     'exec 3>&-',
     `{\n${command}\n} < "$ss_d/in"`,
   ].join('\n');
@@ -82,18 +92,24 @@ function chmodFd(mode: string): string {
  * bytes arrived and hash right (or the pinned sha256 for a download), `validate` passes, the temp
  * name is still ours, and the target still has the sha256 the plan was made from.
  */
-export function renderWrite(step: WriteStep): Rendered {
+function deadline(opts: RenderOptions): number {
+  return Math.max(1, Math.ceil(opts.deadlineS ?? DEFAULT_RECEIVE_DEADLINE_S));
+}
+
+export function renderWrite(step: WriteStep, opts: RenderOptions = {}): Rendered {
   if ((step.content === undefined) === (step.source === undefined)) throw new Error(`write ${step.path}: give exactly one of content and source`);
   const { dir, base } = splitPath(step.path);
   if (base === '.') throw new Error(`write ${step.path}: not a file path`);
   const lines = [
     enter(dir, `the folder ${dir} does not exist (create it first)`),
+    SIGNAL_TRAPS,
+    `trap 'ss_unwatch' EXIT`,
+    `ss_watch ${deadline(opts)}`,
     'ss_head || exit 21',
     `ss_b=${quote(base)}; ss_tmp=.${quote(base.slice(0, 100))}.shipshape-$ss_token`,
-    SIGNAL_TRAPS,
     'umask 077',
     'set -C; command exec 3>"$ss_tmp" || exit 22; set +C',
-    `trap 'rm -f -- "$ss_tmp"' EXIT`,
+    `trap 'ss_unwatch; rm -f -- "$ss_tmp"' EXIT`,
   ];
   if (step.source?.kind === 'command') {
     lines.push(`${shellJoin(step.source.argv)} >&3 </dev/null || { printf '%s\\n' ${quote(`shipshape: ${step.source.argv[0]} failed`)} >&2; exit 25; }`);
@@ -105,6 +121,7 @@ export function renderWrite(step: WriteStep): Rendered {
   } else {
     lines.push('ss_recv || exit 23');
   }
+  lines.push('ss_unwatch');
   const spec = chownSpec(step.owner, step.group);
   if (spec !== undefined) lines.push(`chown -- ${quote(spec)} /dev/fd/3 || exit 26`);
   else lines.push(`if [ -f "$ss_b" ] && [ ! -L "$ss_b" ]; then ss_keep=$(stat -c %u:%g -- "$ss_b") && chown -- "$ss_keep" /dev/fd/3 2>/dev/null; fi`);
@@ -138,7 +155,7 @@ export function renderWrite(step: WriteStep): Rendered {
     lines.push(`ln -P -- "$ss_tmp" "$ss_b" 2>/dev/null || { [ -e "$ss_b" ] || [ -L "$ss_b" ] || exit 29; }`);
   } else {
     // -T: a folder (or a link to one) at the target is an error, not a place to move into.
-    lines.push('mv -f -T -- "$ss_tmp" "$ss_b" || exit 29', `trap - EXIT`);
+    lines.push('mv -f -T -- "$ss_tmp" "$ss_b" || exit 29', `trap 'ss_unwatch' EXIT`);
   }
   return { body: lines.join('\n'), libs: ['path', 'receive'] };
 }

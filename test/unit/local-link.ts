@@ -17,7 +17,8 @@ export function localLink(): LocalLink {
     exec(command: string, opts: LinkExecOptions = {}): Promise<ExecResult> {
       execs.push({ command, label: opts.label });
       return new Promise((resolve, reject) => {
-        const child = spawn('/bin/sh', ['-c', command], { stdio: ['pipe', 'pipe', 'pipe'] });
+        // detached: its own process group, as an exec has on a host (sshd starts each session with setsid).
+        const child = spawn('/bin/sh', ['-c', command], { stdio: ['pipe', 'pipe', 'pipe'], detached: true });
         const out: Buffer[] = [];
         const err: Buffer[] = [];
         child.stdout.on('data', (b: Buffer) => out.push(b));

@@ -3,7 +3,7 @@
 // planted in it in advance must never be followed (the race itself is tested on the lab).
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { chownSync, existsSync, lstatSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, statSync, symlinkSync, writeFileSync, chmodSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -199,4 +199,23 @@ test('folders: mkdir makes the missing ones with the attributes on the last; chm
   runLocally({ kind: 'remove', path: join(home, 'a') });
   assert.equal(existsSync(join(home, 'a')), false);
   runLocally({ kind: 'remove', path: join(home, 'gone', 'x') });
+});
+
+test('a host whose content stops coming (a cut cable: no EOF) gives up at the deadline and removes its temp file', async () => {
+  const dir = tempDir();
+  const path = join(dir, 'big');
+  writeFileSync(path, 'old\n');
+  const content = Buffer.alloc(1024 * 1024, 7);
+  const framed = frameBytes(content, { token: newToken() });
+  // detached: its own process group, as an exec has on a host (sshd starts each session with setsid).
+  const child = spawn('/bin/sh', ['-c', script([renderWrite({ kind: 'write', path, content }, { deadlineS: 2 })])], { stdio: ['pipe', 'ignore', 'pipe'], detached: true });
+  child.stdin.write(framed.subarray(0, 300_000)); // and then nothing, without closing
+  const started = Date.now();
+  const code = await new Promise<number | null>((r) => child.on('exit', (c) => r(c)));
+  child.stdin.destroy();
+  assert.equal(code, 143, 'ended by its own watchdog');
+  assert.ok(Date.now() - started < 6000, 'within the deadline');
+  await new Promise((r) => setTimeout(r, 200));
+  assert.equal(readFileSync(path, 'utf8'), 'old\n');
+  assert.deepEqual(readdirSync(dir), ['big'], 'no temp file left');
 });

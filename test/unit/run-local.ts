@@ -29,7 +29,9 @@ export function shellOf(step: Step): ShellOf {
 /** Runs the step with /bin/sh; throws with its stderr unless it exits 0 (or `okCodes`). */
 export function runLocally(step: Step, opts: { cwd?: string; allowFailure?: boolean; env?: NodeJS.ProcessEnv } = {}): SpawnSyncReturns<Buffer> {
   const { command, stdin } = shellOf(step);
-  const r = spawnSync('/bin/sh', ['-c', command], { input: stdin ?? '', cwd: opts.cwd, env: opts.env });
+  // setsid: its own process group, as an exec has on a host (sshd starts each session with setsid),
+  // so a watchdog's TERM to its group (see ss_watch) stays inside it.
+  const r = spawnSync('setsid', ['-w', '/bin/sh', '-c', command], { input: stdin ?? '', cwd: opts.cwd, env: opts.env });
   const ok = step.kind === 'run' ? (step.okCodes ?? [0]) : [0];
   if (!opts.allowFailure && (r.status === null || !ok.includes(r.status))) {
     throw new Error(`${describeStep(step as Exclude<Step, { kind: 'local' }>)} exited ${r.status}: ${r.stderr.toString()}`);
