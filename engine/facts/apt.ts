@@ -107,9 +107,46 @@ export function parseLists(out: string): AptListsFact {
 
 export type SimulateAction = 'upgrade' | 'dist-upgrade' | 'autoremove';
 
-/** What `apt-get -s ACTION` would do, from the lists as they are now (no lock taken, nothing changed). */
+/**
+ * The lists of commands apt runs by itself around an update or a simulated upgrade: hooks packages
+ * and admins add in apt.conf.d (PackageKit, appstream, command-not-found...). They run as root and
+ * change things (caches, databases, messages to daemons), so fact gathering, which a dry run is
+ * made of, runs none: its apt calls read the host's own configuration (sources, proxy) and then a
+ * config text clearing these lists. Only a config file's `#clear` empties a list (`-o NAME=` sets
+ * the list's own value and keeps its items, which apt runs), and `apt-get -c FILE` reads FILE after
+ * apt.conf.d and after the Binary::apt-get:: scoping. From apt 2.6's sources (Debian 12):
+ * - APT::Update::Pre-Invoke, Post-Invoke, Post-Invoke-Success: around an update (apt-pkg/update.cc);
+ *   Auth-Failure: on a bad signature; Post-Invoke-Stats: after apt's update statistics.
+ * - APT::Install::Pre-Invoke, Post-Invoke-Success and the JSON hooks AptCli::Hooks: in
+ *   `apt-get -s upgrade|dist-upgrade|autoremove` too (apt-private/private-install.cc, private-upgrade.cc).
+ * - Methods::Mirror::ProblemReporting: a program run when a mirror:// source fails (cleared, apt
+ *   falls back to its default path, which Debian does not ship).
+ * Left as they are: DPkg::* (run around dpkg only, which neither an update nor -s starts), and what
+ * the downloads themselves need: methods, apt-key, the proxy (an Acquire::http::Proxy-Auto-Detect
+ * command too, which apt runs as root to learn the proxy: without it such a host's mirror is out of reach).
+ */
+const HOOK_LISTS = [
+  'APT::Update::Pre-Invoke',
+  'APT::Update::Post-Invoke',
+  'APT::Update::Post-Invoke-Success',
+  'APT::Update::Post-Invoke-Stats',
+  'APT::Update::Auth-Failure',
+  'APT::Install::Pre-Invoke',
+  'APT::Install::Post-Invoke-Success',
+  'AptCli::Hooks',
+  'Methods::Mirror::ProblemReporting',
+];
+/** Shell text: apt configuration clearing every list in HOOK_LISTS, one `#clear NAME;` a line. */
+export const NO_HOOKS_CONF_SH = `printf '#clear %s;\\n' ${HOOK_LISTS.join(' ')}`;
+
+/** Shell text running apt-get or apt-cache with ARGS, the host's configuration read and HOOK_LISTS then cleared. */
+function aptWithoutHooks(tool: 'apt-get' | 'apt-cache', args: string): string {
+  return `${NO_HOOKS_CONF_SH} | LC_ALL=C ${tool} -c /dev/stdin ${args}`;
+}
+
+/** What `apt-get -s ACTION` would do, from the lists as they are now (no lock taken, nothing changed, no hook run). */
 export function simulateFact(action: SimulateAction): Fact<SimulatedPackage[]> {
-  return defineFact<SimulatedPackage[]>(`apt:simulate:${action}`, `LC_ALL=C apt-get -s -q -o Debug::NoLocking=1 ${action} 2>/dev/null`, (out, code) => {
+  return defineFact<SimulatedPackage[]>(`apt:simulate:${action}`, `${aptWithoutHooks('apt-get', `-s -q -o Debug::NoLocking=1 ${action}`)} 2>/dev/null`, (out, code) => {
     if (code !== 0) throw new Error(`apt-get -s ${action} exited ${code}`);
     return parseSimulation(out);
   });
@@ -154,11 +191,13 @@ export interface RefreshedListsFact {
  * `upgrade` or `state: latest`: the lists are copied (hard links: apt replaces files by renaming)
  * into a scratch folder beside them, `apt-get update` fetches into that copy, and `apt-get -s` and
  * `apt-cache policy` read it. The host's lists, pkgcache and dpkg are untouched; the copy is removed.
- * Costs one download of the changed indices (the real run's update fetches them again).
+ * None of apt's hooks runs (see HOOK_LISTS), and the downloads run as apt's sandbox user (_apt), as
+ * in the host's own updates. Costs one download of the changed indices (the real run's update
+ * fetches them again).
  */
 export function refreshedListsFact(q: { cacheValidTime?: number; names: string[]; actions: SimulateAction[] }): Fact<RefreshedListsFact> {
   const key = `apt:refreshed:${q.cacheValidTime ?? ''}:${q.actions.join(',')}:${q.names.join(',')}`;
-  const opts = `-o Dir::State::Lists="$t" -o Dir::Cache::pkgcache= -o Dir::Cache::srcpkgcache= -o Debug::NoLocking=1 -o APT::Sandbox::User=root`;
+  const opts = `-o Dir::State::Lists="$t" -o Dir::Cache::pkgcache= -o Dir::Cache::srcpkgcache= -o Debug::NoLocking=1`;
   const script = [
     `if [ "$(${INDEX_COUNT_SH})" -eq 0 ]; then echo status=empty; exit 0; fi`,
     // The same age as parseLists reads: the update stamp, else the lists folder's own time.
@@ -170,16 +209,19 @@ export function refreshedListsFact(q: { cacheValidTime?: number; names: string[]
         ]),
     `t=$(mktemp -d ${LISTS_DIR}.shipshape-XXXXXX) || exit 1`,
     `trap 'rm -rf "$t"' EXIT`,
+    // cp -a gives the copy the lists' own owner and mode, and partial/ its own (_apt:root 0700 on
+    // Debian 12): apt's download methods can drop to its sandbox user (_apt) there. partial/ is
+    // emptied: resuming a hard-linked partial download would grow the host's own file.
     `cp -al ${LISTS_DIR}/. "$t/" 2>/dev/null || cp -a ${LISTS_DIR}/. "$t/" || exit 1`,
-    `rm -f "$t/lock"; rm -rf "$t/partial"; mkdir "$t/partial"`,
-    `if ! out=$(LC_ALL=C apt-get -q ${opts} update 2>&1); then printf 'status=failed\\nerror=%s\\n' "$(printf '%s' "$out" | grep -E '^(E|Err):' | head -n 3 | tr '\\n' ' ')"; exit 0; fi`,
+    `rm -f "$t/lock"; find "$t/partial" -mindepth 1 -delete 2>/dev/null`,
+    `if ! out=$(${aptWithoutHooks('apt-get', `-q ${opts} update`)} 2>&1); then printf 'status=failed\\nerror=%s\\n' "$(printf '%s' "$out" | grep -E '^(E|Err):' | head -n 3 | tr '\\n' ' ')"; exit 0; fi`,
     `echo status=refreshed`,
     `printf 'stamp=%s\\n' "$(${LISTS_STAMP_SH.replace(LISTS_DIR, '"$t"')})"`,
     // How many index files the update fetched anew (name, size and time differ from the host's).
     `a=$(${LISTING_SH.replace('DIR', LISTS_DIR)}); b=$(${LISTING_SH.replace('DIR', '"$t"')})`,
     `printf 'fetched=%s\\n' "$(printf '%s\\n' "$b" | grep -cvxF "$a")"`,
-    ...q.names.map((name) => `printf 'candidate %s=%s\\n' ${quote(name)} "$(apt-cache ${opts} policy ${quote(name)} 2>/dev/null | sed -n 's/^ *Candidate: //p' | head -n 1)"`),
-    ...q.actions.flatMap((action) => [`echo '== ${action}'`, `LC_ALL=C apt-get -s -q ${opts} ${action} 2>/dev/null | grep -E '^(Inst|Remv) '`, 'true']),
+    ...q.names.map((name) => `printf 'candidate %s=%s\\n' ${quote(name)} "$(${aptWithoutHooks('apt-cache', `${opts} policy ${quote(name)}`)} 2>/dev/null | sed -n 's/^ *Candidate: //p' | head -n 1)"`),
+    ...q.actions.flatMap((action) => [`echo '== ${action}'`, `${aptWithoutHooks('apt-get', `-s -q ${opts} ${action}`)} 2>/dev/null | grep -E '^(Inst|Remv) '`, 'true']),
   ].join('\n');
   return defineFact<RefreshedListsFact>(key, script, (out, code) => {
     if (code !== 0) return { status: 'failed', stamp: null, candidates: {}, simulated: {}, error: `the scratch refresh exited ${code}` };

@@ -139,6 +139,65 @@ describe('apt on a lab node', { timeout: 900_000 }, () => {
     assert.equal(status(again)?.status, 'ok', 'fresh lists are left alone');
   });
 
+  test("the dry run's foresight runs none of apt's hooks and downloads as _apt; the real run's update runs them", async () => {
+    // Canary hooks as packages install them (PackageKit, appstream...), one scoped to apt-get only,
+    // dpkg's too; apt-key, run by apt's gpgv download method on each fetched InRelease, says who ran it.
+    const HOOKS = '/etc/apt/apt.conf.d/99shipshape-canary-hooks';
+    const PROBE = '/usr/local/sbin/shipshape-apt-key-probe';
+    const SEEN = '/var/tmp/shipshape-apt-key-users';
+    const canary = (list: string, name: string) => `${list} { "touch /root/hook-ran-${name}"; };`;
+    const conf = [
+      canary('APT::Update::Pre-Invoke', 'update-pre'),
+      canary('APT::Update::Post-Invoke', 'update-post'),
+      canary('APT::Update::Post-Invoke-Success', 'update-post-success'),
+      canary('Binary::apt-get::APT::Update::Post-Invoke-Success', 'apt-get-update-post-success'),
+      canary('APT::Install::Pre-Invoke', 'install-pre'),
+      canary('APT::Install::Post-Invoke-Success', 'install-post-success'),
+      canary('DPkg::Pre-Invoke', 'dpkg-pre'),
+      `Dir::Bin::apt-key "${PROBE}";`,
+    ].join('\n');
+    const probe = `#!/bin/sh\ntouch "${SEEN}/$(id -un)"\nexec /usr/bin/apt-key "$@"\n`;
+    await sshRun(HOST, `printf '%s\\n' '${conf.replace(/'/g, `'\\''`)}' > ${HOOKS} && printf '%s' '${probe}' > ${PROBE} && chmod 755 ${PROBE} && install -d -m 1777 ${SEEN}`, { user: 'root', check: true });
+    const ran = async () => (await sshRun(HOST, 'cd /root && ls -d hook-ran-* 2>/dev/null; true', { user: 'root' })).stdout.split('\n').filter(Boolean).map((f) => f.slice('hook-ran-'.length)).sort();
+    const users = async () => (await sshRun(HOST, `ls ${SEEN}`, { user: 'root', check: true })).stdout.split('\n').filter(Boolean).sort();
+    const lists = async () => (await sshRun(HOST, "cd /var/lib/apt && find lists -printf '%p %s %T@ %i\\n' | sort | sha256sum; ls -d /var/lib/apt/lists.shipshape-* 2>/dev/null; true", { user: 'root' })).stdout;
+    const status = (r: Awaited<ReturnType<typeof engine>>) => r.events.find((e) => e.type === 'task.result' && e.task === 'packages');
+    // Stale lists, one repository's files gone (release, packages, translations): the scratch update fetches and verifies them.
+    const stale = () => sshRun(HOST, `rm -f /root/hook-ran-* ${SEEN}/*; touch -d '2 days ago' /var/lib/apt/periodic/update-success-stamp; rm -f /var/lib/apt/lists/*bookworm-updates_*`, { user: 'root', check: true });
+    const listsChange = { what: 'apt lists', before: '(3 indices behind the mirror)', after: '(updated)' };
+    try {
+      await stale();
+      const before = await lists();
+      const dry = await engine(['run', PB, '-i', inventory, '--limit', HOST, '--json', '--check', '-e', 'pkgs=hello,sl']);
+      assert.equal(dry.code, 0, dry.stdout + dry.stderr);
+      assert.equal(status(dry)?.status, 'changed');
+      assert.deepEqual(status(dry)?.changes, [listsChange], 'the dry run still foresees the fetch');
+      assert.deepEqual(await ran(), [], 'run --check ran no apt hook');
+      assert.deepEqual(await users(), ['_apt'], "the scratch update's downloads ran as _apt, not root");
+      assert.equal(await lists(), before, 'the lists are as they were; no scratch folder is left');
+
+      // engine check, with an upgrade foreseen too: apt-get -s upgrade runs APT::Install::* hooks unless cleared.
+      await sshRun(HOST, `rm -f ${SEEN}/*`, { user: 'root', check: true });
+      const check = await engine(['check', PB, '-i', inventory, '--limit', HOST, '--json', '-e', 'pkgs=hello,sl', '-e', 'upgrade=safe']);
+      assert.equal(check.code, 2, `changes are pending: ${check.stdout}${check.stderr}`);
+      assert.deepEqual(status(check)?.changes?.[0], listsChange);
+      assert.deepEqual(await ran(), [], 'engine check ran no apt hook');
+      assert.deepEqual(await users(), ['_apt'], "the scratch update's downloads ran as _apt, not root");
+      assert.equal(await lists(), before, 'the lists are as they were; no scratch folder is left');
+
+      // The canaries do fire: a plain apt-get -s runs the install hook, the real run's update (not a dry run) the update hooks.
+      await sshRun(HOST, 'apt-get -s -q upgrade >/dev/null', { user: 'root', check: true });
+      assert.ok((await ran()).includes('install-pre'), 'apt-get -s upgrade runs APT::Install::Pre-Invoke');
+      await sshRun(HOST, 'rm -f /root/hook-ran-*', { user: 'root', check: true });
+      const real = await engine(['run', PB, '-i', inventory, '--limit', HOST, '--json', '-e', 'pkgs=hello,sl']);
+      assert.equal(real.code, 0, real.stdout + real.stderr);
+      assert.deepEqual(status(real)?.changes, [listsChange], 'the real run fetched what the dry run foresaw');
+      assert.deepEqual(await ran(), ['apt-get-update-post-success', 'update-post', 'update-post-success', 'update-pre'], "the real update runs apt's hooks as apt does");
+    } finally {
+      await sshRun(HOST, `rm -rf ${HOOKS} ${PROBE} ${SEEN} /root/hook-ran-*`, { user: 'root' });
+    }
+  });
+
   test('a package and the unit it ships in one play: the dry run on a fresh host says the unit is not known yet, and does not fail', async () => {
     await freshHosts(HOST);
     const cycle = await applyCycle('test/fixtures/playbooks/modules/apt-service.ts', { limit: HOST });

@@ -1,7 +1,7 @@
 // apt planning without a host: fake dpkg/apt facts in, changes, steps and predicted facts out.
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { parseLists, parsePackage, parseRefreshed, parseSimulation, refreshedListsFact, type AptListsFact, type PackageFact, type RefreshedListsFact, type SimulateAction, type SimulatedPackage } from '../../../engine/facts/apt.ts';
+import { NO_HOOKS_CONF_SH, parseLists, parsePackage, parseRefreshed, parseSimulation, refreshedListsFact, simulateFact, type AptListsFact, type PackageFact, type RefreshedListsFact, type SimulateAction, type SimulatedPackage } from '../../../engine/facts/apt.ts';
 import { PlanError, type RunStep } from '../../../engine/plan/types.ts';
 import { renderRun } from '../../../engine/plan/render.ts';
 import { apt } from '../../../modules/apt.ts';
@@ -234,6 +234,31 @@ describe('apt facts', () => {
     for (const line of script.split('\n').filter((l) => /apt-get|apt-cache/.test(l))) {
       assert.match(line, /Dir::State::Lists="\$t" -o Dir::Cache::pkgcache= -o Dir::Cache::srcpkgcache=/, `every apt call reads the copy and writes no cache: ${line}`);
     }
-    assert.match(script, /apt-get -s -q .* upgrade/);
+    assert.match(script, /apt-get -c \/dev\/stdin -s -q .* upgrade/);
+    assert.doesNotMatch(script, /Sandbox/, "the downloads run as apt's sandbox user (_apt), as in the host's own updates");
+    assert.doesNotMatch(script, /rm -rf "\$t\/partial"|mkdir "\$t\/partial"/, "partial/ keeps the owner and mode cp -a gave it (the host's: _apt:root 0700)");
+    assert.match(script, /find "\$t\/partial" -mindepth 1 -delete/, 'partial/ is emptied: no hard-linked partial download is resumed');
+  });
+
+  it("every apt call of the foresight and the simulations clears apt's hook lists after reading the host's configuration", () => {
+    const scripts = [
+      refreshedListsFact({ cacheValidTime: 3600, names: ['hello', 'sl'], actions: ['upgrade', 'autoremove'] }).script,
+      refreshedListsFact({ names: [], actions: ['dist-upgrade'] }).script,
+      simulateFact('upgrade').script,
+      simulateFact('dist-upgrade').script,
+      simulateFact('autoremove').script,
+    ];
+    const calls = scripts.flatMap((s) => s.split('\n')).filter((l) => /apt-get|apt-cache/.test(l));
+    assert.equal(calls.length, (1 + 2 + 2) + (1 + 1) + 3, 'every update, policy and -s call');
+    for (const line of calls) {
+      // -o NAME= would keep a list's items; only a config file's #clear empties it, read after apt.conf.d.
+      assert.ok(line.includes(`${NO_HOOKS_CONF_SH} | LC_ALL=C apt-`) && / apt-(get|cache) -c \/dev\/stdin /.test(line), `the call reads the cleared hook lists: ${line}`);
+    }
+    const cleared = [...NO_HOOKS_CONF_SH.matchAll(/ ([A-Za-z]+::[A-Za-z:-]+)/g)].map((m) => m[1]);
+    for (const name of ['APT::Update::Pre-Invoke', 'APT::Update::Post-Invoke', 'APT::Update::Post-Invoke-Success', 'APT::Update::Auth-Failure', 'APT::Install::Pre-Invoke', 'APT::Install::Post-Invoke-Success', 'AptCli::Hooks']) {
+      assert.ok(cleared.includes(name), `${name} is cleared`);
+    }
+    assert.match(NO_HOOKS_CONF_SH, /^printf '#clear %s;\\n' /, 'one #clear NAME; line per list');
+    assert.ok(!cleared.some((n) => /^(DPkg|Acquire)::/i.test(n)), "dpkg's hooks (never run here) and the download settings (proxy) are the host's own");
   });
 });
