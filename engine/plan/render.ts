@@ -157,6 +157,12 @@ export function renderWrite(step: WriteStep, opts: RenderOptions = {}): Rendered
     // -T: a folder (or a link to one) at the target is an error, not a place to move into.
     lines.push('mv -f -T -- "$ss_tmp" "$ss_b" || exit 29', `trap 'ss_unwatch' EXIT`);
   }
+  // In a folder another user may change, the name renamed may no longer have been our temp file
+  // (swapped for a link): then what now sits at the target is not what was written, and the write
+  // says so instead of reporting success. (Nothing of ours is lost: fd 3 held the content.)
+  lines.push(
+    `if [ -n "$ss_shared" ] && [ "$(stat -c %d:%i -- "$ss_b" 2>/dev/null)" != "$(stat -L -c %d:%i /dev/fd/3)" ]; then printf '%s\\n' ${quote(`shipshape: ${step.path} was replaced while it was written (its folder can be changed by another user): not written`)} >&2; exit 28; fi`,
+  );
   return { body: lines.join('\n'), libs: ['path', 'receive'] };
 }
 

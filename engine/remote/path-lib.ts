@@ -14,6 +14,9 @@
  * Fast path: every folder on the way a real folder owned by root that only root may write (one
  * stat); otherwise walked one name at a time (ss_walk).
  *
+ * Either way ss_shared is then empty when only root may change the folder entered, else the uid
+ * of its owner: names in it may change under us.
+ *
  * ss_mkcd DIR is ss_cd, making each missing folder on the way (mkdir never follows a link; the new
  * folder is then entered with the same checks, so a link swapped in for it is refused).
  *
@@ -38,7 +41,7 @@ ss_cd() {
     ss_ok=1; ss_ifs=$IFS; IFS=$ss_nl
     for ss_l in $ss_out; do ss_root_only "\${ss_l#* }" "\${ss_l%% *}" || ss_ok=; done
     IFS=$ss_ifs
-    [ -n "$ss_ok" ] && cd -- "$ss_want" && return 0
+    [ -n "$ss_ok" ] && cd -- "$ss_want" && ss_shared= && return 0
   fi
   ss_walk "$ss_want" ''
 }
@@ -74,6 +77,8 @@ ss_walk() {
       return
     fi
   done
+  ss_here=$(stat -c '%u %A' -- .) || return 1
+  if ss_root_only "\${ss_here#* }" "\${ss_here%% *}"; then ss_shared=; else ss_shared=\${ss_here%% *}; fi
 }
 ss_pin() {
   ss_st=$(stat -c '%F|%d:%i' -- "$1") || return 1
