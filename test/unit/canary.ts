@@ -30,11 +30,11 @@ export function leaks(text: string): boolean {
       /* not URL-encoded */
     }
     decoded.push(Buffer.from(piece.replace(/'\\''/g, "'")));
-    for (let offset = 0; offset < 4; offset++) {
-      const b64 = piece.slice(offset).replace(/[^A-Za-z0-9+/_-]/g, '');
-      decoded.push(Buffer.from(b64.replace(/-/g, '+').replace(/_/g, '/'), 'base64'));
-    }
-    for (let offset = 0; offset < 2; offset++) decoded.push(Buffer.from(piece.slice(offset).replace(/[^0-9a-fA-F]/g, ''), 'hex'));
+    // Everything but the alphabet dropped first, then each alignment of what is left.
+    const b64 = piece.replace(/[^A-Za-z0-9+/_-]/g, '').replace(/-/g, '+').replace(/_/g, '/');
+    for (let offset = 0; offset < 4; offset++) decoded.push(Buffer.from(b64.slice(offset), 'base64'));
+    const hex = piece.replace(/[^0-9a-fA-F]/g, '');
+    for (let offset = 0; offset < 2; offset++) decoded.push(Buffer.from(hex.slice(offset), 'hex'));
     if (decoded.some(has)) return true;
   }
   return false;
