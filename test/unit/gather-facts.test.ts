@@ -55,8 +55,9 @@ function leaked(text: string): boolean {
   return text.includes('not-known-to-the-engine') || text.includes(Buffer.from(CONTENT).toString('base64').slice(4, 40));
 }
 
-test("gatherFacts: the command event names the facts and the byte count, not the facts' output", async () => {
+test("gatherFacts: the command event names the facts and the byte count, not the facts' output", async (t) => {
   const { dir, path, events, link } = setup();
+  t.after(() => rmSync(dir, { recursive: true }));
   const values = await gatherFacts(link, [fileFact(path)], false);
   assert.equal((values.get(fileFact(path).key) as { content: string }).content, CONTENT, 'the fact itself is read');
   const commands = events.filter((e): e is EventOf<'command'> => e.type === 'command');
@@ -64,11 +65,11 @@ test("gatherFacts: the command event names the facts and the byte count, not the
   assert.equal(commands[0]!.command, `gather facts: ${fileFact(path).key}`);
   assert.match(commands[0]!.stdout, /^\(\d+ bytes, not logged\)$/);
   assert.ok(!leaked(JSON.stringify(commands[0])), JSON.stringify(commands[0]));
-  rmSync(dir, { recursive: true });
 });
 
-test('a play reading a file: neither --json -v nor the log holds its content', async () => {
+test('a play reading a file: neither --json -v nor the log holds its content', async (t) => {
   const { dir, path, bus, events, link } = setup();
+  t.after(() => rmSync(dir, { recursive: true }));
   const out = new PassThrough();
   const chunks: Buffer[] = [];
   out.on('data', (c) => chunks.push(c));
@@ -92,5 +93,4 @@ test('a play reading a file: neither --json -v nor the log holds its content', a
   assert.ok(json.includes('"type":"command"'));
   assert.ok(!leaked(json), json);
   assert.ok(!leaked(readFileSync(join(dir, 'run.log'), 'utf8')));
-  rmSync(dir, { recursive: true });
 });

@@ -3,9 +3,9 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { PassThrough } from 'node:stream';
-import { chmodSync, mkdtempSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { chmodSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { humanView } from '../../engine/report/human.ts';
 import { jsonLines } from '../../engine/report/json.ts';
 import { logFile } from '../../engine/report/log-file.ts';
@@ -128,6 +128,7 @@ test('log file: the canary survives in no encoding', async () => {
   const lines = text.trim().split('\n').map((l) => JSON.parse(l));
   assert.equal(lines.length, 4);
   for (const str of lines.flatMap(strings)) assert.ok(!leaks(str), str);
+  rmSync(dirname(path), { recursive: true });
 });
 
 test('log file: created 0600; an existing 0644 log is made 0600 before anything is written to it', async () => {
@@ -149,6 +150,7 @@ test('log file: created 0600; an existing 0644 log is made 0600 before anything 
   await again.close();
   assert.equal(statSync(old).mode & 0o777, 0o600);
   assert.match(readFileSync(old, 'utf8'), /^older run\n\{.*"run\.start"/, 'appended to, not replaced');
+  rmSync(dir, { recursive: true });
 });
 
 test('human view: a secret of several lines shows in neither the verbose command line nor a diff', () => {
