@@ -1,6 +1,7 @@
 // user: a local account, as useradd/usermod/userdel see it. The guide's case is a system user
 // with a nologin shell. Its predicted user (and same-name group) lets a later task in the same
 // dry run plan a file owned by the user that does not exist yet.
+import { createHash, randomBytes } from 'node:crypto';
 import { groupFact, groupKey, userFact, userKey, type GroupFact, type UserFact } from '../engine/facts/user.ts';
 import { defineFact, type Fact } from '../engine/facts/types.ts';
 import { defineModule } from '../engine/module.ts';
@@ -27,11 +28,36 @@ const params = Type.Object(
   { additionalProperties: false },
 );
 
-/** The hashed password from /etc/shadow (root only); read only when the task manages it. */
-function shadowFact(name: string): Fact<string | null> {
-  return defineFact(`shadow:${name}`, `getent shadow ${quote(name)} | cut -d: -f2`, (out) => {
-    const hash = out.trim();
-    return hash === '' ? null : hash;
+/**
+ * The password hash is compared without ever leaving the host in clear: the fact prints
+ * sha256(NONCE + hash), and the plan compares that with sha256(NONCE + wanted hash), and predicts
+ * it. A crypt hash is an offline cracking target, and a fact's value travels in the gather output
+ * and sits in the fact store, from where text can reach output (an error quoting the output, a debug
+ * dump). NONCE is random per process, so the digest is worth nothing outside this run: it cannot be
+ * matched against the digest of a hash known from elsewhere (a playbook's repository, another run's
+ * log), nor linked across runs. In the script the hash goes from getent through cut into a variable
+ * and, by printf (a shell builtin), to sha256sum's stdin: it is never an argument of a process on
+ * the host, which ps would show (the script itself is one, of sudo's sh -c: it holds only NONCE).
+ */
+const NONCE = randomBytes(16).toString('hex');
+
+/** The digest the shadow fact reads for this hash, and predicts after setting it. */
+export function shadowDigest(hash: string): string {
+  return createHash('sha256').update(NONCE + hash).digest('hex');
+}
+
+/** sha256(NONCE + the hashed password from /etc/shadow) (root only); null without an entry. Read only when the task manages it. */
+export function shadowFact(name: string): Fact<string | null> {
+  const script = [
+    `h=$(getent shadow ${quote(name)} | cut -d: -f2)`,
+    `[ -n "$h" ] || exit 0`,
+    `printf '%s%s' ${NONCE} "$h" | sha256sum | cut -d' ' -f1`,
+  ].join('\n');
+  return defineFact(`shadow:${name}`, script, (out) => {
+    const digest = out.trim();
+    if (digest === '') return null;
+    if (!/^[0-9a-f]{64}$/.test(digest)) throw new Error(`cannot read the password state of ${name}: sha256sum printed no digest`);
+    return digest;
   });
 }
 
@@ -120,12 +146,13 @@ export const user = defineModule({
 
     if (p.password !== undefined) {
       const hash = isSecret(p.password) ? p.password.reveal() : p.password;
+      const wanted = shadowDigest(hash);
       const before = current.exists ? facts.get(shadowFact(p.name)) : null;
-      if (before !== hash) {
+      if (before !== wanted) {
         changes.push({ what: 'password', before: before ? 'set' : 'none', after: 'set', sensitive: true });
         // chpasswd -e reads NAME:HASH on stdin: the hash never appears in a command line.
         steps.push({ kind: 'run', argv: ['chpasswd', '--encrypted'], stdin: new Secret(`${p.name}:${hash}\n`) });
-        after[`shadow:${p.name}`] = hash;
+        after[`shadow:${p.name}`] = wanted;
       }
     }
     if (changes.length === 0) return { changes: [], steps: [] };

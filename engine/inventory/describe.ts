@@ -1,5 +1,5 @@
 // `engine inventory --list` (JSON of hosts, connection and vars, secrets as ***) and `--graph` (Ansible's tree).
-import { maskSecrets } from '../secret.ts';
+import { maskDeep, maskSecrets } from '../secret.ts';
 import type { HostConnection, Inventory } from './types.ts';
 
 export interface InventoryListing {
@@ -33,5 +33,6 @@ export function graphInventory(inv: Inventory): string {
 
 /** The text `engine inventory` prints: JSON for 'list', the tree for 'graph'. Secrets print as ***. */
 export function describeInventory(inv: Inventory, format: 'list' | 'graph' = 'list'): string {
-  return maskSecrets(format === 'graph' ? graphInventory(inv) : JSON.stringify(listInventory(inv), null, 2));
+  // The listing is masked before it is serialised: JSON escapes a secret holding a quote or a backslash.
+  return format === 'graph' ? maskSecrets(graphInventory(inv)) : JSON.stringify(maskDeep(listInventory(inv)), null, 2);
 }

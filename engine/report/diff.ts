@@ -2,7 +2,7 @@
 // before -> after for attributes. Secrets never show: sensitive changes print a note instead.
 import { createTwoFilesPatch } from 'diff';
 import type { Change } from '../plan/types.ts';
-import { maskSecrets } from '../secret.ts';
+import { maskDeep, maskSecrets } from '../secret.ts';
 
 export function renderChanges(changes: readonly Change[]): string[] {
   const lines: string[] = [];
@@ -12,8 +12,10 @@ export function renderChanges(changes: readonly Change[]): string[] {
       continue;
     }
     if (c.text) {
-      const patch = createTwoFilesPatch(`${c.text.path} (before)`, `${c.text.path} (after)`, c.text.before, c.text.after, '', '', { context: 3 });
-      lines.push(...maskSecrets(patch).split('\n').filter((l) => !/^=+$/.test(l) && l !== '').map((l) => `    ${l}`));
+      // Masked before diffing: the patch prefixes each line, so a secret of several lines would no
+      // longer match in the patch's text.
+      const patch = createTwoFilesPatch(maskSecrets(`${c.text.path} (before)`), maskSecrets(`${c.text.path} (after)`), maskSecrets(c.text.before), maskSecrets(c.text.after), '', '', { context: 3 });
+      lines.push(...patch.split('\n').filter((l) => !/^=+$/.test(l) && l !== '').map((l) => `    ${l}`));
       continue;
     }
     lines.push(`  ~ ${c.what}: ${show(c.before)} -> ${show(c.after)}`);
@@ -24,5 +26,5 @@ export function renderChanges(changes: readonly Change[]): string[] {
 function show(v: unknown): string {
   if (v === undefined || v === null) return '(none)';
   if (typeof v === 'string') return maskSecrets(v);
-  return maskSecrets(JSON.stringify(v));
+  return JSON.stringify(maskDeep(v));
 }

@@ -61,7 +61,7 @@ export function humanView(opts: HumanOptions): Listener {
         break;
       }
       case 'command':
-        if (opts.verbose) write(paint('dim', `    $ [${event.host}] ${event.command.split('\n')[0]} -> ${event.code}`));
+        if (opts.verbose) write(paint('dim', `    $ [${event.host}] ${maskSecrets(event.command).split('\n')[0]} -> ${event.code}`));
         break;
       case 'message':
         write(`${paint('title', 'MESSAGE')} ${event.host} | ${event.text}`);

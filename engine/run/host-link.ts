@@ -7,12 +7,23 @@ import { maskSecrets } from '../secret.ts';
 
 const LOGGED_OUTPUT = 8192;
 
+/** What a command event says of output it does not log. */
+export function notLogged(output: Buffer): string {
+  return `(${output.length} bytes, not logged)`;
+}
+
 export interface LinkExecOptions {
   stdin?: Buffer | string | NodeJS.ReadableStream;
   become?: boolean;
   timeoutMs?: number;
   /** Shown in the log instead of the command text (the gather script is long and says little). */
   label?: string;
+  /**
+   * false: the command event carries the size of stdout and stderr, not their text. For output that
+   * holds the host's state wholesale (fact gathering prints file contents in base64, which masking
+   * cannot recognise unless it knows the secret; shadow entries), where the log has no business.
+   */
+  logOutput?: boolean;
 }
 
 export class HostLink {
@@ -41,8 +52,8 @@ export class HostLink {
       host: this.host.name,
       command: maskSecrets(opts.label ?? command),
       code: result.code,
-      stdout: maskSecrets(result.stdout.subarray(0, LOGGED_OUTPUT).toString()),
-      stderr: maskSecrets(result.stderr.subarray(0, LOGGED_OUTPUT).toString()),
+      stdout: opts.logOutput === false ? notLogged(result.stdout) : maskSecrets(result.stdout.subarray(0, LOGGED_OUTPUT).toString()),
+      stderr: opts.logOutput === false ? notLogged(result.stderr) : maskSecrets(result.stderr.subarray(0, LOGGED_OUTPUT).toString()),
       ms: Math.round(performance.now() - started),
       become: Boolean(opts.become),
     });

@@ -3,7 +3,6 @@
 // dry run, carries the predicted facts forward, and runs notified handlers at the end.
 import { BecomeError, ConnectionError, ExecTimeoutError } from '../connection/errors.ts';
 import { baseFacts, type BaseFacts } from '../facts/base.ts';
-import { buildGatherScript } from '../facts/gather.ts';
 import type { Fact } from '../facts/types.ts';
 import type { FactStore } from '../facts/store.ts';
 import type { FactReader, TaskOutput } from '../module.ts';
@@ -13,6 +12,7 @@ import type { LocalIO, Plan } from '../plan/types.ts';
 import type { EventBus, TaskStatus } from '../report/events.ts';
 import { maskSecrets } from '../secret.ts';
 import { executeSteps, StepFailed } from './execute.ts';
+import { gatherFacts } from './gather-facts.ts';
 import type { HostState } from './host-state.ts';
 import type { PreparedTasks } from './preflight.ts';
 import { hostContext, resolveParams } from './resolve.ts';
@@ -79,11 +79,8 @@ export async function runPlayOnHost(env: PlayEnv, state: HostState): Promise<voi
   async function gather(facts: Fact[], become: boolean): Promise<boolean> {
     const missing = dedupe(facts).filter((f) => (f.host === undefined || f.host === state.host.name) && !state.facts.has(f.key));
     if (missing.length === 0) return true;
-    const script = buildGatherScript(missing);
     try {
-      const result = await link.exec(script.script, { become, label: `gather facts: ${missing.map((f) => f.key).join(', ')}` });
-      if (result.code !== 0) throw new Error(`fact gathering exited ${result.code}: ${result.stderr.toString().trim()}`);
-      for (const [key, value] of script.parse(result.stdout.toString())) state.facts.set(key, value);
+      for (const [key, value] of await gatherFacts(link, missing, become)) state.facts.set(key, value);
       return true;
     } catch (err) {
       hostError(err, 'gather facts');

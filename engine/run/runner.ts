@@ -3,7 +3,6 @@
 // the event bus only; returns the exit status.
 import PQueue from 'p-queue';
 import { EXIT } from '../errors.ts';
-import { buildGatherScript } from '../facts/gather.ts';
 import type { FactStore } from '../facts/store.ts';
 import type { Fact } from '../facts/types.ts';
 import type { Inventory, InventoryHost } from '../inventory/types.ts';
@@ -11,6 +10,7 @@ import type { LocalIO } from '../plan/types.ts';
 import type { Play, Playbook } from '../playbook/define.ts';
 import type { EventBus, HostTally } from '../report/events.ts';
 import { openLink, type ConnectSettings } from './connect-host.ts';
+import { gatherFacts } from './gather-facts.ts';
 import { runPlayOnHost } from './host-play.ts';
 import { newHostState, type HostState } from './host-state.ts';
 import { preflight } from './preflight.ts';
@@ -92,10 +92,7 @@ export async function runPlaybook(opts: RunOptions, bus: EventBus): Promise<RunS
     const fresh = missing.filter((f) => !reading.has(`${name}\0${f.key}`));
     if (fresh.length > 0) {
       const read = (async () => {
-        const script = buildGatherScript(fresh);
-        const result = await state.link!.exec(script.script, { become: true, label: `gather facts: ${fresh.map((f) => f.key).join(', ')}` });
-        if (result.code !== 0) throw new Error(`fact gathering on ${name} exited ${result.code}`);
-        for (const [key, value] of script.parse(result.stdout.toString())) state.facts.set(key, value);
+        for (const [key, value] of await gatherFacts(state.link!, fresh, true)) state.facts.set(key, value);
       })();
       for (const f of fresh) reading.set(`${name}\0${f.key}`, read);
       pending.push(read.finally(() => fresh.forEach((f) => reading.delete(`${name}\0${f.key}`))));

@@ -56,3 +56,9 @@ test('--list masks a secret that was also copied into a plain variable', async (
   assert.ok(!out.includes('copied-pw-77'), out);
   assert.match(out, /"note": "uses \*\*\* here"/);
 });
+
+test('--list masks a copied secret that JSON escapes (quote, backslash): masked before serialising', async () => {
+  const out = describeInventory(await loadText('inv.yml', 'hosts:\n  h:\n    becomePassword: { value: \'q"uo\\te-pw-77\' }\n    vars: { note: \'uses q"uo\\te-pw-77 here\' }\n'));
+  assert.ok(!out.includes('te-pw-77'), out);
+  assert.match(out, /"note": "uses \*\*\* here"/);
+});

@@ -3,14 +3,15 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { PassThrough } from 'node:stream';
-import { mkdtempSync, readFileSync } from 'node:fs';
+import { chmodSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { humanView } from '../../engine/report/human.ts';
 import { jsonLines } from '../../engine/report/json.ts';
 import { logFile } from '../../engine/report/log-file.ts';
 import type { EngineEvent } from '../../engine/report/events.ts';
 import { secret } from '../../engine/secret.ts';
+import { canary, CANARY, canaryTexts, leaks } from './canary.ts';
 
 const pw = secret('report-test-password-77');
 const events: EngineEvent[] = [
@@ -68,4 +69,98 @@ test('log file: every event, commands included, secrets masked', async () => {
   assert.equal(text.trim().split('\n').length, events.length);
   assert.ok(text.includes('"type":"command"'));
   assert.ok(!text.includes(pw.reveal()));
+});
+
+/** Events carrying the canary in every encoding, in each place an event holds text. */
+function canaryEvents(): EngineEvent[] {
+  const texts = canaryTexts();
+  const all = Object.values(texts).join('\n');
+  return [
+    { type: 'host.unreachable', host: 'a', error: `ssh said ${texts.hex}` },
+    { type: 'command', host: 'a', command: `printf %s ${texts.shell}`, code: 0, stdout: all, stderr: texts.base64_1, ms: 1, become: false },
+    {
+      type: 'task.result', host: 'a', play: 'P', task: 'conf', handler: false, status: 'failed', ms: 1, check: false,
+      changes: [
+        { what: 'content', text: { path: '/etc/app.env', before: 'PASSWORD=old\n', after: `PASSWORD="${CANARY}"\n` } },
+        { what: 'env', before: { url: texts.url }, after: { list: [texts.json, canary] } },
+      ],
+      msg: `failed: ${texts.jsonAscii} ${texts.base64url_2}`,
+    },
+    { type: 'message', host: 'a', text: `${texts.form} ${texts.base64_0} ${texts.base64_2} ${texts.HEX}` },
+  ];
+}
+
+/** Every string in a parsed JSON value. */
+function strings(v: unknown): string[] {
+  if (typeof v === 'string') return [v];
+  if (v === null || typeof v !== 'object') return [];
+  return Object.entries(v).flatMap(([k, x]) => [k, ...strings(x)]);
+}
+
+test('--json -v: the canary survives in no encoding (escaped by JSON, base64 at 3 alignments, hex, URL)', () => {
+  const out = new PassThrough();
+  const text = collect(out);
+  const view = jsonLines(out, true);
+  for (const e of canaryEvents()) view(e);
+  const s = text();
+  assert.ok(!leaks(s), s);
+  const lines = s.trim().split('\n').map((l) => JSON.parse(l));
+  assert.equal(lines.length, 4);
+  for (const str of lines.flatMap(strings)) assert.ok(!leaks(str), str);
+  assert.equal(lines[2].changes[0].text.after, 'PASSWORD="***"\n');
+});
+
+test('--json --diff: PASSWORD="pa\\ss-777" in changes[].text is masked (masking before JSON escapes it)', () => {
+  const pass = secret('pa\\ss-777');
+  const out = new PassThrough();
+  const text = collect(out);
+  jsonLines(out, false)({ type: 'task.result', host: 'a', play: 'P', task: 't', handler: false, status: 'changed', ms: 1, check: true, changes: [{ what: 'content', text: { path: '/x', before: '', after: `PASSWORD="${pass.reveal()}"` } }] });
+  assert.ok(!text().includes('777'), text());
+});
+
+test('log file: the canary survives in no encoding', async () => {
+  const path = join(mkdtempSync(join(tmpdir(), 'ss-log-')), 'run.log');
+  const log = logFile(path);
+  for (const e of canaryEvents()) log.listener(e);
+  await log.close();
+  const text = readFileSync(path, 'utf8');
+  assert.ok(!leaks(text), text);
+  const lines = text.trim().split('\n').map((l) => JSON.parse(l));
+  assert.equal(lines.length, 4);
+  for (const str of lines.flatMap(strings)) assert.ok(!leaks(str), str);
+  rmSync(dirname(path), { recursive: true });
+});
+
+test('log file: created 0600; an existing 0644 log is made 0600 before anything is written to it', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'ss-log-'));
+  const fresh = join(dir, 'new.log');
+  const log = logFile(fresh);
+  assert.equal(statSync(fresh).mode & 0o777, 0o600);
+  log.listener(events[0]!);
+  await log.close();
+  assert.equal(statSync(fresh).mode & 0o777, 0o600);
+
+  const old = join(dir, 'old.log');
+  writeFileSync(old, 'older run\n', { mode: 0o644 });
+  chmodSync(old, 0o644);
+  const again = logFile(old);
+  assert.equal(statSync(old).mode & 0o777, 0o600);
+  assert.equal(readFileSync(old, 'utf8'), 'older run\n', 'nothing written yet');
+  again.listener(events[0]!);
+  await again.close();
+  assert.equal(statSync(old).mode & 0o777, 0o600);
+  assert.match(readFileSync(old, 'utf8'), /^older run\n\{.*"run\.start"/, 'appended to, not replaced');
+  rmSync(dir, { recursive: true });
+});
+
+test('human view: a secret of several lines shows in neither the verbose command line nor a diff', () => {
+  const multi = secret('first-line-of-key\nsecond-line-of-key');
+  const out = new PassThrough();
+  const text = collect(out);
+  const view = humanView({ out, diff: true, verbose: true, tty: false });
+  view({ type: 'command', host: 'a', command: `printf %s '${multi.reveal()}' > /etc/key`, code: 0, stdout: '', stderr: '', ms: 1, become: true });
+  view({ type: 'task.result', host: 'a', play: 'P', task: 'key', handler: false, status: 'changed', ms: 1, check: false, changes: [{ what: 'content', text: { path: '/etc/key', before: '', after: `${multi.reveal()}\n` } }, { what: 'env', before: null, after: { k: `"${CANARY}"` } }] });
+  const s = text();
+  assert.ok(!s.includes('first-line-of-key') && !s.includes('second-line-of-key'), s);
+  assert.ok(!leaks(s), s);
 });
