@@ -88,7 +88,7 @@ function fetchStep(src: string, host: string, local: LocalFile, mode: string | u
     kind: 'local',
     describe: `fetch ${src} to ${local.path}`,
     async run(io) {
-      const onHost = (cmd: string) => io.exec(cmd);
+      const onHost = (cmd: string, o?: { logOutput?: boolean }) => io.exec(cmd, o);
       const info = await sourceInfo(onHost, src, host);
       await mkdir(dirname(local.path), { recursive: true });
       const tmp = join(dirname(local.path), `.${basename(local.path)}.shipshape-${process.pid}-${Date.now()}`);

@@ -40,6 +40,10 @@ export interface RenderOptions {
 function commandText(step: RunStep): string {
   let command = step.shell ?? shellJoin(step.argv);
   if (step.env && Object.keys(step.env).length > 0) {
+    for (const [k, v] of Object.entries(step.env)) {
+      // A command line is visible in the host's process list: a secret goes on stdin instead.
+      if (isSecret(v)) throw new Error(`env ${k} of ${step.argv[0] ?? 'a command'} is a secret: it would show in the host's process list; pass it on stdin`);
+    }
     const assignments = Object.entries(step.env).map(([k, v]) => `${k}=${quote(v)}`).join(' ');
     command = step.shell !== undefined ? `export ${assignments}\n${command}` : `${assignments} ${command}`;
   }

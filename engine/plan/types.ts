@@ -107,11 +107,18 @@ export interface LocalStep {
   run: (io: LocalIO) => Promise<boolean | void>;
 }
 
+export interface LocalExecOptions {
+  stdin?: Buffer | string | NodeJS.ReadableStream;
+  timeoutMs?: number;
+  /** false: the log records the command but not its output (a file's bytes read off a host). */
+  logOutput?: boolean;
+}
+
 export interface LocalIO {
   /** Run a shell command on the current host. */
-  exec(command: string, opts?: { stdin?: Buffer | string | NodeJS.ReadableStream; timeoutMs?: number }): Promise<{ code: number | null; stdout: Buffer; stderr: Buffer }>;
+  exec(command: string, opts?: LocalExecOptions): Promise<{ code: number | null; stdout: Buffer; stderr: Buffer }>;
   /** Run a shell command on another inventory host (for transfers). */
-  execOn(host: string, command: string, opts?: { stdin?: Buffer | string | NodeJS.ReadableStream; stdout?: NodeJS.WritableStream; timeoutMs?: number }): Promise<{ code: number | null; stdout: Buffer; stderr: Buffer }>;
+  execOn(host: string, command: string, opts?: LocalExecOptions): Promise<{ code: number | null; stdout: Buffer; stderr: Buffer }>;
   /** Reconnect to the current host (after a reboot). */
   reconnect(timeoutMs: number): Promise<void>;
 }

@@ -87,7 +87,7 @@ async function runWrite(step: WriteStep, link: HostLink, become: boolean, io: Lo
     );
     stdin = framed.stream;
   } else {
-    const onSource = (command: string) => io.execOn(source.host, command);
+    const onSource = (command: string, o?: { logOutput?: boolean }) => io.execOn(source.host, command, o);
     const info = await sourceInfo(onSource, source.path, source.host);
     const from = sourceStream(onSource, source.path, info.size, source.host);
     framed = frameStream(from.stream, header, (sent) => {

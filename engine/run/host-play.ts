@@ -220,7 +220,7 @@ export async function runPlayOnHost(env: PlayEnv, state: HostState): Promise<voi
 
   function localIO(become: boolean): LocalIO {
     return {
-      exec: (command, opts) => link.exec(command, { stdin: opts?.stdin, timeoutMs: opts?.timeoutMs, become }),
+      exec: (command, opts) => link.exec(command, { stdin: opts?.stdin, timeoutMs: opts?.timeoutMs, become, ...(opts?.logOutput === false ? { logOutput: false } : {}) }),
       execOn: env.execOn,
       reconnect: (timeoutMs) => link.reconnect(timeoutMs),
     };

@@ -8,7 +8,7 @@ import { Readable } from 'node:stream';
 import { quote, shellJoin } from '../quote.ts';
 
 /** Runs shell text on the source host. */
-export type RunOn = (command: string) => Promise<{ code: number | null; stdout: Buffer; stderr: Buffer }>;
+export type RunOn = (command: string, opts?: { logOutput?: boolean }) => Promise<{ code: number | null; stdout: Buffer; stderr: Buffer }>;
 
 /** Bytes per dd exec: 4 MiB (dd's bs=1M times CHUNK_BLOCKS). */
 export const CHUNK_BLOCKS = 4;
@@ -65,7 +65,8 @@ export function sourceStream(run: RunOn, path: string, size: number, where: stri
   let digest: string | undefined;
   const chunks = Math.ceil(size / (CHUNK_BLOCKS * BLOCK));
   const read = async (i: number): Promise<Buffer> => {
-    const r = await run(shellJoin(['dd', `if=${path}`, `bs=${BLOCK}`, `skip=${i * CHUNK_BLOCKS}`, `count=${CHUNK_BLOCKS}`, 'iflag=fullblock', 'status=none']));
+    // The bytes of the file stay out of the log: it may hold anything (keys, passwords).
+    const r = await run(shellJoin(['dd', `if=${path}`, `bs=${BLOCK}`, `skip=${i * CHUNK_BLOCKS}`, `count=${CHUNK_BLOCKS}`, 'iflag=fullblock', 'status=none']), { logOutput: false });
     if (r.code !== 0) throw new Error(`reading ${path} on ${where} failed: ${r.stderr.toString().trim() || `exit ${r.code}`}`);
     return r.stdout;
   };

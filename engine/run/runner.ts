@@ -78,7 +78,7 @@ export async function runPlaybook(opts: RunOptions, bus: EventBus): Promise<RunS
     const state = states.get(name) ?? newHostState(hostNamed(opts.inventory, name));
     states.set(name, state);
     if (!(await ensureLink(state))) throw new Error(`host ${name} is unreachable`);
-    return state.link!.exec(command, { stdin: o?.stdin, timeoutMs: o?.timeoutMs, become: true });
+    return state.link!.exec(command, { stdin: o?.stdin, timeoutMs: o?.timeoutMs, become: true, ...(o?.logOutput === false ? { logOutput: false } : {}) });
   };
 
   const reading = new Map<string, Promise<void>>();

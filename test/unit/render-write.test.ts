@@ -86,6 +86,10 @@ test('secret content and its sha256 travel on stdin, never in the command text',
   assert.ok(run.includes("{\ncd /tmp || exit 1\nA='b c' cat\n}"));
 });
 
+test('a secret in a command environment is refused (it would be in the process list)', () => {
+  assert.throws(() => renderRun({ kind: 'run', argv: ['app'], env: { TOKEN: secret('env-secret-1') as never } }), /env TOKEN of app is a secret/);
+});
+
 test('a stream cut anywhere (header, mid-frame, before or inside the trailer) commits nothing and leaves no temp file', () => {
   const dir = tempDir();
   const path = join(dir, 'authorized_keys');

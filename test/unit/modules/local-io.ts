@@ -6,14 +6,14 @@ import type { Readable } from 'node:stream';
 import type { LocalIO } from '../../../engine/plan/types.ts';
 
 export interface ShellIO extends LocalIO {
-  calls: Array<{ host: string; command: string }>;
+  calls: Array<{ host: string; command: string; logOutput?: boolean }>;
 }
 
 export function shellIO(host = 'web1'): ShellIO {
   const calls: ShellIO['calls'] = [];
-  const run = (on: string, command: string, stdin?: Buffer | string | NodeJS.ReadableStream) =>
+  const run = (on: string, command: string, stdin?: Buffer | string | NodeJS.ReadableStream, logOutput?: boolean) =>
     new Promise<{ code: number | null; stdout: Buffer; stderr: Buffer }>((resolve, reject) => {
-      calls.push({ host: on, command });
+      calls.push({ host: on, command, ...(logOutput === undefined ? {} : { logOutput }) });
       const child = spawn('/bin/sh', ['-c', command], { stdio: ['pipe', 'pipe', 'pipe'] });
       const out: Buffer[] = [];
       const err: Buffer[] = [];
@@ -28,8 +28,8 @@ export function shellIO(host = 'web1'): ShellIO {
     });
   return {
     calls,
-    exec: (command, opts) => run(host, command, opts?.stdin),
-    execOn: (other, command, opts) => run(other, command, opts?.stdin),
+    exec: (command, opts) => run(host, command, opts?.stdin, opts?.logOutput),
+    execOn: (other, command, opts) => run(other, command, opts?.stdin, opts?.logOutput),
     reconnect: async () => {},
   };
 }

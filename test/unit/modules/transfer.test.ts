@@ -143,6 +143,7 @@ describe('transfer: the step, run by /bin/sh', () => {
     assert.deepEqual(io.calls.map((c) => c.host), ['build', 'build', 'build', 'build']);
     assert.equal(link.execs.length, 1);
     assert.deepEqual(io.calls.filter((c) => c.command.startsWith('dd ')).map((c) => c.command.match(/skip=\d+/)![0]), ['skip=0', `skip=${CHUNK_BLOCKS}`, `skip=${2 * CHUNK_BLOCKS}`]);
+    assert.ok(io.calls.filter((c) => c.command.startsWith('dd ')).every((c) => c.logOutput === false), "the file's bytes are not logged");
     assert.deepEqual(readdirSync(dir).sort(), ['dest $(touch pwned)', "src it's"]);
   });
 
