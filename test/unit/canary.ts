@@ -61,3 +61,31 @@ export function canaryTexts(): Record<string, string> {
     base64Alone: CANARY_BYTES.toString('base64'),
   };
 }
+
+/** leaks() for another canary: any `window` consecutive bytes of `canary` readable out of `text`. */
+export function leaksOf(canary: string, text: string, window = 8): boolean {
+  const bytes = Buffer.from(canary, 'utf8');
+  const windows: Buffer[] = [];
+  for (let i = 0; i + window <= bytes.length; i++) windows.push(bytes.subarray(i, i + window));
+  const has = (buf: Buffer) => windows.some((w) => buf.includes(w));
+  for (const piece of text.split('***')) {
+    const decoded: Buffer[] = [Buffer.from(piece)];
+    try {
+      decoded.push(Buffer.from(JSON.parse(`"${piece}"`) as string));
+    } catch {
+      /* not a JSON string body */
+    }
+    try {
+      decoded.push(Buffer.from(decodeURIComponent(piece.replace(/\+/g, ' '))));
+    } catch {
+      /* not URL-encoded */
+    }
+    decoded.push(Buffer.from(piece.replace(/'\\''/g, "'")));
+    const b64 = piece.replace(/[^A-Za-z0-9+/_-]/g, '').replace(/-/g, '+').replace(/_/g, '/');
+    for (let offset = 0; offset < 4; offset++) decoded.push(Buffer.from(b64.slice(offset), 'base64'));
+    const hex = piece.replace(/[^0-9a-fA-F]/g, '');
+    for (let offset = 0; offset < 2; offset++) decoded.push(Buffer.from(hex.slice(offset), 'hex'));
+    if (decoded.some(has)) return true;
+  }
+  return false;
+}
