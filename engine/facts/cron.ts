@@ -20,7 +20,7 @@ export function crontabFact(user: string): Fact<CrontabFact> {
   // stderr is captured apart from the text (fd 3 carries stdout past the capture): "no crontab
   // for USER" means empty, any other failure is an error.
   const script = [
-    `getent passwd ${u} >/dev/null || { echo nouser; exit 0; }`,
+    `getent passwd -- ${u} >/dev/null || { echo nouser; exit 0; }`,
     'echo crontab',
     `{ err=$(crontab -l -u ${u} 2>&1 >&3 3>&-); rc=$?; } 3>&1`,
     'if [ "$rc" -ne 0 ]; then case "$err" in *"no crontab for"*) exit 0 ;; *) printf \'%s\\n\' "$err" >&2; exit 1 ;; esac; fi',

@@ -40,7 +40,8 @@ export function unitFilePaths(name: string): string[] {
 
 export function unitFact(name: string): Fact<UnitFact> {
   const full = unitName(name);
-  const script = `LC_ALL=C systemctl show ${quote(full)} -p Id,LoadState,ActiveState,SubState,UnitFileState,NeedDaemonReload,FragmentPath`;
+  // `--` before the name: a unit named -Hhost would be systemctl's --host, and show would go over ssh.
+  const script = `LC_ALL=C systemctl show -p Id,LoadState,ActiveState,SubState,UnitFileState,NeedDaemonReload,FragmentPath -- ${quote(full)}`;
   return defineFact<UnitFact>(`unit:${full}`, script, (out, code) => parseUnit(full, out, code));
 }
 

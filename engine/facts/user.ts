@@ -32,13 +32,15 @@ export function groupKey(name: string): string {
   return `group:${name}`;
 }
 
+// `--` before every name: getent would read `-sfiles` as `-s files` and list the whole database
+// (whose first entry, root, the parser would then take for the user).
 export function userFact(name: string): Fact<UserFact> {
-  const script = [`entry=$(getent passwd ${quote(name)}) || exit 0`, `printf '%s\\n' "$entry"`, `id -Gn -- ${quote(name)} 2>/dev/null || true`].join('\n');
+  const script = [`entry=$(getent passwd -- ${quote(name)}) || exit 0`, `printf '%s\\n' "$entry"`, `id -Gn -- ${quote(name)} 2>/dev/null || true`].join('\n');
   return defineFact<UserFact>(userKey(name), script, (out) => parseUser(name, out));
 }
 
 export function groupFact(name: string): Fact<GroupFact> {
-  return defineFact<GroupFact>(groupKey(name), `getent group ${quote(name)} || exit 0`, (out) => parseGroup(name, out));
+  return defineFact<GroupFact>(groupKey(name), `getent group -- ${quote(name)} || exit 0`, (out) => parseGroup(name, out));
 }
 
 export function parseUser(name: string, out: string): UserFact {

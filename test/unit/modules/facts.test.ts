@@ -1,8 +1,9 @@
 // The parsers of fileFact, userFact and groupFact, on output as the host prints it.
 import { strict as assert } from 'node:assert';
+import { execFileSync } from 'node:child_process';
 import { describe, it } from 'node:test';
 import { parseFileFact } from '../../../engine/facts/file.ts';
-import { parseGroup, parseUser, userFact } from '../../../engine/facts/user.ts';
+import { groupFact, parseGroup, parseUser, userFact } from '../../../engine/facts/user.ts';
 
 describe('fileFact parser', () => {
   it('absent', () => {
@@ -72,6 +73,14 @@ describe('user and group parsers', () => {
   it('the key is user:NAME and the name is quoted in the script', () => {
     const f = userFact("a'b");
     assert.equal(f.key, "user:a'b");
-    assert.match(f.script, /getent passwd 'a'\\''b'/);
+    assert.match(f.script, /getent passwd -- 'a'\\''b'/);
+  });
+
+  it('a name starting with a dash is a name for getent, not options (-sfiles read as -s files listed root)', () => {
+    // The controller's own getent, read only: a user or group nobody has must read as absent.
+    for (const fact of [userFact('-sfiles'), groupFact('-sfiles')]) {
+      const out = execFileSync('/bin/sh', ['-c', fact.script], { env: { PATH: '/usr/bin:/bin' } }).toString();
+      assert.equal((fact.parse(out, 0) as { exists: boolean }).exists, false, `${fact.key}: ${JSON.stringify(out.slice(0, 80))}`);
+    }
   });
 });
