@@ -36,3 +36,27 @@ export function normalizeMode(mode: string): string {
 export function Choice<const T extends readonly string[]>(values: T, opts: { description?: string; default?: T[number] } = {}): TUnsafe<T[number]> {
   return Type.Unsafe<T[number]>({ type: 'string', enum: [...values], ...opts });
 }
+
+/*
+ * Names the host's tools take as operands. None may start with '-': systemctl, getent, useradd and
+ * chown would read such a name as options (a unit named -Hhost is systemctl --host), and the tools
+ * that create them refuse it anyway. Commands still put `--` before them where the tool allows.
+ */
+
+/**
+ * A systemd unit name, with or without its suffix, per systemd.unit(5): ASCII letters, digits,
+ * ':', '-', '_', '.', '\' and '@' (templates and instances), at most 255 characters, no leading '-'.
+ */
+export function UnitName(opts: { description?: string } = {}) {
+  return Type.String({ pattern: '^[A-Za-z0-9:_.\\\\@][A-Za-z0-9:_.\\\\@-]*$', maxLength: 255, ...opts });
+}
+
+/** A user name as useradd takes it (Debian's default NAME_REGEX, $ allowed last for machine accounts). */
+export function UserName(opts: { description?: string } = {}) {
+  return Type.String({ minLength: 1, pattern: '^[a-z_][a-z0-9_.-]*\\$?$', ...opts });
+}
+
+/** A group name as groupadd takes it. */
+export function GroupName(opts: { description?: string } = {}) {
+  return Type.String({ minLength: 1, pattern: '^[a-z_][a-z0-9_.-]*$', ...opts });
+}

@@ -7,7 +7,7 @@ import { fileFact, fileKey, type FileFact } from '../engine/facts/file.ts';
 import { defineModule } from '../engine/module.ts';
 import { PlanError, type Change, type LocalStep, type Plan } from '../engine/plan/types.ts';
 import { quote } from '../engine/quote.ts';
-import { Type } from '../engine/schema.ts';
+import { Type, UnitName } from '../engine/schema.ts';
 
 const params = Type.Object(
   {
@@ -15,7 +15,7 @@ const params = Type.Object(
       minItems: 1,
       description: 'Installed binaries (absolute paths); each is replaced by PATH.new, the old one kept as PATH.prev.',
     }),
-    services: Type.Array(Type.String({ minLength: 1 }), { description: 'systemd units stopped before the swap and started after it.' }),
+    services: Type.Array(UnitName(), { description: 'systemd units stopped before the swap and started after it.' }),
     probes: Type.Array(
       Type.Object(
         {
@@ -58,13 +58,13 @@ export function swapScript(p: Params, swap: boolean): string {
   }
   lines.push(
     'for b in "${bins[@]}"; do [ -e "$b" ] && { put "$b" "$b.prev" || exit 1; }; done',
-    'systemctl stop "${units[@]}" || exit 1',
+    'systemctl stop -- "${units[@]}" || exit 1',
     'for b in "${bins[@]}"; do put "$b.new" "$b" || exit 1; done',
-    'systemctl reset-failed "${units[@]}" 2>/dev/null; systemctl start "${units[@]}"',
+    'systemctl reset-failed -- "${units[@]}" 2>/dev/null; systemctl start -- "${units[@]}"',
     'healthy && exit 0',
     'failed=$why',
     'for b in "${bins[@]}"; do [ -e "$b.prev" ] && put "$b.prev" "$b"; done',
-    'systemctl stop "${units[@]}"; systemctl reset-failed "${units[@]}" 2>/dev/null; systemctl start "${units[@]}"',
+    'systemctl stop -- "${units[@]}"; systemctl reset-failed -- "${units[@]}" 2>/dev/null; systemctl start -- "${units[@]}"',
     'if healthy; then echo "health check failed ($failed): rolled back to the previous binaries, which answer" >&2',
     'else echo "health check failed ($failed); rolled back, and the previous binaries do not answer either ($why)" >&2; fi',
     'exit 1',

@@ -7,13 +7,11 @@ import type { Fact } from '../engine/facts/types.ts';
 import { unitFact, unitFilePaths, unitKey, unitName, type UnitFact } from '../engine/facts/unit.ts';
 import { defineModule, PrepareError } from '../engine/module.ts';
 import { PlanError, type Change, type Step } from '../engine/plan/types.ts';
-import { Choice, Type } from '../engine/schema.ts';
+import { Choice, Type, UnitName } from '../engine/schema.ts';
 
 const params = Type.Object(
   {
-    unit: Type.Optional(
-      Type.String({ pattern: '^[A-Za-z0-9:_.\\\\@-]+$', description: "Unit name, e.g. 'nginx' or 'relay.service' ('.service' is added when no unit suffix is given)." }),
-    ),
+    unit: Type.Optional(UnitName({ description: "Unit name, e.g. 'nginx' or 'relay.service' ('.service' is added when no unit suffix is given)." })),
     state: Type.Optional(
       Choice(['started', 'stopped', 'restarted', 'reloaded'], {
         description:
@@ -137,7 +135,7 @@ export const systemd = defineModule({
     }
     if (masked && p.masked === false) {
       changes.push({ what: 'masked', before: true, after: false });
-      steps.push({ kind: 'run', argv: ['systemctl', 'unmask', name] });
+      steps.push({ kind: 'run', argv: ['systemctl', 'unmask', '--', name] });
       // What remains once unmasked is the unit's own file and any enablement links: assume disabled.
       unit = { ...unit, loadState: 'loaded', unitFileState: 'disabled' };
       masked = false;
@@ -148,7 +146,7 @@ export const systemd = defineModule({
       const manageable = isEnabled || unit.unitFileState === 'disabled';
       if (manageable && isEnabled !== p.enabled) {
         changes.push({ what: 'enabled', before: isEnabled, after: p.enabled });
-        steps.push({ kind: 'run', argv: ['systemctl', p.enabled ? 'enable' : 'disable', name] });
+        steps.push({ kind: 'run', argv: ['systemctl', p.enabled ? 'enable' : 'disable', '--', name] });
         unit = { ...unit, unitFileState: p.enabled ? 'enabled' : 'disabled' };
       }
     }
@@ -156,7 +154,7 @@ export const systemd = defineModule({
     const active = ACTIVE.has(unit.activeState);
     const setActive = (verb: string, to: string, state: string) => {
       changes.push({ what: 'state', before: unit.activeState, after: to });
-      steps.push({ kind: 'run', argv: ['systemctl', verb, name] });
+      steps.push({ kind: 'run', argv: ['systemctl', verb, '--', name] });
       unit = { ...unit, activeState: state, subState: state === 'active' ? 'running' : 'dead' };
     };
     switch (p.state) {
@@ -176,7 +174,7 @@ export const systemd = defineModule({
 
     if (p.masked === true && !masked) {
       changes.push({ what: 'masked', before: false, after: true });
-      steps.push({ kind: 'run', argv: ['systemctl', 'mask', name] });
+      steps.push({ kind: 'run', argv: ['systemctl', 'mask', '--', name] });
       unit = { ...unit, loadState: 'masked', unitFileState: 'masked' };
     }
 

@@ -3,6 +3,7 @@ import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import { swapBinaries, swapScript } from '../../../modules/swap-binaries.ts';
 import { ABSENT_FILE, fileKey } from '../../../engine/facts/file.ts';
+import { validateParams } from '../../../engine/playbook/validate.ts';
 import { aFile, planWith } from './fake-facts.ts';
 
 const B = '/usr/local/bin/smp-server';
@@ -36,5 +37,12 @@ describe('swapBinaries', () => {
       execFileSync('bash', ['-n', '-c', text]);
       assert.ok(text.includes(`'it'\\''s'`));
     }
+  });
+  it('services are unit names (a leading dash refused) and systemctl gets -- before them', () => {
+    assert.ok(validateParams(swapBinaries.def.params, { ...params, services: ['-Hhost'] }).errors.length > 0);
+    assert.deepEqual(validateParams(swapBinaries.def.params, { ...params, services: ['smp', 'xfp@1.service'] }).errors, []);
+    const calls = swapScript(params, true).match(/systemctl [^;|&\n]*/g) ?? [];
+    assert.ok(calls.length >= 4);
+    for (const call of calls) assert.match(call, /^systemctl [a-z-]+ -- "\$\{units\[@\]\}"/, call);
   });
 });

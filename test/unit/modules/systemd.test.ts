@@ -6,6 +6,7 @@ import { ABSENT_FILE, fileKey, type FileFact } from '../../../engine/facts/file.
 import { parseUnit, unitFilePaths, unitName, type UnitFact } from '../../../engine/facts/unit.ts';
 import { PlanError, type RunStep } from '../../../engine/plan/types.ts';
 import { shellJoin } from '../../../engine/quote.ts';
+import { validateParams } from '../../../engine/playbook/validate.ts';
 import { systemd } from '../../../modules/systemd.ts';
 import { aFile, planWith } from './fake-facts.ts';
 
@@ -37,7 +38,7 @@ describe('systemd planning', () => {
   it('inactive and disabled: enable then start, the predicted unit active and enabled', async () => {
     const plan = await planWith(systemd, { unit: 'relay', state: 'started', enabled: true }, world('relay', {}));
     assert.deepEqual(plan.changes, [{ what: 'enabled', before: false, after: true }, { what: 'state', before: 'inactive', after: 'active' }]);
-    assert.deepEqual(cmds(plan.steps), ['systemctl enable relay.service', 'systemctl start relay.service']);
+    assert.deepEqual(cmds(plan.steps), ['systemctl enable -- relay.service', 'systemctl start -- relay.service']);
     const after = plan.after?.['unit:relay.service'] as UnitFact;
     assert.equal(after.activeState, 'active');
     assert.equal(after.unitFileState, 'enabled');
@@ -45,7 +46,7 @@ describe('systemd planning', () => {
 
   it('stopped and disabled: disable then stop; failed counts as stopped', async () => {
     const plan = await planWith(systemd, { unit: 'relay', state: 'stopped', enabled: false }, world('relay', { activeState: 'active', unitFileState: 'enabled' }));
-    assert.deepEqual(cmds(plan.steps), ['systemctl disable relay.service', 'systemctl stop relay.service']);
+    assert.deepEqual(cmds(plan.steps), ['systemctl disable -- relay.service', 'systemctl stop -- relay.service']);
     const failed = await planWith(systemd, { unit: 'relay', state: 'stopped' }, world('relay', { activeState: 'failed' }));
     assert.deepEqual(failed, { changes: [], steps: [] });
   });
@@ -65,7 +66,7 @@ describe('systemd planning', () => {
       { what: 'enabled', before: false, after: true },
       { what: 'state', before: 'inactive', after: 'active' },
     ]);
-    assert.deepEqual(cmds(plan.steps), ['systemctl daemon-reload', 'systemctl enable relay.service', 'systemctl start relay.service']);
+    assert.deepEqual(cmds(plan.steps), ['systemctl daemon-reload', 'systemctl enable -- relay.service', 'systemctl start -- relay.service']);
     assert.equal(plan.after?.[`written:${path}`], false, 'the reload is done: a later systemd task has nothing to reload');
     assert.equal((plan.after?.['unit:relay.service'] as UnitFact).loadState, 'loaded');
     const onDisk = await planWith(systemd, { unit: 'relay', state: 'started' }, world('relay', 'not-found', { files: aFile(path, UNIT_FILE) }));
@@ -75,7 +76,7 @@ describe('systemd planning', () => {
   it('a unit file without [Install] is static: started, nothing to enable', async () => {
     const path = '/lib/systemd/system/oneshot.service';
     const plan = await planWith(systemd, { unit: 'oneshot', state: 'started', enabled: true }, world('oneshot', 'not-found', { files: aFile(path, '[Service]\nExecStart=/bin/true\n'), written: [path] }));
-    assert.deepEqual(cmds(plan.steps), ['systemctl daemon-reload', 'systemctl start oneshot.service']);
+    assert.deepEqual(cmds(plan.steps), ['systemctl daemon-reload', 'systemctl start -- oneshot.service']);
     const loaded = await planWith(systemd, { unit: 'oneshot', enabled: true }, world('oneshot', { unitFileState: 'static' }));
     assert.deepEqual(loaded, { changes: [], steps: [] });
   });
@@ -95,9 +96,9 @@ describe('systemd planning', () => {
   it('masked: start refused with a hint; stop then mask; unmask then enable and start', async () => {
     await assert.rejects(planWith(systemd, { unit: 'apache2', state: 'started' }, world('apache2', { loadState: 'masked', unitFileState: 'masked' })), /apache2\.service is masked: it cannot be started \(set masked: false/);
     const mask = await planWith(systemd, { unit: 'apache2', state: 'stopped', masked: true }, world('apache2', { activeState: 'active', unitFileState: 'enabled' }));
-    assert.deepEqual(cmds(mask.steps), ['systemctl stop apache2.service', 'systemctl mask apache2.service']);
+    assert.deepEqual(cmds(mask.steps), ['systemctl stop -- apache2.service', 'systemctl mask -- apache2.service']);
     const unmask = await planWith(systemd, { unit: 'apache2', state: 'started', enabled: true, masked: false }, world('apache2', { loadState: 'masked', unitFileState: 'masked' }));
-    assert.deepEqual(cmds(unmask.steps), ['systemctl unmask apache2.service', 'systemctl enable apache2.service', 'systemctl start apache2.service']);
+    assert.deepEqual(cmds(unmask.steps), ['systemctl unmask -- apache2.service', 'systemctl enable -- apache2.service', 'systemctl start -- apache2.service']);
     assert.deepEqual(await planWith(systemd, { unit: 'apache2', masked: true }, world('apache2', { loadState: 'masked', unitFileState: 'masked' })), { changes: [], steps: [] });
     await assert.rejects(planWith(systemd, { unit: 'apache2', masked: true, enabled: true }, {}), /a masked unit cannot be enabled/);
   });
@@ -105,9 +106,9 @@ describe('systemd planning', () => {
   it('restarted and reloaded act every time (handlers); reloaded starts a stopped unit', async () => {
     const restart = await planWith(systemd, { unit: 'relay', state: 'restarted' }, world('relay', { activeState: 'active' }));
     assert.deepEqual(restart.changes, [{ what: 'state', before: 'active', after: 'restarted' }]);
-    assert.deepEqual(cmds(restart.steps), ['systemctl restart relay.service']);
+    assert.deepEqual(cmds(restart.steps), ['systemctl restart -- relay.service']);
     const reload = await planWith(systemd, { unit: 'relay', state: 'reloaded' }, world('relay', {}));
-    assert.deepEqual(cmds(reload.steps), ['systemctl start relay.service']);
+    assert.deepEqual(cmds(reload.steps), ['systemctl start -- relay.service']);
   });
 
   it('a unit an earlier apt task may ship (dry run): ok with a message, a check step for the real run', async () => {
@@ -137,5 +138,12 @@ describe('unit fact', () => {
     });
     assert.equal(parseUnit('x.service', 'LoadState=not-found\nFragmentPath=\n', 0).fragmentPath, null);
     assert.throws(() => parseUnit('x.service', 'Failed to connect to bus', 1), /printed no state/);
+  });
+  it('unit names as systemd.unit(5) has them: @ \\ : - allowed, a leading dash refused; systemctl gets -- before the unit', async () => {
+    const ok = (unit: string) => validateParams(systemd.def.params, { unit, state: 'started' }).errors.length === 0;
+    for (const unit of ['nginx', 'relay.service', 'getty@tty1.service', 'container@h01', 'dev-disk-by\\x2duuid-1a.device', 'sys-devices-a:b.device', 'a_b.c.socket']) assert.ok(ok(unit), unit);
+    for (const unit of ['-Hhost', '--help', '-', 'a b', "a'b", 'a/b', '', 'x'.repeat(256)]) assert.ok(!ok(unit), unit);
+    const plan = await planWith(systemd, { unit: 'relay', state: 'started', enabled: true }, world('relay', {}));
+    for (const step of plan.steps as RunStep[]) assert.equal(step.argv[step.argv.length - 2], '--', shellJoin(step.argv));
   });
 });
