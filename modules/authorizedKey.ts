@@ -7,14 +7,14 @@ import { ABSENT_FILE, fileKey, type FileFact } from '../engine/facts/file.ts';
 import { groupKey, userFact } from '../engine/facts/user.ts';
 import { defineModule, PrepareError, type FactReader, type PlanContext } from '../engine/module.ts';
 import { PlanError, type Plan, type Step } from '../engine/plan/types.ts';
-import { Choice, OneOrMany, toList, Type } from '../engine/schema.ts';
+import { Choice, OneOrMany, toList, Type, UserName } from '../engine/schema.ts';
 import type { PublicKeyId } from '../engine/connection/types.ts';
 import { planAttributes } from './shared/attributes.ts';
 import { contentOf, planWrite } from './shared/content.ts';
 
 const params = Type.Object(
   {
-    user: Type.String({ minLength: 1, pattern: '^[a-z_][a-z0-9_.-]*\\$?$', description: 'The account whose authorized keys these are. It must exist, or be created by an earlier task.' }),
+    user: UserName({ description: 'The account whose authorized keys these are. It must exist, or be created by an earlier task.' }),
     key: OneOrMany(Type.String({ minLength: 1, pattern: '^[^\\n\\r]+$' }), {
       description: "One or more OpenSSH public key lines ('ssh-ed25519 AAAA... comment'), options allowed in front ('from=\"10.0.0.0/8\" ssh-ed25519 AAAA...'). A key is identified by its type and body.",
     }),

@@ -7,7 +7,7 @@ import { fileFact, fileKey, type FileFact } from '../engine/facts/file.ts';
 import { userFact } from '../engine/facts/user.ts';
 import { defineModule, PrepareError } from '../engine/module.ts';
 import { PlanError, type Change, type Plan } from '../engine/plan/types.ts';
-import { Choice, Type } from '../engine/schema.ts';
+import { Choice, Type, UserName } from '../engine/schema.ts';
 import { attributeFacts } from './shared/attributes.ts';
 import { contentOf, planWrite } from './shared/content.ts';
 
@@ -22,7 +22,7 @@ const params = Type.Object(
     name: Type.String({ minLength: 1, pattern: '^[^\\n\\r]*[^\\s][^\\n\\r]*$', description: 'Name of the job: the marker comment `#shipshape: NAME` above its line. Unique per crontab.' }),
     job: Type.Optional(Type.String({ minLength: 1, pattern: '^[^\\n\\r]+$', description: 'The command line run by cron (shell text, one line; % must be escaped as \\% for cron). Required with state present.' })),
     state: Type.Optional(Choice(['present', 'absent'], { default: 'present', description: 'present: the job is there, as given; absent: the job (found by name) is removed.' })),
-    user: Type.Optional(Type.String({ minLength: 1, pattern: '^[a-z_][a-z0-9_.-]*\\$?$', description: "Whose crontab (or, with cronFile, which user runs the job). Default 'root'." })),
+    user: Type.Optional(UserName({ description: "Whose crontab (or, with cronFile, which user runs the job). Default 'root'." })),
     minute: field('Minute'),
     hour: field('Hour'),
     day: field('Day of month'),

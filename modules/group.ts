@@ -1,11 +1,11 @@
 // group: a local group (groupadd/groupmod/groupdel), predicted for later tasks like users are.
 import { groupFact, groupKey, type GroupFact } from '../engine/facts/user.ts';
 import { defineModule } from '../engine/module.ts';
-import { Choice, Type } from '../engine/schema.ts';
+import { Choice, GroupName, Type } from '../engine/schema.ts';
 
 const params = Type.Object(
   {
-    name: Type.String({ minLength: 1, pattern: '^[a-z_][a-z0-9_.-]*$', description: 'group name' }),
+    name: GroupName({ description: 'group name' }),
     state: Type.Optional(Choice(['present', 'absent'], { default: 'present' })),
     gid: Type.Optional(Type.Integer({ minimum: 0 })),
     system: Type.Optional(Type.Boolean({ description: 'create a system group; only used when creating' })),
@@ -24,10 +24,10 @@ export const group = defineModule({
     const absent: GroupFact = { exists: false, name: p.name, gid: null, members: [] };
     if (p.state === 'absent') {
       if (!current.exists) return { changes: [], steps: [] };
-      return { changes: [{ what: 'group', before: 'present', after: 'absent' }], steps: [{ kind: 'run', argv: ['groupdel', p.name] }], after: { [groupKey(p.name)]: absent } };
+      return { changes: [{ what: 'group', before: 'present', after: 'absent' }], steps: [{ kind: 'run', argv: ['groupdel', '--', p.name] }], after: { [groupKey(p.name)]: absent } };
     }
     if (!current.exists) {
-      const argv = ['groupadd', ...(p.system ? ['--system'] : []), ...(p.gid !== undefined ? ['--gid', String(p.gid)] : []), p.name];
+      const argv = ['groupadd', ...(p.system ? ['--system'] : []), ...(p.gid !== undefined ? ['--gid', String(p.gid)] : []), '--', p.name];
       return {
         changes: [{ what: 'group', before: 'absent', after: p.gid !== undefined ? `present, gid ${p.gid}` : 'present' }],
         steps: [{ kind: 'run', argv }],
@@ -37,7 +37,7 @@ export const group = defineModule({
     if (p.gid !== undefined && current.gid !== p.gid) {
       return {
         changes: [{ what: 'gid', before: current.gid, after: p.gid }],
-        steps: [{ kind: 'run', argv: ['groupmod', '--gid', String(p.gid), p.name] }],
+        steps: [{ kind: 'run', argv: ['groupmod', '--gid', String(p.gid), '--', p.name] }],
         after: { [groupKey(p.name)]: { ...current, gid: p.gid } },
       };
     }
