@@ -211,10 +211,11 @@ export const apt = defineModule({
     }
     const installs = [...certain, ...uncertain];
     if (installs.length > 0) {
-      const argv = aptGet(lockTimeout, ['install', ...installs]);
+      // -- before the names: the schema already refuses a leading dash, apt-get reads none after it either.
+      const argv = aptGet(lockTimeout, ['install', '--', ...installs]);
       steps.push(certain.length > 0 ? { kind: 'run', argv, env: ENV } : measured(argv, DPKG_STAMP_SH, 'dpkg'));
     }
-    if (removals.length > 0) steps.push({ kind: 'run', argv: aptGet(lockTimeout, [p.purge ? 'purge' : 'remove', ...removals]), env: ENV });
+    if (removals.length > 0) steps.push({ kind: 'run', argv: aptGet(lockTimeout, [p.purge ? 'purge' : 'remove', '--', ...removals]), env: ENV });
     const packagesChange = installs.length > 0 || removals.length > 0;
     const newlyInstalled = certain.filter((n) => !pkgs.find((x) => x.name === n)!.installed);
     const touched: string[] = [...installs, ...removals];

@@ -42,7 +42,7 @@ describe('apt planning', () => {
     ]);
     assert.equal(plan.steps.length, 2);
     assert.deepEqual(argvOf(plan.steps[0]).slice(4), ['300', ...APT, 'update'], 'apt-get update in a lock-retry loop, lockTimeout first');
-    assert.deepEqual(argvOf(plan.steps[1]), [...APT, 'install', 'hello', 'sl'], 'both packages in one apt-get call');
+    assert.deepEqual(argvOf(plan.steps[1]), [...APT, 'install', '--', 'hello', 'sl'], 'both packages in one apt-get call');
     assert.deepEqual((plan.steps[1] as RunStep).env, { DEBIAN_FRONTEND: 'noninteractive' });
     assert.deepEqual(plan.after?.['apt:lists'], { empty: false, age: 0, stamp: null });
     assert.deepEqual(plan.after?.['pkg:hello'], { name: 'hello', installed: true, configFiles: false, version: null, candidate: null, stamp: EMPTY.stamp });
@@ -99,19 +99,19 @@ describe('apt planning', () => {
   it('latest: an older installed version is upgraded, before -> after; after a refresh, the foreseen candidate (or apt decides)', async () => {
     const plan = await planWith(apt, { name: 'hello', state: 'latest' }, world(FRESH, pkg('hello', '2.10-2', '2.10-3')));
     assert.deepEqual(plan.changes, [{ what: 'package hello', before: '2.10-2', after: '2.10-3' }]);
-    assert.deepEqual(argvOf(plan.steps[0]), [...APT, 'install', 'hello']);
+    assert.deepEqual(argvOf(plan.steps[0]), [...APT, 'install', '--', 'hello']);
     const q = { names: ['hello'] };
     const foreseen = await planWith(apt, { name: 'hello', state: 'latest', updateCache: true }, { ...world(FRESH, pkg('hello', '2.10-2', '2.10-2')), ...foresee(q, { stamp: '999-888', fetched: 1, candidates: { hello: '2.10-4' } }) });
     assert.deepEqual(foreseen.changes, [
       { what: 'apt lists', before: '(1 index behind the mirror)', after: '(updated)' },
       { what: 'package hello', before: '2.10-2', after: '2.10-4' },
     ], 'the candidate the refresh brings, not the one the stale lists had');
-    assert.deepEqual(argvOf(foreseen.steps[1]), [...APT, 'install', 'hello']);
+    assert.deepEqual(argvOf(foreseen.steps[1]), [...APT, 'install', '--', 'hello']);
     assert.deepEqual(foreseen.guesses, { 'apt:changes': ['hello'] });
     const refreshing = await planWith(apt, { name: 'hello', state: 'latest', updateCache: true }, { ...world(FRESH, pkg('hello', '2.10-2', '2.10-2')), ...foresee(q, FAILED) });
     assert.deepEqual(refreshing.changes, []);
     const install = refreshing.steps[1] as RunStep;
-    assert.deepEqual(install.argv.slice(4), [...APT, 'install', 'hello']);
+    assert.deepEqual(install.argv.slice(4), [...APT, 'install', '--', 'hello']);
     assert.equal(install.reportsChange!({ code: 0, stdout: 'dpkg-before=1-1\ndpkg-after=1-1\n', stderr: '' }), false);
     const same = await planWith(apt, { name: 'hello', state: 'latest' }, world(FRESH, pkg('hello', '2.10-3', '2.10-3')));
     assert.deepEqual(same.changes, []);
@@ -120,11 +120,11 @@ describe('apt planning', () => {
   it('absent: remove, purge (also of leftover config files), nothing when not there', async () => {
     const remove = await planWith(apt, { name: 'hello', state: 'absent' }, world(EMPTY, pkg('hello', '2.10-3')));
     assert.deepEqual(remove.changes, [{ what: 'package hello', before: '2.10-3', after: '(removed)' }]);
-    assert.deepEqual(argvOf(remove.steps[0]), [...APT, 'remove', 'hello']);
+    assert.deepEqual(argvOf(remove.steps[0]), [...APT, 'remove', '--', 'hello']);
     assert.equal((remove.after?.['pkg:hello'] as PackageFact).configFiles, true);
     const leftovers = await planWith(apt, { name: 'hello', state: 'absent', purge: true }, world(FRESH, pkg('hello', null, '2.10-3', { configFiles: true })));
     assert.deepEqual(leftovers.changes, [{ what: 'package hello', before: '(config files only)', after: '(purged)' }]);
-    assert.deepEqual(argvOf(leftovers.steps[0]), [...APT, 'purge', 'hello']);
+    assert.deepEqual(argvOf(leftovers.steps[0]), [...APT, 'purge', '--', 'hello']);
     const gone = await planWith(apt, { name: 'hello', state: 'absent' }, world(FRESH, pkg('hello', null, '2.10-3', { configFiles: true })));
     assert.deepEqual(gone, { changes: [], steps: [] }, 'without purge, leftover config files are fine');
   });
