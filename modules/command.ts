@@ -58,8 +58,13 @@ const NOT_SPLITTABLE = /["'\\$`|;&<>(){}*?[\]~#\n]/;
 /** The argv of a `command` call: argv as given, or cmd split on whitespace when that is unambiguous. */
 export function commandArgv(p: Static<typeof commandParams>): string[] {
   if ((p.argv === undefined) === (p.cmd === undefined)) throw new PrepareError('give exactly one of argv and cmd', p.argv ? 'cmd' : 'argv');
-  if (p.argv) return p.argv;
+  // An empty program name would reach the host as '' and fail there as "not found".
+  if (p.argv) {
+    if (p.argv[0] === '') throw new PrepareError('argv[0], the program, is empty', 'argv');
+    return p.argv;
+  }
   const cmd = p.cmd!;
+  if (cmd.trim() === '') throw new PrepareError('cmd is blank: give the program to run', 'cmd');
   const bad = NOT_SPLITTABLE.exec(cmd);
   if (bad) {
     throw new PrepareError(

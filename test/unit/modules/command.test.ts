@@ -26,6 +26,11 @@ describe('command', () => {
     });
   }
 
+  it('refuses an empty program: argv[0] empty, or a blank cmd', async () => {
+    await assert.rejects(planWith(command, { argv: ['', 'x'] }, {}), (err: unknown) => err instanceof PrepareError && err.field === 'argv');
+    for (const cmd of [' ', '\t \n']) await assert.rejects(planWith(command, { cmd }, {}), (err: unknown) => err instanceof PrepareError && err.field === 'cmd');
+  });
+
   it('needs exactly one of argv and cmd', async () => {
     await assert.rejects(planWith(command, {}, {}), PrepareError);
     await assert.rejects(planWith(command, { argv: ['true'], cmd: 'true' }, {}), PrepareError);
