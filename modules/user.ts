@@ -8,19 +8,19 @@ import { defineModule } from '../engine/module.ts';
 import { PlanError, type Change, type Step } from '../engine/plan/types.ts';
 import { quote } from '../engine/quote.ts';
 import { isSecret, Secret } from '../engine/secret.ts';
-import { Choice, SecretString, Type } from '../engine/schema.ts';
+import { Choice, GroupName, SecretString, Type, UserName } from '../engine/schema.ts';
 
 const params = Type.Object(
   {
-    name: Type.String({ minLength: 1, pattern: '^[a-z_][a-z0-9_.-]*\\$?$', description: 'account name' }),
+    name: UserName({ description: 'account name' }),
     state: Type.Optional(Choice(['present', 'absent'], { default: 'present', description: 'whether the account exists' })),
     system: Type.Optional(Type.Boolean({ description: 'create a system account (uid below 1000, no home unless createHome); only used when creating' })),
     shell: Type.Optional(Type.String({ description: "login shell, e.g. '/usr/sbin/nologin'" })),
     home: Type.Optional(Type.String({ description: 'home directory' })),
     createHome: Type.Optional(Type.Boolean({ description: 'create the home directory when creating the account (default: true, false for system accounts)' })),
     uid: Type.Optional(Type.Integer({ minimum: 0 })),
-    group: Type.Optional(Type.String({ description: 'primary group (must exist); default: a group named like the user' })),
-    groups: Type.Optional(Type.Array(Type.String(), { description: 'supplementary groups' })),
+    group: Type.Optional(GroupName({ description: 'primary group (must exist); default: a group named like the user' })),
+    groups: Type.Optional(Type.Array(GroupName(), { description: 'supplementary groups' })),
     append: Type.Optional(Type.Boolean({ default: false, description: 'add to `groups` without removing the account from others' })),
     password: Type.Optional(SecretString({ description: "an already hashed password (crypt(3), e.g. '$y$...'); never shown" })),
     remove: Type.Optional(Type.Boolean({ default: false, description: 'with state absent: remove the home directory and mail spool too' })),
@@ -49,7 +49,7 @@ export function shadowDigest(hash: string): string {
 /** sha256(NONCE + the hashed password from /etc/shadow) (root only); null without an entry. Read only when the task manages it. */
 export function shadowFact(name: string): Fact<string | null> {
   const script = [
-    `h=$(getent shadow ${quote(name)} | cut -d: -f2)`,
+    `h=$(getent shadow -- ${quote(name)} | cut -d: -f2)`,
     `[ -n "$h" ] || exit 0`,
     `printf '%s%s' ${NONCE} "$h" | sha256sum | cut -d' ' -f1`,
   ].join('\n');
@@ -77,7 +77,7 @@ export const user = defineModule({
     const current = facts.get(userFact(p.name));
     if (p.state === 'absent') {
       if (!current.exists) return { changes: [], steps: [] };
-      const argv = ['userdel', ...(p.remove ? ['--remove'] : []), p.name];
+      const argv = ['userdel', ...(p.remove ? ['--remove'] : []), '--', p.name];
       return {
         changes: [{ what: 'user', before: 'present', after: 'absent' }],
         steps: [{ kind: 'run', argv }],
@@ -106,7 +106,7 @@ export const user = defineModule({
       if (p.home) argv.push('--home-dir', p.home);
       argv.push(createHome ? '--create-home' : '--no-create-home');
       if (p.shell) argv.push('--shell', p.shell);
-      argv.push(p.name);
+      argv.push('--', p.name);
       steps.push({ kind: 'run', argv });
       const home = p.home ?? `/home/${p.name}`;
       changes.push({ what: 'user', before: 'absent', after: describe({ system, home, shell: p.shell, uid: p.uid, groups: wantedGroups }) });
@@ -141,7 +141,7 @@ export const user = defineModule({
           predicted.groups = [primary ?? p.name, ...newGroups];
         }
       }
-      if (mod.length > 0) steps.push({ kind: 'run', argv: ['usermod', ...mod, p.name] });
+      if (mod.length > 0) steps.push({ kind: 'run', argv: ['usermod', ...mod, '--', p.name] });
     }
 
     if (p.password !== undefined) {

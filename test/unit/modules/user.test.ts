@@ -26,7 +26,7 @@ function runFact(name: string, entry: string | undefined): { out: string; code: 
     writeFileSync(join(dir, cmd), `#!/bin/sh\nprintf '%s\\n' "${cmd} $*" >> ${argLog}\n${body}\n`);
     chmodSync(join(dir, cmd), 0o755);
   };
-  wrap('getent', entry === undefined ? 'exit 2' : `[ "$1" = shadow ] && [ "$2" = ${name} ] && printf '%s\\n' '${entry}'`);
+  wrap('getent', entry === undefined ? 'exit 2' : `[ "$1" = shadow ] && [ "$2" = -- ] && [ "$3" = ${name} ] && printf '%s\\n' '${entry}'`);
   for (const cmd of ['cut', 'sha256sum', 'printf']) wrap(cmd, `exec /usr/bin/${cmd} "$@"`);
   writeFileSync(argLog, '');
   let out = '';
@@ -51,7 +51,7 @@ describe('user password', () => {
     const value = fact.parse(r.out, 0);
     assert.equal(value, shadowDigest(HASH), 'parse returns the digest the plan compares with');
     assert.notEqual(value, HASH);
-    assert.match(r.argvs, /^getent shadow app$/m, 'the wrappers did run');
+    assert.match(r.argvs, /^getent shadow -- app$/m, 'the wrappers did run');
     assert.ok(!r.argvs.includes('$y$'), r.argvs);
     assert.equal(fact.parse(runFact('app', undefined).out, 0), null, 'no shadow entry (or not root): null');
   });
