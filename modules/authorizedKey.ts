@@ -54,15 +54,92 @@ export function parseKey(line: string): PublicKey | undefined {
 
 const same = (a: Pick<PublicKey, 'type' | 'body'>, b: Pick<PublicKey, 'type' | 'body'>) => a.type === b.type && a.body === b.body;
 
+/** The options field of a key line, split on the commas outside quotes ([] when it has none). */
+export function keyOptions(line: string): string[] {
+  const w = words(line.trim());
+  if (w.length < 3 || !KEY_TYPE.test(w[1]!)) return [];
+  return w[0]!.match(/(?:[^,"]|"(?:[^"\\]|\\.)*")+/g) ?? [];
+}
+
 /**
- * The lockout guard: when the edit leaves the login user's file without any key the engine may have
- * logged in with (its key file's, or any key of its ssh agent) while the file had one, that key.
+ * Options that leave the engine's own use of a key as it is: it runs commands in exec channels
+ * (no pty), forwards no agent and no X11, needs no ~/.ssh/rc, and opens no remote forwards
+ * (permitlisten) or tunnel devices. touch-required is the default of FIDO keys.
  */
-export function removedLoginKey(before: string, after: string, user: string, login: PlanContext['login']): PublicKeyId | undefined {
+const HARMLESS = new Set(['pty', 'no-pty', 'x11-forwarding', 'no-x11-forwarding', 'agent-forwarding', 'no-agent-forwarding', 'user-rc', 'no-user-rc', 'touch-required', 'no-touch-required', 'port-forwarding', 'no-port-forwarding', 'restrict']);
+const HARMLESS_VALUED = new Set(['permitlisten', 'tunnel']);
+/** An expiry-time closer than this (in any time zone: the host's is not known) could come before the engine's next login. */
+const EXPIRY_MARGIN_MS = 24 * 3600_000;
+
+/** The earliest instant an expiry-time can mean (sshd reads it in the host's time zone unless it ends in Z or UTC); undefined when sshd would not read it. */
+export function expiryInstant(value: string): number | undefined {
+  const m = /^(\d{4})(\d{2})(\d{2})(?:(\d{2})(\d{2})(\d{2})?)?(Z|UTC)?$/i.exec(value);
+  if (!m) return undefined;
+  const [y, mo, d, h, mi, sec] = [m[1], m[2], m[3], m[4] ?? '0', m[5] ?? '0', m[6] ?? '0'].map(Number) as [number, number, number, number, number, number];
+  const utc = Date.UTC(y, mo - 1, d, h, mi, sec);
+  if (mo < 1 || mo > 12 || new Date(utc).getUTCDate() !== d || h > 23 || mi > 59 || sec > 59) return undefined;
+  return m[7] ? utc : utc - 14 * 3600_000;
+}
+
+/**
+ * Why a key line's options could stop the engine's next login with that key, or the /bin/sh -c it
+ * runs: empty when they cannot. Options are read as sshd reads them (in order, names in any case).
+ */
+export function lockingOptions(options: readonly string[], now: number): string[] {
+  const why: string[] = [];
+  let forwarding: string | undefined;
+  for (const option of options) {
+    const eq = option.indexOf('=');
+    const name = (eq < 0 ? option : option.slice(0, eq)).toLowerCase();
+    const value = eq < 0 ? '' : option.slice(eq + 1).replace(/^"(.*)"$/, '$1');
+    if (name === 'restrict' || name === 'no-port-forwarding') forwarding = option;
+    else if (name === 'port-forwarding') forwarding = undefined;
+    if (eq < 0 ? HARMLESS.has(name) : HARMLESS_VALUED.has(name)) continue;
+    if (name === 'command') why.push(`${option} runs that command instead of the engine's`);
+    else if (name === 'from') why.push(`${option} admits only the addresses it lists, and the engine cannot be sure its next connection comes from one of them as sshd sees it (NAT, jump hosts and names change that)`);
+    else if (name === 'environment') why.push(`${option} changes the environment of the engine's commands (when sshd's PermitUserEnvironment allows it)`);
+    else if (name === 'cert-authority') why.push(`${option} makes the line accept certificates signed by the key, not the key itself`);
+    else if (name === 'principals') why.push(`${option} is for certificate authorities: sshd may refuse the line`);
+    else if (name === 'verify-required') why.push(`${option} needs a FIDO PIN the engine cannot give`);
+    else if (name === 'permitopen') why.push(`${option} limits where connections through this host may go: hosts that use it as their jump host may become unreachable`);
+    else if (name === 'expiry-time') {
+      const at = expiryInstant(value);
+      if (at === undefined) why.push(`${option} is not a time sshd reads: it skips the line`);
+      else if (at <= now + EXPIRY_MARGIN_MS) why.push(`${option} ends the key's logins ${at <= now ? 'already' : 'within a day'}`);
+    } else why.push(`${option} is not an option sshd knows: it skips the line`);
+  }
+  if (forwarding !== undefined) why.push(`${forwarding} turns off port forwarding: hosts that use this one as their jump host become unreachable (give port-forwarding after restrict if that is all that is wanted)`);
+  return why;
+}
+
+export type LoginKeyLockout = { key: PublicKey; removed: true } | { key: PublicKey; removed: false; why: string[] };
+
+/**
+ * The lockout guard: what the edit does to the keys the engine may have logged in with (its key
+ * file's, or the keys of its ssh agent, in the order it offers them), or undefined when it cannot
+ * stop the next login. sshd takes the first offered key it accepts, with the options of that key's
+ * first line: a changed line whose options could stop the login or the commands is refused before a
+ * clean one is reached; lines the edit leaves as they are work as they did. Taking all of them out
+ * of the file that had one is refused, and so is any edit of them that leaves only restricted ones.
+ */
+export function loginKeyLockout(before: string, after: string, user: string, login: PlanContext['login'], now = Date.now()): LoginKeyLockout | undefined {
   if (!login || login.user !== user || login.keys.length === 0) return undefined;
   const held = (text: string) => text.split('\n').map(parseKey).filter((k) => k !== undefined).filter((k) => login.keys.some((l) => same(k, l)));
   const had = held(before);
-  return had.length > 0 && held(after).length === 0 ? had[0] : undefined;
+  if (had.length === 0) return undefined;
+  const got = held(after);
+  if (got.length === 0) return { key: had[0]!, removed: true };
+  const linesOf = (keys: PublicKey[], id: PublicKeyId) => keys.filter((k) => same(k, id)).map((k) => k.line).join('\n');
+  const changed = (id: PublicKeyId) => linesOf(had, id) !== linesOf(got, id);
+  for (const id of login.keys) {
+    const first = got.find((k) => same(k, id));
+    if (!first) continue;
+    const why = lockingOptions(keyOptions(first.line), now);
+    if (why.length === 0) return undefined;
+    if (changed(id)) return { key: first, removed: false, why };
+  }
+  if (!login.keys.some(changed)) return undefined;
+  return { key: got[0]!, removed: false, why: lockingOptions(keyOptions(got[0]!.line), now) };
 }
 
 /** Applies the keys to the file's text; `what` lists what changed ('key added: COMMENT'...). */
@@ -122,7 +199,12 @@ export const authorizedKey = defineModule({
     '',
     "Lockout guard: a plan that leaves the login user's file without the key the engine logged in with",
     '(the inventory privateKey, or any key of the ssh agent when that is how it logs in) fails, naming',
-    'the key and the order in which to replace it.',
+    'the key and the order in which to replace it. So does one that rewrites that key with options that',
+    'could stop its next login or its commands: command=, from= (the engine cannot prove its address',
+    'matches), environment=, cert-authority, principals=, verify-required, permitopen=, an expiry-time',
+    'less than a day away, an option sshd does not know, and restrict or no-port-forwarding (this host',
+    'may be a jump host) unless port-forwarding follows. no-pty, no-X11-forwarding, no-agent-forwarding,',
+    'no-user-rc, permitlisten=, tunnel= and a later expiry-time pass: the engine needs none of them.',
   ].join('\n'),
   params,
   prepare(p) {
@@ -154,11 +236,18 @@ export const authorizedKey = defineModule({
     const keys = toList(p.key).map((l) => parseKey(l)!);
     const before = file.exists ? file.content! : '';
     const edit = editKeys(before, keys, { state, exclusive: p.exclusive });
-    const lost = removedLoginKey(before, edit.text, p.user, ctx.login);
+    const lost = loginKeyLockout(before, edit.text, p.user, ctx.login);
+    if (lost?.removed) {
+      throw new PlanError(
+        `refusing to remove from ${path} the key the engine logs in to ${ctx.host} with (${lost.key.type} ...${lost.key.body.slice(-12)}): ` +
+          `the next connection as ${p.user} would be refused. To replace it, add the new key first, point the inventory's privateKey at it, then remove the old one.`,
+      );
+    }
     if (lost) {
       throw new PlanError(
-        `refusing to remove from ${path} the key the engine logs in to ${ctx.host} with (${lost.type} ...${lost.body.slice(-12)}): ` +
-          `the next connection as ${p.user} would be refused. To replace it, add the new key first, point the inventory's privateKey at it, then remove the old one.`,
+        `refusing to write ${path} with options on the key the engine logs in to ${ctx.host} with (${lost.key.type} ...${lost.key.body.slice(-12)}): ${lost.why.join('; ')}. ` +
+          `The next connection as ${p.user} could be refused, or could not run the engine's commands. To restrict that key safely, first add a second key ` +
+          `without these options and point the inventory's privateKey at it, or set the restrictions from another connection than the engine's.`,
       );
     }
     const manageDir = p.manageDir ?? p.path === undefined;

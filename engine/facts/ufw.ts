@@ -1,6 +1,8 @@
 // ufw's state from its own files, keyed `ufw`: ENABLED in /etc/ufw/ufw.conf, the default policies
-// in /etc/default/ufw, and the rules as the `### tuple ###` comment lines ufw writes in
+// and IPV6 in /etc/default/ufw, and the rules as the `### tuple ###` comment lines ufw writes in
 // /etc/ufw/user.rules and user6.rules. Never `ufw status` prose. The ufw module predicts this shape.
+// For the module's lockout guard it also reads the SSH connection it travels over as the host sees
+// it (sshd's SSH_CONNECTION): the address the firewall will see the engine's next connection come from.
 import { defineFact, type Fact } from './types.ts';
 
 export type UfwPolicy = 'allow' | 'deny' | 'reject';
@@ -25,6 +27,22 @@ export interface UfwRule {
   comment?: string;
 }
 
+/** A rule as one family's chain holds it, in ufw's order: what the firewall does, not only what the module manages. */
+export interface UfwChainRule extends UfwRule {
+  /** 'log' or 'log-all' (`ufw allow log ...`): the verdict is the action's. */
+  log?: string;
+  /** A source application profile (`from any app NAME`): its source ports are not read here. */
+  sourceApp?: string;
+}
+
+/** One SSH connection as the host sees it: sshd's SSH_CONNECTION (client address and port, own address and port). */
+export interface UfwSshConnection {
+  client: string;
+  clientPort: number;
+  server: string;
+  serverPort: number;
+}
+
 export interface UfwFact {
   installed: boolean;
   enabled: boolean;
@@ -34,15 +52,41 @@ export interface UfwFact {
   rules: UfwRule[];
   /** Rules ufw keeps that this reading does not model (route rules, logging variants): left alone. */
   other: string[];
+  /** IPV6=yes in /etc/default/ufw: ufw applies user6.rules. With IPV6=no it drops all IPv6 traffic but loopback. */
+  ipv6: boolean;
+  /**
+   * The user rules of each family in the order the firewall tries them (user.rules for IPv4,
+   * user6.rules for IPv6: `ufw status numbered` lists the first, then the second), route rules left
+   * out. A new connection takes the first rule that matches; none: the default policy.
+   */
+  chains: { v4: UfwChainRule[]; v6: UfwChainRule[] };
+  /** The connection the facts were read over, as the host sees it; null when it could not be read. */
+  ssh: UfwSshConnection | null;
 }
 
 export const UFW_KEY = 'ufw';
 
+/**
+ * SSH_CONNECTION of the login session: in the environment, or (through sudo, which drops it) in the
+ * environment the nearest ancestor process started with. Root may read them all; the login user its own.
+ */
+const SSH_CONNECTION_SH = [
+  'c=${SSH_CONNECTION:-}; p=$$; n=0',
+  'while [ -z "$c" ] && [ "$n" -lt 16 ]; do',
+  "  p=$(sed -n 's/^PPid:[[:space:]]*//p' /proc/$p/status 2>/dev/null)",
+  '  case $p in ""|0|1) break ;; esac',
+  "  c=$(tr '\\000' '\\n' </proc/$p/environ 2>/dev/null | sed -n 's/^SSH_CONNECTION=//p' | head -n 1)",
+  '  n=$((n + 1))',
+  'done',
+  "printf 'ssh=%s\\n' \"$c\"",
+].join('\n');
+
 export function ufwFact(): Fact<UfwFact> {
   const script = [
+    SSH_CONNECTION_SH,
     '[ -x /usr/sbin/ufw ] || { echo notinstalled; exit 0; }',
     "grep -h '^ENABLED=' /etc/ufw/ufw.conf",
-    "grep -h '^DEFAULT_[A-Z]*_POLICY=' /etc/default/ufw",
+    "grep -h -e '^DEFAULT_[A-Z]*_POLICY=' -e '^IPV6=' /etc/default/ufw",
     'for f in /etc/ufw/user.rules /etc/ufw/user6.rules; do',
     '  [ -r "$f" ] && grep -h \'^### tuple ###\' "$f" | sed "s|^|${f##*/} |"',
     'done',
@@ -54,13 +98,17 @@ export function ufwFact(): Fact<UfwFact> {
 const POLICY: Record<string, UfwPolicy> = { ACCEPT: 'allow', DROP: 'deny', REJECT: 'reject' };
 
 export function parseUfw(out: string): UfwFact {
-  if (out.startsWith('notinstalled')) return { installed: false, enabled: false, incoming: null, outgoing: null, routed: null, rules: [], other: [] };
-  const fact: UfwFact = { installed: true, enabled: false, incoming: null, outgoing: null, routed: null, rules: [], other: [] };
+  const lines = out.split('\n');
+  const ssh = parseSshConnection(lines.find((l) => l.startsWith('ssh='))?.slice(4) ?? '');
+  const empty = { enabled: false, incoming: null, outgoing: null, routed: null, rules: [], other: [], ipv6: false, chains: { v4: [], v6: [] }, ssh };
+  if (lines.some((l) => l === 'notinstalled')) return { installed: false, ...empty };
+  const fact: UfwFact = { installed: true, ...empty, chains: { v4: [], v6: [] } };
   const seen = new Set<string>();
-  for (const line of out.split('\n')) {
-    const kv = /^(ENABLED|DEFAULT_(INPUT|OUTPUT|FORWARD)_POLICY)=["']?([A-Za-z]+)["']?\s*$/.exec(line);
+  for (const line of lines) {
+    const kv = /^(ENABLED|IPV6|DEFAULT_(INPUT|OUTPUT|FORWARD)_POLICY)=["']?([A-Za-z]+)["']?\s*$/.exec(line);
     if (kv) {
       if (kv[1] === 'ENABLED') fact.enabled = kv[3]!.toLowerCase() === 'yes';
+      else if (kv[1] === 'IPV6') fact.ipv6 = kv[3]!.toLowerCase() === 'yes';
       else {
         const policy = POLICY[kv[3]!.toUpperCase()] ?? null;
         if (kv[2] === 'INPUT') fact.incoming = policy;
@@ -71,6 +119,8 @@ export function parseUfw(out: string): UfwFact {
     }
     const t = /^(user6?\.rules) ### tuple ### (.*)$/.exec(line);
     if (!t) continue;
+    const chained = parseChainRule(t[2]!);
+    if (chained) fact.chains[t[1] === 'user.rules' ? 'v4' : 'v6'].push(chained);
     const rule = parseTuple(t[2]!);
     if (!rule) {
       if (!fact.other.includes(t[2]!)) fact.other.push(t[2]!);
@@ -95,25 +145,44 @@ export function normalAddress(a: string): string {
 
 /**
  * A tuple line (after `### tuple ###`): ACTION PROTO DPORT DST SPORT SRC [DAPP SAPP] DIRECTION
- * [comment=HEX]. App names have spaces as %20; '-' means no app. Route rules are left as other.
+ * [comment=HEX]. App names have spaces as %20; '-' means no app. ACTION is `allow_log` or
+ * `allow_log-all` for a logging rule and `route:allow` for a route rule. The rule the module manages:
+ * logging variants, source apps and route rules are left as other.
  */
 export function parseTuple(tuple: string): UfwRule | undefined {
+  const read = readTuple(tuple);
+  if (!read || read.log || read.sourceApp) return undefined;
+  return read.rule;
+}
+
+/** Any rule of the incoming or outgoing chains, logging variants and source apps included; route rules: undefined. */
+export function parseChainRule(tuple: string): UfwChainRule | undefined {
+  const read = readTuple(tuple);
+  if (!read) return undefined;
+  const rule: UfwChainRule = { ...read.rule };
+  if (read.log) rule.log = read.log;
+  if (read.sourceApp) rule.sourceApp = read.sourceApp;
+  return rule;
+}
+
+function readTuple(tuple: string): { rule: UfwRule; log?: string; sourceApp?: string } | undefined {
   const w = tuple.trim().split(/\s+/);
   let comment: string | undefined;
   if (w.length > 0 && w[w.length - 1]!.startsWith('comment=')) {
     comment = Buffer.from(w.pop()!.slice('comment='.length), 'hex').toString('utf8');
   }
   if (w.length !== 7 && w.length !== 9) return undefined;
-  const [action, proto, dport, dst, sport, src] = w as [string, string, string, string, string, string];
-  if (!['allow', 'deny', 'limit', 'reject'].includes(action)) return undefined;
+  const [actionWord, proto, dport, dst, sport, src] = w as [string, string, string, string, string, string];
+  const am = /^(allow|deny|limit|reject)(?:_(log|log-all))?$/.exec(actionWord);
+  if (!am) return undefined;
   const dirWord = w[w.length - 1]!;
   const dm = /^(in|out)(?:_(.+))?$/.exec(dirWord);
   if (!dm) return undefined;
-  const dapp = w.length === 9 && w[6] !== '-' ? decodeURIComponent(w[6]!.replace(/%20/g, ' ')) : undefined;
-  const sapp = w.length === 9 && w[7] !== '-' ? w[7] : undefined;
-  if (sapp) return undefined;
+  const appName = (word: string | undefined) => (word !== undefined && word !== '-' ? decodeURIComponent(word.replace(/%20/g, ' ')) : undefined);
+  const dapp = w.length === 9 ? appName(w[6]) : undefined;
+  const sapp = w.length === 9 ? appName(w[7]) : undefined;
   const rule: UfwRule = {
-    action: action as UfwAction,
+    action: am[1] as UfwAction,
     direction: dm[1] as 'in' | 'out',
     proto,
     port: dport,
@@ -124,7 +193,66 @@ export function parseTuple(tuple: string): UfwRule | undefined {
   if (dapp) rule.app = dapp;
   if (dm[2]) rule.interface = dm[2];
   if (comment) rule.comment = comment;
-  return rule;
+  return { rule, log: am[2], sourceApp: sapp };
+}
+
+/** SSH_CONNECTION's four words; null when empty or not that shape. */
+export function parseSshConnection(value: string): UfwSshConnection | null {
+  const w = value.trim().split(/\s+/);
+  if (w.length !== 4 || !/^\d+$/.test(w[1]!) || !/^\d+$/.test(w[3]!)) return null;
+  const [client, server] = [unmapped(w[0]!), unmapped(w[2]!)];
+  if (ipBits(client) === undefined || ipBits(server) === undefined) return null;
+  return { client, clientPort: Number(w[1]), server, serverPort: Number(w[3]) };
+}
+
+/** An IPv4 client of an IPv6 socket ('::ffff:10.0.0.1') is the IPv4 address: that is the family the firewall sees. */
+function unmapped(a: string): string {
+  const m = /^::ffff:(\d+\.\d+\.\d+\.\d+)$/i.exec(a);
+  return m ? m[1]! : a;
+}
+
+/** An address as its family and bits; undefined when it is not an IPv4 or IPv6 address. */
+export function ipBits(a: string): { v6: boolean; bits: bigint } | undefined {
+  if (/^\d+\.\d+\.\d+\.\d+$/.test(a)) {
+    const o = a.split('.').map(Number);
+    if (o.some((x) => x > 255)) return undefined;
+    return { v6: false, bits: o.reduce((n, x) => (n << 8n) | BigInt(x), 0n) };
+  }
+  if (!/^[0-9a-f:.]+$/i.test(a) || !a.includes(':')) return undefined;
+  let text = a;
+  const v4 = /(\d+\.\d+\.\d+\.\d+)$/.exec(text);
+  if (v4) {
+    const b = ipBits(v4[1]!);
+    if (!b) return undefined;
+    text = `${text.slice(0, -v4[1]!.length)}${(b.bits >> 16n).toString(16)}:${(b.bits & 0xffffn).toString(16)}`;
+  }
+  const halves = text.split('::');
+  if (halves.length > 2) return undefined;
+  const groups = (h: string) => (h === '' ? [] : h.split(':'));
+  const head = groups(halves[0]!);
+  const tail = halves.length === 2 ? groups(halves[1]!) : [];
+  const fill = 8 - head.length - tail.length;
+  if ((halves.length === 2 ? fill < 1 : fill !== 0) || [...head, ...tail].some((g) => !/^[0-9a-f]{1,4}$/i.test(g))) return undefined;
+  const all = [...head, ...Array<string>(halves.length === 2 ? fill : 0).fill('0'), ...tail];
+  return { v6: true, bits: all.reduce((n, g) => (n << 16n) | BigInt(Number.parseInt(g, 16)), 0n) };
+}
+
+/**
+ * Whether an address is inside a network as ufw writes one ('any', an address, 'A/len'); undefined
+ * when either does not parse. Another family is never inside.
+ */
+export function inNetwork(address: string, network: string): boolean | undefined {
+  if (network === 'any') return true;
+  const [base, len] = network.split('/');
+  const a = ipBits(address);
+  const n = ipBits(base!);
+  if (!a || !n) return undefined;
+  if (a.v6 !== n.v6) return false;
+  const width = a.v6 ? 128 : 32;
+  const prefix = len === undefined ? width : Number(len);
+  if (!Number.isInteger(prefix) || prefix < 0 || prefix > width) return undefined;
+  const shift = BigInt(width - prefix);
+  return a.bits >> shift === n.bits >> shift;
 }
 
 /** Where a rule applies, without its action and comment: ufw keeps one rule per place (adding another action replaces it). */

@@ -1,7 +1,9 @@
 // authorizedKey on a real Debian 12 host: a key pair made here, its public key added for deploy
 // (beside the lab's own key) and for a user the same play creates; logins with `ssh -i` and strict
-// host key checking prove it works; exclusive then removes the other key of that user only; and an
-// exclusive list without the engine's own login key is refused before anything is written.
+// host key checking prove it works; exclusive then removes the other key of that user only; an
+// exclusive list without the engine's own login key is refused before anything is written, and so is
+// a rewrite of that key's line with options that could stop the engine (command=, from=, restrict),
+// while options the engine does not need (no-pty...) pass and the engine still logs in and becomes root.
 import { before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync, spawn, spawnSync } from 'node:child_process';
@@ -72,6 +74,47 @@ describe('authorizedKey on a lab host', { timeout: 600_000 }, () => {
     }
     assert.equal(await root('cat /home/deploy/.ssh/authorized_keys'), keysBefore);
     assert.equal((await sshRun(HOST, 'id -un', { user: 'deploy' })).stdout, 'deploy\n');
+  });
+
+  test('lockout guard: the login key rewritten with command=, from= or restrict is refused, dry run and real run; the file stays; a fresh login works', async () => {
+    const labLine = readFileSync(labPaths.privateKey + '.pub', 'utf8').trim();
+    const keysBefore = await root('cat /home/deploy/.ssh/authorized_keys');
+    const cases: Array<[string, RegExp]> = [
+      ['command="/usr/bin/true"', /command="\/usr\/bin\/true" runs that command instead of the engine's/],
+      ['from="192.0.2.0/24"', /from="192\.0\.2\.0\/24" admits only the addresses it lists/],
+      ['restrict', /restrict turns off port forwarding: hosts that use this one as their jump host become unreachable/],
+    ];
+    for (const [options, why] of cases) {
+      for (const mode of [['--check'], []]) {
+        const r = await engine(['run', PB, '-i', labPaths.inventory, '--limit', HOST, '--json', '-e', 'labline=1', '-e', 'only=2', ...mode], { env: { ...env, AK_LAB_LINE: `${options} ${labLine}` } });
+        const result = r.events.find((e) => e.type === 'task.result' && e.task === 'deploy key');
+        assert.equal(result?.status, 'failed', `${options} ${mode.join(' ') || 'real run'} must be refused:\n${r.stdout}\n${r.stderr}`);
+        assert.notEqual(r.code, 0);
+        assert.match(result?.msg, new RegExp(`refusing to write /home/deploy/.ssh/authorized_keys with options on the key the engine logs in to ${HOST} with`));
+        assert.match(result?.msg, why);
+        assert.match(result?.msg, /first add a second key without these options/);
+      }
+    }
+    assert.equal(await root('cat /home/deploy/.ssh/authorized_keys'), keysBefore, 'nothing written');
+    assert.equal((await sshRun(HOST, 'id -un', { user: 'deploy' })).stdout, 'deploy\n', 'a fresh SSH login as deploy with the lab key');
+  });
+
+  test('options the engine does not need pass (no-pty, no-X11-forwarding, no-agent-forwarding, no-user-rc): the engine logs in with that line again and becomes root', async () => {
+    const labLine = readFileSync(labPaths.privateKey + '.pub', 'utf8').trim();
+    const keysBefore = await root('cat /home/deploy/.ssh/authorized_keys');
+    const options = 'no-pty,no-X11-forwarding,no-agent-forwarding,no-user-rc';
+    try {
+      const r = await engine(['run', PB, '-i', labPaths.inventory, '--limit', HOST, '--json', '-e', 'labline=1', '-e', 'only=2'], { env: { ...env, AK_LAB_LINE: `${options} ${labLine}` } });
+      assert.equal(r.code, 0, `${r.stdout}\n${r.stderr}`);
+      assert.match(await root('cat /home/deploy/.ssh/authorized_keys'), new RegExp(`^${options} ${labLine.split(' ')[0]} `, 'm'));
+      // A new engine run logs in with that line and runs its become commands: converged, nothing to do.
+      const again = await engine(['run', PB, '-i', labPaths.inventory, '--limit', HOST, '--json', '-e', 'labline=1', '-e', 'only=2'], { env: { ...env, AK_LAB_LINE: `${options} ${labLine}` } });
+      assert.equal(again.code, 0, `${again.stdout}\n${again.stderr}`);
+      assert.deepEqual(again.events.filter((e) => e.type === 'task.result').map((e) => e.status), ['ok', 'ok', 'ok']);
+    } finally {
+      await sshRun(HOST, 'cat > /home/deploy/.ssh/authorized_keys', { user: 'root', input: keysBefore, check: true });
+    }
+    assert.equal(await root('cat /home/deploy/.ssh/authorized_keys'), keysBefore);
   });
 
   test('lockout guard with an ssh agent: its keys are the login keys', async () => {

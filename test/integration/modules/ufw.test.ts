@@ -1,6 +1,8 @@
 // ufw on a real Debian 12 host: the guide's firewall applied with the standard cycle, then seen
 // from outside (from the lab bridge: 22 and 5223 connect, a denied port times out), and the
-// lockout guard refusing a play that would cut the engine's own SSH port, the host still reachable.
+// lockout guard refusing a play that would cut the engine's own SSH port, the host still reachable:
+// no allow at all, and firewalls that only ufw's first-match order closes (a deny of the controller's
+// network before the allow, a reject of 22 under an allow policy, an allow from another network).
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { connect } from 'node:net';
@@ -62,6 +64,33 @@ describe('ufw on a lab host', { timeout: 900_000 }, () => {
     assert.equal(await probe(22), 'open');
     // The real run's first task did add its rule (it was allowed): remove it so the cycle starts clean.
     await root('ufw delete allow in proto tcp from any to any port 5223 >/dev/null');
+  });
+
+  test('the lockout guard reads the rules as ufw does (first match, the address the host sees); refused plays leave the host as it was', async () => {
+    // The controller as the host sees it: what the guard reads through sudo, and what the rules must let in.
+    const seen = (await sshRun(HOST, 'echo $SSH_CONNECTION', { user: 'deploy', check: true })).stdout.split(' ')[0]!;
+    const esc = (t: string) => t.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&');
+    const state = () => root('grep ^ENABLED= /etc/ufw/ufw.conf; cat /etc/default/ufw /etc/ufw/user.rules /etc/ufw/user6.rules | sha256sum; ufw status | head -1');
+    const before = await state();
+    assert.match(before, /ENABLED=no[\s\S]*Status: inactive/);
+    const cases: Array<[string, RegExp]> = [
+      ['deny-lab', new RegExp(`the rule 'deny in any traffic from 10\\.77\\.0\\.0/24' blocks new connections to port 22/tcp, the SSH port the engine is connected to ${HOST} through \\(the host sees the engine connect from ${esc(seen)}\\), and ufw applies the first rule that matches`)],
+      ['reject-ssh', /the rule 'reject in 22\/tcp' blocks new connections to port 22\/tcp/],
+      ['allow-elsewhere', new RegExp(`while no rule allows port 22/tcp[^]*'allow in 22/tcp from 192\\.0\\.2\\.0/24' does not match: the host sees the engine connect from ${esc(seen)}`)],
+    ];
+    for (const [name, why] of cases) {
+      for (const check of [true, false]) {
+        const res = await engine(['run', `${PB}/ufw-first-match.ts`, '-i', paths.inventory, '--limit', HOST, '--json', '-e', `case=${name}`, ...(check ? ['--check'] : [])]);
+        const failed = res.events.find((e) => e.type === 'task.result' && e.task === 'first match');
+        assert.equal(failed?.status, 'failed', `${name}${check ? ' --check' : ''} must be refused:\n${res.stdout}\n${res.stderr}`);
+        assert.notEqual(res.code, 0);
+        assert.match(failed.msg, why, name);
+        assert.match(failed.msg, /lock the engine \(and you\) out/);
+      }
+    }
+    assert.equal(await state(), before, 'ufw files and state as they were');
+    assert.equal((await sshRun(HOST, 'true', { user: 'deploy' })).code, 0, 'a fresh SSH connection still works');
+    assert.equal(await probe(22), 'open');
   });
 
   test('dry run, run, run again, check: the guide firewall', async () => {

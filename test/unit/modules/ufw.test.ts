@@ -1,8 +1,8 @@
 import { strict as assert } from 'node:assert';
 import { describe, it } from 'node:test';
-import { parseTuple, parseUfw, UFW_KEY, type UfwFact, type UfwRule } from '../../../engine/facts/ufw.ts';
+import { inNetwork, parseChainRule, parseSshConnection, parseTuple, parseUfw, UFW_KEY, type UfwChainRule, type UfwFact, type UfwRule, type UfwSshConnection } from '../../../engine/facts/ufw.ts';
 import { PlanError } from '../../../engine/plan/types.ts';
-import { allowsPort, ruleArgv, ufw } from '../../../modules/ufw.ts';
+import { matchRule, ruleArgv, ufw, verdict } from '../../../modules/ufw.ts';
 import { planWith, stepsOf } from './fake-facts.ts';
 
 // Lines as ufw 0.36.2 on Debian 12 wrote them in the lab (see the lab test).
@@ -25,9 +25,14 @@ const FILES = [
 
 const r = (x: Partial<UfwRule>): UfwRule => ({ action: 'allow', direction: 'in', proto: 'tcp', port: '22', to: 'any', from: 'any', fromPort: 'any', ...x });
 
-const fact = (x: Partial<UfwFact> = {}): Record<string, UfwFact> => ({
-  [UFW_KEY]: { installed: true, enabled: false, incoming: 'deny', outgoing: 'allow', routed: 'deny', rules: [], other: [], ...x },
-});
+const hasV6 = (r: UfwRule) => [r.from, r.to].some((a) => a.includes(':'));
+const hasV4 = (r: UfwRule) => [r.from, r.to].some((a) => a !== 'any' && !a.includes(':'));
+/** A host's ufw state; unless given, each family's chain holds the rules of that family in their order, and the SSH connection is unknown. */
+const fact = (x: Partial<UfwFact> = {}): Record<string, UfwFact> => {
+  const rules = x.rules ?? [];
+  const chains = x.chains ?? { v4: rules.filter((r) => !hasV6(r)), v6: rules.filter((r) => !hasV4(r)) };
+  return { [UFW_KEY]: { installed: true, enabled: false, incoming: 'deny', outgoing: 'allow', routed: 'deny', rules: [], other: [], ipv6: true, ssh: null, ...x, chains } };
+};
 
 describe('ufw fact: parsing ufw files', () => {
   it('reads state, policies and tuples; v4 and v6 copies of a rule are one rule', () => {
@@ -43,6 +48,38 @@ describe('ufw fact: parsing ufw files', () => {
       r({ action: 'deny', proto: 'udp', port: '53', to: '2001:db8::/32' }),
     ]);
     assert.deepEqual(f.other, ['route:allow tcp 77 0.0.0.0/0 any 0.0.0.0/0 in']);
+  });
+  it('each family in its order, logging rules and source apps too (route rules left out); IPV6; the SSH connection', () => {
+    const f = parseUfw(['ssh=10.77.0.1 40312 10.77.0.17 22', 'IPV6=yes', FILES, 'user.rules ### tuple ### deny_log-all any any 0.0.0.0/0 any 0.0.0.0/0 in', ''].join('\n'));
+    assert.deepEqual(f.chains.v4.map((x) => x.action), ['allow', 'allow', 'limit', 'reject', 'allow', 'deny']);
+    assert.equal(f.chains.v4[5]!.log, 'log-all');
+    assert.deepEqual(f.chains.v6.map((x) => `${x.action} ${x.port}`), ['allow 22', 'allow 22', 'deny 53']);
+    assert.equal(f.ipv6, true);
+    assert.equal(parseUfw(FILES).ipv6, false, 'IPV6 unset: ufw leaves IPv6 to its drop-all');
+    assert.deepEqual(f.ssh, SEEN);
+    assert.deepEqual(parseChainRule('allow any any 0.0.0.0/0 any 0.0.0.0/0 - Samba in')?.sourceApp, 'Samba');
+    assert.equal(parseTuple('allow_log tcp 22 0.0.0.0/0 any 0.0.0.0/0 in'), undefined, 'the module manages plain rules only');
+    assert.equal(parseChainRule('route:allow tcp 77 0.0.0.0/0 any 0.0.0.0/0 in'), undefined);
+  });
+  it('SSH_CONNECTION: IPv4, IPv6, IPv4-mapped, and nothing readable', () => {
+    assert.deepEqual(parseSshConnection('2001:db8::1 40312 2001:db8::17 22'), SEEN6);
+    assert.equal(parseSshConnection('::ffff:10.77.0.1 40312 ::ffff:10.77.0.17 22')?.client, '10.77.0.1');
+    assert.equal(parseSshConnection(''), null);
+    assert.equal(parseSshConnection('x y z w'), null);
+    assert.equal(parseUfw('ssh=\nnotinstalled\n').ssh, null);
+    assert.deepEqual(parseUfw('ssh=10.77.0.1 40312 10.77.0.17 22\nnotinstalled\n').ssh, SEEN);
+  });
+  it('inNetwork: IPv4 and IPv6 networks, single addresses, other families', () => {
+    assert.equal(inNetwork('10.77.0.1', '10.77.0.0/24'), true);
+    assert.equal(inNetwork('10.77.1.1', '10.77.0.0/24'), false);
+    assert.equal(inNetwork('10.77.0.1', '10.77.0.1'), true);
+    assert.equal(inNetwork('10.77.0.1', '0.0.0.0/0'), true);
+    assert.equal(inNetwork('2001:db8::1', '2001:db8::/32'), true);
+    assert.equal(inNetwork('2001:db9::1', '2001:db8::/32'), false);
+    assert.equal(inNetwork('::ffff:0a4d:1', '::ffff:10.77.0.0/120'), true);
+    assert.equal(inNetwork('10.77.0.1', '2001:db8::/32'), false);
+    assert.equal(inNetwork('10.77.0.1', 'any'), true);
+    assert.equal(inNetwork('10.77.0.1', 'bogus'), undefined);
   });
   it('ENABLED=yes, and a host without ufw', () => {
     assert.equal(parseUfw('ENABLED=yes\n').enabled, true);
@@ -170,11 +207,120 @@ describe('ufw: lockout guard', () => {
     assert.ok((await planWith(ufw, { state: 'enabled' }, fact({ rules: [r({ port: '22,80' })] }))).changes.length === 1);
     assert.ok((await planWith(ufw, { state: 'enabled', rule: 'allow', app: 'OpenSSH' }, fact())).changes.length === 2);
   });
-  it('allowsPort: in, allow/limit, tcp/any, port in list or range', () => {
-    assert.equal(allowsPort([r({ direction: 'out' })], 22), false);
-    assert.equal(allowsPort([r({ action: 'deny' })], 22), false);
-    assert.equal(allowsPort([r({ proto: 'udp' })], 22), false);
-    assert.equal(allowsPort([r({ proto: 'any', port: 'any' })], 22), true);
-    assert.equal(allowsPort([r({ port: '20:30' })], 22), true);
+  it('matchRule: in, tcp/any, the port in a list or range; other rules do not match', () => {
+    const a = { family: 'v4' as const, client: '10.77.0.1', server: '10.77.0.17', port: 22 };
+    assert.equal(matchRule(r({ direction: 'out' }), a).is, 'no');
+    assert.equal(matchRule(r({ action: 'deny' }), a).is, 'yes', 'deny matches too: the action is the verdict, not the match');
+    assert.equal(matchRule(r({ proto: 'udp' }), a).is, 'no');
+    assert.equal(matchRule(r({ proto: 'any', port: 'any' }), a).is, 'yes');
+    assert.equal(matchRule(r({ port: '20:30' }), a).is, 'yes');
+    assert.equal(matchRule(r({ port: '80,20:21,23' }), a).is, 'no');
+    assert.equal(matchRule(r({ from: '10.77.0.0/24' }), a).is, 'yes');
+    assert.equal(matchRule(r({ from: '10.0.0.0/16' }), a).is, 'no');
+    assert.equal(matchRule(r({ to: '10.77.0.17' }), a).is, 'yes');
+    assert.equal(matchRule(r({ from: '10.0.0.0/8' }), { family: 'v4', port: 22 }).is, 'maybe', 'the address the host sees is unknown');
+    assert.equal(matchRule(r({ interface: 'eth0' }), a).is, 'maybe');
+    assert.equal(matchRule(r({ fromPort: '1024:65535' }), a).is, 'maybe');
+    assert.equal(matchRule(r({ app: 'Nginx Full', proto: 'any', port: 'any' }), a).is, 'maybe', 'an app the engine does not know the ports of');
+    assert.equal(matchRule({ ...r({ action: 'deny', proto: 'any', port: 'any' }), sourceApp: 'Samba' }, a).is, 'maybe');
+  });
+});
+
+// The controller as the lab host sees it (SSH_CONNECTION), over IPv4 and over IPv6.
+const SEEN: UfwSshConnection = { client: '10.77.0.1', clientPort: 40312, server: '10.77.0.17', serverPort: 22 };
+const SEEN6: UfwSshConnection = { client: '2001:db8::1', clientPort: 40312, server: '2001:db8::17', serverPort: 22 };
+const ENABLE = { default: { incoming: 'deny' }, state: 'enabled' };
+const ALLOW_SSH = { rule: 'allow', port: 22, proto: 'tcp' };
+
+interface Row {
+  name: string;
+  params: Record<string, unknown>;
+  host?: Partial<UfwFact>;
+  sshPort?: number;
+  /** What the error must say; undefined: planned (not refused). */
+  refused?: RegExp;
+}
+
+const REFUSED: Row[] = [
+  { name: 'deny in any before allow 22, deny policy', params: { ...ENABLE, rules: [{ rule: 'deny' }, ALLOW_SSH] }, host: { ssh: SEEN }, refused: /the rule 'deny in any traffic' blocks new connections to port 22\/tcp, the SSH port the engine is connected to web1 through, and ufw applies the first rule that matches/ },
+  { name: 'an existing deny in any, an allow 22 appended after it', params: ALLOW_SSH, host: { enabled: true, rules: [r({ action: 'deny', proto: 'any', port: 'any' })], ssh: SEEN }, refused: /the rule 'deny in any traffic' blocks/ },
+  { name: 'reject 22 under an allow policy', params: { rule: 'reject', port: 22, proto: 'tcp' }, host: { enabled: true, incoming: 'allow', ssh: SEEN }, refused: /the rule 'reject in 22\/tcp' blocks new connections to port 22\/tcp/ },
+  { name: 'deny 22 under an allow policy, enabling', params: { state: 'enabled', default: { incoming: 'allow' }, rule: 'deny', port: 22, proto: 'tcp' }, host: { ssh: SEEN }, refused: /the rule 'deny in 22\/tcp' blocks/ },
+  { name: 'a deny replacing the allow where it stands, before an allow of any port, allow policy', params: { rule: 'deny', port: 22, proto: 'tcp' }, host: { enabled: true, incoming: 'allow', rules: [r({}), r({ proto: 'any', port: 'any', from: '10.77.0.0/24' })], ssh: SEEN }, refused: /the rule 'deny in 22\/tcp' blocks/ },
+  { name: 'deleting the allow leaves a deny in any first, allow policy', params: { ...ALLOW_SSH, delete: true }, host: { enabled: true, incoming: 'allow', rules: [r({}), r({ action: 'deny', proto: 'any', port: 'any' })], ssh: SEEN }, refused: /the rule 'deny in any traffic' blocks/ },
+  { name: 'allow 22 from another network only', params: { ...ENABLE, rules: [{ ...ALLOW_SSH, from: '10.0.0.0/16' }] }, host: { ssh: SEEN }, refused: /no rule allows port 22\/tcp[^]*'allow in 22\/tcp from 10\.0\.0\.0\/16' does not match: the host sees the engine connect from 10\.77\.0\.1/ },
+  { name: 'allow 22 from a network, the address the host sees unknown', params: { ...ENABLE, rules: [{ ...ALLOW_SSH, from: '10.77.0.0/24' }] }, host: { ssh: null }, refused: /may not match: the engine could not read the address the host sees its connections come from/ },
+  { name: "a deny of the controller's /32 first", params: { ...ENABLE, rules: [{ rule: 'deny', from: '10.77.0.1' }, ALLOW_SSH] }, host: { ssh: SEEN }, refused: /the rule 'deny in any traffic from 10\.77\.0\.1' blocks new connections to port 22\/tcp, [^(]*\(the host sees the engine connect from 10\.77\.0\.1\)/ },
+  { name: "a deny of the controller's network first", params: { ...ENABLE, rules: [{ rule: 'reject', proto: 'tcp', from: '10.77.0.0/24' }, ALLOW_SSH] }, host: { ssh: SEEN }, refused: /'reject in tcp traffic from 10\.77\.0\.0\/24' blocks/ },
+  { name: 'a deny from a network, the address the host sees unknown', params: { ...ENABLE, rules: [{ rule: 'deny', from: '203.0.113.0/24' }, ALLOW_SSH] }, host: { ssh: null }, refused: /'deny in any traffic from 203\.0\.113\.0\/24' may block [^]*could not read the address the host sees/ },
+  { name: 'a deny of the port range 20:30 before allow 22', params: { ...ENABLE, rules: [{ rule: 'deny', port: '20:30', proto: 'tcp' }, ALLOW_SSH] }, host: { ssh: SEEN }, refused: /'deny in 20:30\/tcp' blocks/ },
+  { name: 'a deny on an interface before allow 22: it may be the one the engine comes in on', params: { ...ENABLE, rules: [{ rule: 'deny', interface: 'eth1' }, ALLOW_SSH] }, host: { ssh: SEEN }, refused: /may block [^]*cannot tell which interface/ },
+  { name: 'a deny of any source port range before allow 22', params: { ...ENABLE, rules: [{ rule: 'deny', proto: 'tcp', fromPort: '1024:65535' }, ALLOW_SSH] }, host: { ssh: SEEN }, refused: /may block [^]*the controller picks its source port/ },
+  { name: 'an IPv6-only allow, the engine on IPv4', params: ENABLE, host: { rules: [r({})], chains: { v4: [], v6: [r({})] }, ssh: SEEN }, refused: /while no rule allows port 22\/tcp/ },
+  { name: 'an allow limited to an IPv6 network, the engine on IPv4', params: { ...ENABLE, rules: [{ ...ALLOW_SSH, from: '2001:db8::/32' }] }, host: { ssh: SEEN }, refused: /while no rule allows port 22\/tcp/ },
+  { name: 'an allow limited to an IPv4 network, the engine on IPv6', params: { ...ENABLE, rules: [{ ...ALLOW_SSH, from: '10.77.0.0/24' }] }, host: { ssh: SEEN6 }, refused: /while no IPv6 rule allows port 22\/tcp/ },
+  { name: 'IPV6=no, the engine on IPv6', params: { ...ENABLE, rules: [ALLOW_SSH] }, host: { ipv6: false, ssh: SEEN6 }, refused: /IPV6=no in \/etc\/default\/ufw: ufw then drops all IPv6 traffic but loopback, and the engine reaches web1 over IPv6 \(the host sees the engine connect from 2001:db8::1\)/ },
+  { name: 'address unknown and a name: a v6 chain without the allow', params: ENABLE, host: { rules: [r({})], chains: { v4: [r({})], v6: [] } }, refused: /while no IPv6 rule allows port 22\/tcp/ },
+  { name: 'an allow of an app profile whose ports the engine does not know', params: { ...ENABLE, rules: [{ rule: 'allow', app: 'Nginx Full' }] }, host: { ssh: SEEN }, refused: /'allow in app Nginx Full' may not match: the ports of app profile Nginx Full are not known/ },
+  { name: 'a logging deny the host holds (deny log), an allow 22 after it', params: ALLOW_SSH, host: { enabled: true, chains: { v4: [{ ...r({ action: 'deny', proto: 'any', port: 'any' }), log: 'log' }], v6: [] }, ssh: SEEN }, refused: /the rule 'deny in any traffic log' blocks/ },
+  { name: 'the engine on port 2222: a deny of 2000:3000 first', params: { ...ENABLE, rules: [{ rule: 'deny', port: '2000:3000', proto: 'tcp' }, { rule: 'allow', port: 2222, proto: 'tcp' }] }, host: { ssh: { ...SEEN, serverPort: 2222 } }, sshPort: 2222, refused: /'deny in 2000:3000\/tcp' blocks new connections to port 2222\/tcp/ },
+];
+
+const PLANNED: Row[] = [
+  { name: 'limit 22 lets a first connection in', params: { ...ENABLE, rules: [{ rule: 'limit', port: 22, proto: 'tcp' }] }, host: { ssh: SEEN } },
+  { name: 'limit OpenSSH (port 22 by its profile)', params: { ...ENABLE, rules: [{ rule: 'limit', app: 'OpenSSH' }] }, host: { ssh: SEEN } },
+  { name: 'a deny from another network before allow 22', params: { ...ENABLE, rules: [{ rule: 'deny', from: '203.0.113.0/24' }, ALLOW_SSH] }, host: { ssh: SEEN } },
+  { name: "an allow from the controller's network", params: { ...ENABLE, rules: [{ ...ALLOW_SSH, from: '10.77.0.0/24' }] }, host: { ssh: SEEN } },
+  { name: 'an allow to the address the engine reaches', params: { ...ENABLE, rules: [{ ...ALLOW_SSH, to: '10.77.0.17' }] }, host: { ssh: SEEN } },
+  { name: 'a deny of outgoing traffic and of udp 22 first', params: { ...ENABLE, rules: [{ rule: 'deny', direction: 'out' }, { rule: 'deny', port: 22, proto: 'udp' }, ALLOW_SSH] }, host: { ssh: SEEN } },
+  { name: 'reject 80 under an allow policy', params: { state: 'enabled', default: { incoming: 'allow' }, rule: 'reject', port: 80, proto: 'tcp' }, host: { ssh: SEEN } },
+  { name: 'IPv6: allow 22 holds for both families', params: { ...ENABLE, rules: [ALLOW_SSH] }, host: { ssh: SEEN6 } },
+  { name: 'port forwarded to the host: the inventory says 2222, the host sees 22', params: { ...ENABLE, rules: [ALLOW_SSH] }, host: { ssh: { ...SEEN, serverPort: 22 } }, sshPort: 2222 },
+  { name: 'the engine on loopback: before.rules let it in', params: ENABLE, host: { ssh: { ...SEEN, client: '127.0.0.1', server: '127.0.0.1' } } },
+  { name: 'an enabled firewall the guard cannot prove open stays as it is: adding a rule is no new cause', params: { rule: 'allow', port: 80, proto: 'tcp' }, host: { enabled: true, rules: [r({ interface: 'eth0' })], ssh: SEEN } },
+];
+
+describe('ufw: lockout guard, evaluated as the firewall does (first match, per family, every policy)', () => {
+  const run = (row: Row) => planWith(ufw, row.params, fact(row.host), { sshPort: row.sshPort });
+  const named = (name: string) => REFUSED.find((row) => row.name === name)!;
+  it('refused', async () => {
+    for (const row of REFUSED) {
+      await assert.rejects(run(row), (e: Error) => {
+        assert.ok(e instanceof PlanError, `${row.name}: ${e.message}`);
+        assert.match(e.message, row.refused!, row.name);
+        assert.match(e.message, /lock the engine \(and you\) out/, row.name);
+        return true;
+      }, row.name);
+    }
+  });
+  it('planned', async () => {
+    for (const row of PLANNED) {
+      const plan = await run(row).catch((e: Error) => assert.fail(`${row.name}: ${e.message}`));
+      assert.ok(plan.changes.length > 0, row.name);
+    }
+  });
+  it('the error says what to add or move', async () => {
+    await assert.rejects(run(named('deny in any before allow 22, deny policy')), /Delete or narrow that rule, or let 22\/tcp in before it: ufw adds rules in the order given, at the end, so give \{ rule: 'allow', port: 22, proto: 'tcp' \} or \{ rule: 'limit', app: 'OpenSSH' \} before it\./);
+    await assert.rejects(run(named('an existing deny in any, an allow 22 appended after it')), /Delete or narrow that rule, or let 22\/tcp in before it: ufw adds rules at the end, so add \{ rule: 'allow', port: 22, proto: 'tcp' \} or \{ rule: 'limit', app: 'OpenSSH' \} and delete that rule in one task, then add the rule again in a later task\./);
+    await assert.rejects(run(named('an IPv6-only allow, the engine on IPv4')), /Only IPv6 rules allow it: ufw keeps the IPv4 and IPv6 rules apart/);
+    await assert.rejects(run(named('allow 22 from another network only')), /Add a rule such as \{ rule: 'allow', port: 22, proto: 'tcp' \} or \{ rule: 'limit', app: 'OpenSSH' \} to this task or an earlier one/);
+  });
+  it('an enabled firewall that already blocks: certain causes are still refused, a new uncertain one too', async () => {
+    // The engine came in through an interface rule the guard cannot prove; a deny in its place is a new cause.
+    await assert.rejects(planWith(ufw, { rule: 'deny', port: 22, proto: 'tcp', interface: 'eth0' }, fact({ enabled: true, rules: [r({ interface: 'eth0' })], ssh: SEEN })), /the rule 'deny in 22\/tcp on eth0' may block/);
+    // No rule lets it in at all (an established connection survives it): a plan that leaves it so is refused, one that opens it is planned.
+    await assert.rejects(planWith(ufw, { rule: 'allow', port: 80, proto: 'tcp' }, fact({ enabled: true, ssh: SEEN })), /while no rule allows port 22\/tcp/);
+    assert.ok((await planWith(ufw, ALLOW_SSH, fact({ enabled: true, ssh: SEEN }))).changes.length === 1);
+  });
+  it('verdict: the first match wins; limit lets in; no match: the policy; loopback always in', () => {
+    const a = { family: 'v4' as const, client: '10.77.0.1', server: '10.77.0.17', port: 22 };
+    const chain = (...rules: UfwChainRule[]) => ({ incoming: 'deny' as const, ipv6: true, chains: { v4: rules, v6: [] } });
+    assert.equal(verdict(chain(r({}), r({ action: 'deny', port: 'any', proto: 'any' })), a), undefined);
+    assert.equal(verdict(chain(r({ action: 'limit' })), a), undefined);
+    assert.match(verdict(chain(r({ action: 'deny', port: 'any', proto: 'any' }), r({})), a)!.key, /^v4 rule deny /);
+    assert.equal(verdict(chain(), a)!.key, 'v4 policy deny');
+    assert.equal(verdict({ ...chain(), incoming: 'allow' }, a), undefined);
+    assert.equal(verdict({ ...chain(), incoming: 'reject' }, a)!.key, 'v4 policy reject');
+    assert.equal(verdict(chain(), { ...a, client: '127.0.0.1' }), undefined);
   });
 });
