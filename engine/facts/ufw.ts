@@ -101,7 +101,8 @@ export function parseUfw(out: string): UfwFact {
   const lines = out.split('\n');
   const ssh = parseSshConnection(lines.find((l) => l.startsWith('ssh='))?.slice(4) ?? '');
   const empty = { enabled: false, incoming: null, outgoing: null, routed: null, rules: [], other: [], ipv6: false, chains: { v4: [], v6: [] }, ssh };
-  if (lines.some((l) => l === 'notinstalled')) return { installed: false, ...empty };
+  // Not installed yet: the package's /etc/default/ufw says IPV6=yes, which is what an install brings.
+  if (lines.some((l) => l === 'notinstalled')) return { installed: false, ...empty, ipv6: true };
   const fact: UfwFact = { installed: true, ...empty, chains: { v4: [], v6: [] } };
   const seen = new Set<string>();
   for (const line of lines) {

@@ -5,6 +5,7 @@
 // make their own account absent in the 'absent' world. A fact kind
 // without a value here reads as its script's empty output (`fact.parse('', 0)`); the test fails,
 // naming the fact, when that does not parse: add the kind to FACT_WORLDS.
+import { parseUfw } from '../../../engine/facts/ufw.ts';
 import { posix } from 'node:path';
 import { ABSENT_FILE } from '../../../engine/facts/file.ts';
 import { NO_CERTIFICATE, type CertificateFact } from '../../../engine/facts/certificate.ts';
@@ -33,7 +34,12 @@ const FACT_WORLDS: Array<[RegExp, (key: string, world: World, fact: Fact) => unk
   [/^certbot:/, (key, w) => (w === 'absent' ? { ...NO_CERTIFICATE, domains: [] } : aCertificate(afterPrefix(key, 'certbot:')))],
   [/^git:/, (_k, w, f) => f.parse(w === 'absent' ? 'state=absent\nrunas=self\n' : `state=dir\nrepo=yes\nrunas=self\ngit=yes\nhead=${SHA_A}\nbranch=main\nurl=https://old.example.org/zq.git\ndirty=yes\n`, 0)],
   [/^git-remote:/, (key, w, f) => (w === 'absent' ? f.parse('nogit\n', 0) : remote(key))],
-  [/^ufw$/, (_k, w) => (w === 'absent' ? undefined : { installed: true, enabled: true, incoming: 'deny', outgoing: 'allow', routed: 'deny', rules: [{ action: 'allow', direction: 'in', proto: 'tcp', port: '22', to: 'any', from: 'any', fromPort: 'any' }], other: [] })],
+  [/^ufw$/, (_k, w) => {
+    // A fresh ufw: installed (the modules need it), off, no rules, IPV6=yes as the package ships it.
+    if (w === 'absent') return { ...parseUfw(''), ipv6: true };
+    const ssh22 = { action: 'allow', direction: 'in', proto: 'tcp', port: '22', to: 'any', from: 'any', fromPort: 'any' };
+    return { installed: true, enabled: true, incoming: 'deny', outgoing: 'allow', routed: 'deny', rules: [ssh22], other: [], ipv6: true, chains: { v4: [ssh22], v6: [ssh22] }, ssh: { client: '10.0.0.2', clientPort: 50000, server: '10.0.0.1', serverPort: 22 } };
+  }],
   [/^authorized_keys:/, (key, w, f) => (w === 'absent' ? f.parse('nouser\n', 0) : authorizedKeys(key))],
   [/^program:/, (key, w) => (w === 'absent' ? undefined : { exists: true, path: `/usr/bin/${afterPrefix(key, 'program:')}` })],
   [/^shadow:/, (_k, w) => (w === 'absent' ? null : '$y$zqold')],
