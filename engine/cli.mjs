@@ -66,6 +66,10 @@ function entrySource(/** @type {string[]} */ files, /** @type {string} */ build)
     `import { main } from ${JSON.stringify(join(REPO, 'engine', 'main.ts'))};`,
     `globalThis[Symbol.for(${JSON.stringify(REGISTRY_KEY)})] = { build: ${JSON.stringify(build)}, loaded: {}, modules: {\n  ${modules}\n} };`,
     'await main(process.argv);',
+    // Whatever is still open then (a socket to a host whose cable was cut, waiting for TCP to give
+    // up) must not keep the finished run alive: exit once the output is flushed.
+    "await new Promise((r) => process.stdout.write('', () => process.stderr.write('', r)));",
+    'process.exit(process.exitCode ?? 0);',
   ].join('\n');
 }
 

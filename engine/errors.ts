@@ -30,4 +30,6 @@ export const EXIT = {
   failedHosts: 3,
   unreachableHosts: 4,
   badInput: 5,
+  /** Stopped by SIGINT (Ctrl-C) or SIGTERM before its end. */
+  interrupted: 130,
 } as const;

@@ -25,7 +25,10 @@ function runOptions(cmd: Command): Command {
     .option('--known-hosts <file>', 'known_hosts file (default: the inventory setting, then ~/.ssh/known_hosts)')
     .option('--accept-new-host-keys', 'record keys of hosts not yet known (a changed key is still refused)')
     .option('--force-handlers', 'run notified handlers on hosts that failed')
-    .option('--log <file>', 'write every event and command as JSON lines to this file');
+    .option('--log <file>', 'write every event and command as JSON lines to this file')
+    .option('--task-timeout <seconds>', 'seconds each command may run before it is killed and its task fails (a task\'s own timeout wins)', '3600')
+    .option('--lock-timeout <seconds>', 'seconds to wait for another run that holds a host', '30')
+    .option('--retry-file <file>', 'where to write the hosts to retry (failed, unreachable, unfinished); default: a file in the temp folder, named in the recap');
 }
 
 const program = new Command('engine').description('Agentless configuration engine: typed playbooks over SSH').showHelpAfterError();

@@ -140,14 +140,28 @@ function classify(err: Error & { level?: string }, target: ConnectTarget, where:
   return new UnreachableError(target.name, `${target.name} is unreachable at ${where}${via}: ${reason}`, { cause: err });
 }
 
+/**
+ * A channel through the jump host to the target. Bounded by the connect timeout: the jump host's
+ * own TCP connect to a dead address would otherwise take the kernel's ~2 minutes to give up.
+ */
 function forward(jump: Client, target: ConnectTarget): Promise<Duplex> {
   const where = `${target.address}:${target.port}`;
+  const via = target.jump!.name;
+  const limit = target.connectTimeoutMs ?? DEFAULT_CONNECT_TIMEOUT_MS;
   return new Promise((resolve, reject) => {
+    let settled = false;
+    const timer = setTimeout(() => {
+      settled = true;
+      reject(new UnreachableError(target.name, `${target.name} is unreachable at ${where} via ${via}: no answer within ${limit} ms`));
+    }, limit);
     jump.forwardOut('127.0.0.1', 0, target.address, target.port, (err, stream) => {
-      if (err) {
-        const via = target.jump!.name;
-        return reject(new UnreachableError(target.name, `${target.name} is unreachable at ${where} via ${via}: ${err.message}`, { cause: err }));
+      if (settled) {
+        stream?.destroy();
+        return;
       }
+      settled = true;
+      clearTimeout(timer);
+      if (err) return reject(new UnreachableError(target.name, `${target.name} is unreachable at ${where} via ${via}: ${err.message}`, { cause: err }));
       resolve(stream);
     });
   });
@@ -155,8 +169,12 @@ function forward(jump: Client, target: ConnectTarget): Promise<Duplex> {
 
 function endClient(client: Client): Promise<void> {
   return new Promise((resolve) => {
-    // 'close' may never come if the socket is already gone; do not wait forever.
-    const timer = setTimeout(resolve, 2000);
+    // 'close' may never come if the socket is already gone (a cut cable): do not wait forever, and
+    // drop the socket, which would otherwise keep the process alive until TCP gives up.
+    const timer = setTimeout(() => {
+      client.destroy();
+      resolve();
+    }, 2000);
     client.once('close', () => {
       clearTimeout(timer);
       resolve();

@@ -11,6 +11,9 @@ import type { ConnectionStats, ExecOptions, ExecResult } from './types.ts';
 /** Kills a remote process tree by the pid of its shell, over another channel. */
 export type RemoteKill = (pid: number, become: ExecOptions['become']) => void;
 
+/** The remote shells of the execs under way (their pids once announced), so they can be killed. */
+export type RunningSet = Set<{ pid?: number; become: ExecOptions['become'] }>;
+
 export function runExec(
   client: Client,
   host: string,
@@ -18,9 +21,10 @@ export function runExec(
   opts: ExecOptions,
   stats: ConnectionStats,
   killRemote?: RemoteKill,
+  running?: RunningSet,
 ): Promise<ExecResult> {
   // The marker line (see become.ts) is needed for sudo, and for a timeout to learn what to kill.
-  const wrap = opts.become ? wrapBecome(command) : opts.timeoutMs !== undefined && killRemote ? wrapAnnounced(command) : undefined;
+  const wrap = opts.become ? wrapBecome(command) : (opts.timeoutMs !== undefined || running) && killRemote ? wrapAnnounced(command) : undefined;
   const wire = `/bin/sh -c ${quote(wrap ? wrap.command : command)}`;
 
   return new Promise((resolve, reject) => {
@@ -48,6 +52,9 @@ export function runExec(
         : undefined;
       let ready = !watcher;
       let remotePid: number | undefined;
+      const entry = { pid: undefined as number | undefined, become: opts.become };
+      running?.add(entry);
+      channel.on('close', () => running?.delete(entry));
 
       if (opts.timeoutMs !== undefined) {
         timer = setTimeout(() => {
@@ -60,6 +67,7 @@ export function runExec(
       channel.on('data', (chunk: Buffer) => {
         stats.bytesReceived += chunk.length;
         stdout.push(chunk);
+        opts.onStdout?.(chunk);
       });
       channel.stderr.on('data', (chunk: Buffer) => {
         stats.bytesReceived += chunk.length;
@@ -69,6 +77,7 @@ export function runExec(
         if (step.state === 'ready') {
           ready = true;
           remotePid = step.pid;
+          entry.pid = step.pid;
           if (step.stderr.length) stderr.push(step.stderr);
           sendStdin(channel, opts.stdin, stats, (e) => fail(new ChannelError(host, `stdin for the command on ${host} failed: ${e.message}`)));
         }

@@ -33,6 +33,8 @@ export interface ExecOptions {
   /** Run as root via sudo; the password travels on stdin only. */
   become?: { password?: Secret };
   timeoutMs?: number;
+  /** Sees stdout as it arrives (a long-lived command that reports before it ends: the host lock). */
+  onStdout?: (chunk: Buffer) => void;
 }
 
 export interface ExecResult {
@@ -66,6 +68,8 @@ export interface Connection {
   readonly loginKeys: readonly PublicKeyId[];
   /** Runs POSIX shell text (already quoted) through /bin/sh -c on the host. */
   exec(command: string, opts?: ExecOptions): Promise<ExecResult>;
+  /** Kills the remote process groups of every command still running (an interrupted run). Best effort. */
+  killRunning(): void;
   close(): Promise<void>;
   readonly stats: Readonly<ConnectionStats>;
 }

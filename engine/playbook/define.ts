@@ -16,6 +16,8 @@ export interface TaskOptions {
   register?: string;
   /** Run on the first host of each batch only. */
   runOnce?: boolean;
+  /** Seconds each command of this task may run before it is killed and the task fails (default: --task-timeout). */
+  timeout?: number;
 }
 
 export interface Task extends TaskOptions {

@@ -24,7 +24,16 @@ export type EngineEvent =
   | { type: 'command'; host: string; command: string; code: number | null; stdout: string; stderr: string; ms: number; become: boolean }
   | { type: 'message'; host: string; text: string }
   | { type: 'play.end'; play: string; stopped?: string }
-  | { type: 'recap'; hosts: Record<string, HostTally>; /** SSH exec round trips per host. */ roundTrips: Record<string, number> }
+  | {
+      type: 'recap';
+      hosts: Record<string, HostTally>;
+      /** SSH exec round trips per host. */
+      roundTrips: Record<string, number>;
+      /** Hosts whose work stopped before its end (a signal, a stopped rollout), neither failed nor unreachable. */
+      unfinished: string[];
+      /** The failed, unreachable and unfinished hosts, one per line: `--limit @FILE` retries them. */
+      retryFile?: string;
+    }
   | { type: 'run.end'; exitCode: number; ms: number };
 
 export type EventOf<T extends EngineEvent['type']> = Extract<EngineEvent, { type: T }>;

@@ -75,8 +75,10 @@ export function humanView(opts: HumanOptions): Listener {
         const width = Math.max(4, ...Object.keys(event.hosts).map((h) => h.length));
         for (const [host, t] of Object.entries(event.hosts)) {
           const bad = t.failed > 0 || t.unreachable > 0;
-          write(`${paint(bad ? 'failed' : t.changed > 0 ? 'changed' : 'ok', host.padEnd(width))}  ok=${t.ok} changed=${t.changed} failed=${t.failed} skipped=${t.skipped} unreachable=${t.unreachable} ignored=${t.ignored}`);
+          const unfinished = event.unfinished.includes(host) ? '  (unfinished)' : '';
+          write(`${paint(bad ? 'failed' : t.changed > 0 ? 'changed' : 'ok', host.padEnd(width))}  ok=${t.ok} changed=${t.changed} failed=${t.failed} skipped=${t.skipped} unreachable=${t.unreachable} ignored=${t.ignored}${unfinished}`);
         }
+        if (event.retryFile) write(`to retry the hosts not done: --limit @${event.retryFile}`);
         break;
       }
       case 'run.end':

@@ -1,4 +1,5 @@
 // The one place where planned steps take effect on a host. Check mode never reaches this file.
+import { ExecTimeoutError } from '../connection/errors.ts';
 import type { ExecResult } from '../connection/types.ts';
 import type { LocalIO, PathStep, RunStep, Step, WriteStep } from '../plan/types.ts';
 import { describeStep, renderPathStep, renderRun, renderWrite, script, stdinText, type Rendered } from '../plan/render.ts';
@@ -25,12 +26,28 @@ const FAILED_AT = '__shipshape_failed_step';
 
 type ShellStep = RunStep | PathStep;
 
-export async function executeSteps(steps: readonly Step[], link: HostLink, become: boolean, localIO: LocalIO): Promise<ExecuteResult> {
+export interface ExecuteOptions {
+  /** Deadline of each exec: the remote command is then killed and the step fails, saying so. */
+  timeoutMs?: number;
+}
+
+/** One exec of a step, its deadline applied; a timeout becomes the step's failure, naming it. */
+async function execStep(link: HostLink, command: string, opts: { stdin?: Buffer | NodeJS.ReadableStream; become: boolean; label: string; timeoutMs?: number }): Promise<ExecResult> {
+  try {
+    return await link.exec(command, opts);
+  } catch (err) {
+    if (err instanceof ExecTimeoutError) throw new StepFailed(`${opts.label} timed out after ${Math.round((opts.timeoutMs ?? 0) / 1000)} s and was killed`);
+    throw err;
+  }
+}
+
+export async function executeSteps(steps: readonly Step[], link: HostLink, become: boolean, localIO: LocalIO, opts: ExecuteOptions = {}): Promise<ExecuteResult> {
+  const timeoutMs = opts.timeoutMs;
   let last: ExecuteResult['last'];
   let reportedChange = false;
   for (const group of inBatches(steps)) {
     if (Array.isArray(group)) {
-      last = await runBatch(group, link, become);
+      last = await runBatch(group, link, become, timeoutMs);
       continue;
     }
     const step = group;
@@ -39,17 +56,17 @@ export async function executeSteps(steps: readonly Step[], link: HostLink, becom
       continue;
     }
     if (step.kind === 'write') {
-      last = output(await runWrite(step, link, become, localIO));
+      last = output(await runWrite(step, link, become, localIO, timeoutMs));
       continue;
     }
     if (step.kind !== 'run') {
-      last = await runBatch([step], link, become);
+      last = await runBatch([step], link, become, timeoutMs);
       continue;
     }
-    const rendered = renderRun(step);
+    const rendered = renderRun(step, { deadlineS: deadlineS(timeoutMs) });
     const input = stdinText(step.stdin);
     const stdin = input === undefined ? undefined : frameBytes(Buffer.from(input), { token: newToken() });
-    const result = await link.exec(script([rendered]), { stdin, become, label: describeStep(step) });
+    const result = await execStep(link, script([rendered]), { stdin, become, label: describeStep(step), timeoutMs });
     const okCodes = step.okCodes ?? [0];
     last = output(result);
     if (result.code === null || !okCodes.includes(result.code)) throw failed(describeStep(step), result, result.stderr.toString());
@@ -64,7 +81,12 @@ export async function executeSteps(steps: readonly Step[], link: HostLink, becom
  * not match its pinned sha256, a source file that changed during the transfer) ends with an
  * abort instead of a trailer, and the host keeps nothing.
  */
-async function runWrite(step: WriteStep, link: HostLink, become: boolean, io: LocalIO): Promise<ExecResult> {
+/** The host gives up waiting for content a little after the controller's own deadline. */
+function deadlineS(timeoutMs: number | undefined): number | undefined {
+  return timeoutMs === undefined ? undefined : timeoutMs / 1000 + 5;
+}
+
+async function runWrite(step: WriteStep, link: HostLink, become: boolean, io: LocalIO, timeoutMs: number | undefined): Promise<ExecResult> {
   const header = { token: newToken(), ...(step.replaces ? { was: step.replaces } : {}) };
   const label = describeStep(step);
   const pinned = step.sha256?.toLowerCase();
@@ -77,7 +99,7 @@ async function runWrite(step: WriteStep, link: HostLink, become: boolean, io: Lo
   } else if (source.kind === 'command') {
     stdin = Buffer.from(`${header.token} ${header.was ?? '-'}\n`);
   } else if (source.kind === 'url') {
-    const res = await fetch(source.url, { signal: AbortSignal.timeout(source.timeoutMs), redirect: 'follow' }).catch((err: Error) => {
+    const res = await fetch(source.url, { signal: AbortSignal.timeout(Math.min(source.timeoutMs, timeoutMs ?? Infinity)), redirect: 'follow' }).catch((err: Error) => {
       throw new StepFailed(`GET ${source.url}: ${err.message}`);
     });
     if (!res.ok || res.body === null) throw new StepFailed(`GET ${source.url}: HTTP ${res.status} ${res.statusText}`);
@@ -87,7 +109,7 @@ async function runWrite(step: WriteStep, link: HostLink, become: boolean, io: Lo
     );
     stdin = framed.stream;
   } else {
-    const onSource = (command: string, o?: { logOutput?: boolean }) => io.execOn(source.host, command, o);
+    const onSource = (command: string, o?: { logOutput?: boolean }) => io.execOn(source.host, command, { ...o, ...(timeoutMs ? { timeoutMs } : {}) });
     const info = await sourceInfo(onSource, source.path, source.host);
     const from = sourceStream(onSource, source.path, info.size, source.host);
     framed = frameStream(from.stream, header, (sent) => {
@@ -106,7 +128,7 @@ async function runWrite(step: WriteStep, link: HostLink, become: boolean, io: Lo
   // missing) never drains the stream, which is then dropped (a download is cancelled).
   let sent: SentContent | { aborted: Error } | undefined;
   void framed?.done.then((r) => (sent = r));
-  const result = await link.exec(script([renderWrite(write)]), { stdin, become, label }).finally(() => framed?.stream.destroy());
+  const result = await execStep(link, script([renderWrite(write, { deadlineS: deadlineS(timeoutMs) })]), { stdin, become, label, timeoutMs }).finally(() => framed?.stream.destroy());
   if (sent && 'aborted' in sent) throw sent.aborted;
   if (result.code !== 0) throw failed(label, result, result.stderr.toString());
   return result;
@@ -144,13 +166,13 @@ function renderShell(step: ShellStep): Rendered {
   return step.kind === 'run' ? renderRun(step) : renderPathStep(step);
 }
 
-async function runBatch(batch: ShellStep[], link: HostLink, become: boolean): Promise<ExecuteResult['last']> {
+async function runBatch(batch: ShellStep[], link: HostLink, become: boolean, timeoutMs: number | undefined): Promise<ExecuteResult['last']> {
   const parts = batch.map((step, i) => {
     const r = renderShell(step);
     return { ...r, body: `${r.body} || { s=$?; printf '\\n%s:%d\\n' '${FAILED_AT}' ${i} >&2; exit $s; }` };
   });
   // The log shows what the steps do, not the shell around them.
-  const result = await link.exec(script(parts), { become, label: batch.map(describeStep).join('; ') });
+  const result = await execStep(link, script(parts), { become, label: batch.map(describeStep).join('; '), timeoutMs });
   if (result.code === 0) return output(result);
   const stderr = result.stderr.toString();
   const at = new RegExp(`\\n?${FAILED_AT}:(\\d+)\\n?`).exec(stderr);

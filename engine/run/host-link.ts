@@ -24,6 +24,8 @@ export interface LinkExecOptions {
    * cannot recognise unless it knows the secret; shadow entries), where the log has no business.
    */
   logOutput?: boolean;
+  /** Sees stdout as it arrives (see ExecOptions.onStdout). */
+  onStdout?: (chunk: Buffer) => void;
 }
 
 export class HostLink {
@@ -46,7 +48,14 @@ export class HostLink {
   async exec(command: string, opts: LinkExecOptions = {}): Promise<ExecResult> {
     const started = performance.now();
     const become = opts.become ? { password: this.host.become.password } : undefined;
-    const result = await this.connection.exec(command, { stdin: opts.stdin, become, timeoutMs: opts.timeoutMs });
+    let result: ExecResult;
+    try {
+      result = await this.connection.exec(command, { stdin: opts.stdin, become, timeoutMs: opts.timeoutMs, ...(opts.onStdout ? { onStdout: opts.onStdout } : {}) });
+    } catch (err) {
+      // A command that timed out or lost its connection is in the log too, with why.
+      this.bus.emit({ type: 'command', host: this.host.name, command: maskSecrets(opts.label ?? command), code: null, stdout: '', stderr: maskSecrets((err as Error).message), ms: Math.round(performance.now() - started), become: Boolean(opts.become) });
+      throw err;
+    }
     this.bus.emit({
       type: 'command',
       host: this.host.name,
@@ -58,6 +67,25 @@ export class HostLink {
       become: Boolean(opts.become),
     });
     return result;
+  }
+
+  /** Kills the remote commands still running (an interrupted run). */
+  killRunning(): void {
+    this.connection.killRunning();
+  }
+
+  /**
+   * Logs in anew, beside the connection in use, and runs `true`: whether the inventory's
+   * credentials still get in (after an sshd change). Resolves, or rejects with why not.
+   */
+  async probeLogin(): Promise<void> {
+    const fresh = await this.reconnectFn();
+    try {
+      const r = await fresh.exec('true', { timeoutMs: 30_000 });
+      if (r.code !== 0) throw new Error(`a fresh login ran \`true\` and it exited ${r.code}`);
+    } finally {
+      await fresh.close().catch(() => {});
+    }
   }
 
   /** Drops the connection and connects again, retrying until the deadline (after a reboot). */

@@ -11,6 +11,7 @@ import { validateParams } from '../playbook/validate.ts';
 import type { LocalIO, Plan } from '../plan/types.ts';
 import type { EventBus, TaskStatus } from '../report/events.ts';
 import { maskSecrets } from '../secret.ts';
+import type { RunControl } from './control.ts';
 import { executeSteps, StepFailed } from './execute.ts';
 import { gatherFacts } from './gather-facts.ts';
 import type { HostState } from './host-state.ts';
@@ -35,6 +36,10 @@ export interface PlayEnv {
   execOn: LocalIO['execOn'];
   /** The fact store of another host, its missing facts read first (facts with `host`). */
   factsOn(host: string, facts: Fact[]): Promise<FactStore>;
+  /** Deadline of each command (a task's own `timeout` overrides it). */
+  taskTimeoutMs: number;
+  /** A signal stops the run: no task starts after it. */
+  control: RunControl;
 }
 
 interface Resolved {
@@ -60,10 +65,11 @@ export async function runPlayOnHost(env: PlayEnv, state: HostState): Promise<voi
       // The task reports this itself when it runs.
     }
   }
-  if (!(await gather(wanted, playBecome))) return;
+  if (!(await gather(wanted, playBecome, env.taskTimeoutMs))) return;
 
   const notified = new Set<string>();
   for (const { task, index } of selected) {
+    if (stopped()) return;
     const changed = await runTask(task, index, false);
     if (changed) for (const name of [task.notify ?? []].flat()) notified.add(name);
     if (state.unreachable || state.failed) break;
@@ -71,16 +77,23 @@ export async function runPlayOnHost(env: PlayEnv, state: HostState): Promise<voi
   if (state.unreachable || (state.failed && !env.forceHandlers)) return;
   for (const h of play.handlers ?? []) {
     if (!notified.has(h.name)) continue;
+    if (stopped()) return;
     await runTask(h, `h:${h.name}`, true);
     if (state.unreachable) return;
   }
 
+  /** A signal stopped the run: the host is left unfinished, for the retry file. */
+  function stopped(): boolean {
+    if (env.control.stopping) state.unfinished = true;
+    return env.control.stopping;
+  }
+
   /** Reads the facts not yet known in one exec. False when the host became unreachable or failed. */
-  async function gather(facts: Fact[], become: boolean): Promise<boolean> {
+  async function gather(facts: Fact[], become: boolean, timeoutMs: number): Promise<boolean> {
     const missing = dedupe(facts).filter((f) => (f.host === undefined || f.host === state.host.name) && !state.facts.has(f.key));
     if (missing.length === 0) return true;
     try {
-      for (const [key, value] of await gatherFacts(link, missing, become)) state.facts.set(key, value);
+      for (const [key, value] of await gatherFacts(link, missing, become, timeoutMs)) state.facts.set(key, value);
       return true;
     } catch (err) {
       hostError(err, 'gather facts');
@@ -89,6 +102,8 @@ export async function runPlayOnHost(env: PlayEnv, state: HostState): Promise<voi
   }
 
   function hostError(err: unknown, taskName: string): void {
+    // Cut off by the run's own abort (a second signal): unfinished, not the host's fault.
+    if (env.control.stage === 'aborted') state.unfinished = true;
     const unreachable = isUnreachable(err);
     if (unreachable) {
       state.unreachable = true;
@@ -119,8 +134,9 @@ export async function runPlayOnHost(env: PlayEnv, state: HostState): Promise<voi
   async function runTask(task: Task, key: number | string, handler: boolean): Promise<boolean> {
     const started = performance.now();
     const become = task.become ?? Boolean(play.become);
+    const timeoutMs = task.timeout !== undefined ? task.timeout * 1000 : env.taskTimeoutMs;
     // A reboot drops the base facts (a new kernel): read them again before the next task.
-    if (!state.facts.has('base') && !(await gather([baseFacts], playBecome))) return false;
+    if (!state.facts.has('base') && !(await gather([baseFacts], playBecome, timeoutMs))) return false;
     const base = state.facts.get('base') as BaseFacts;
     const ctx = hostContext(state.host.name, state.host.groups, vars, base, state.registered);
     const finish = (status: TaskStatus, changes: Plan['changes'] = [], msg?: string, output: Record<string, unknown> = {}) => {
@@ -152,7 +168,7 @@ export async function runPlayOnHost(env: PlayEnv, state: HostState): Promise<voi
     } catch (err) {
       return finish('failed', [], (err as Error).message);
     }
-    if (!(await gather(facts, become))) return false;
+    if (!(await gather(facts, become, timeoutMs))) return false;
     const stores = new Map<string, FactStore>([[state.host.name, state.facts]]);
     try {
       for (const other of new Set(facts.map((f) => f.host).filter((h): h is string => h !== undefined && h !== state.host.name))) {
@@ -185,7 +201,7 @@ export async function runPlayOnHost(env: PlayEnv, state: HostState): Promise<voi
     let reportedChange = false;
     if (!env.check) {
       try {
-        const result = await executeSteps(plan.steps, link, become, localIO(become));
+        const result = await executeSteps(plan.steps, link, become, localIO(become, timeoutMs), { timeoutMs });
         if (result.last) output = { ...output, ...result.last };
         reportedChange = result.reportedChange;
       } catch (err) {
@@ -218,9 +234,9 @@ export async function runPlayOnHost(env: PlayEnv, state: HostState): Promise<voi
     return { params: checked.value, prep };
   }
 
-  function localIO(become: boolean): LocalIO {
+  function localIO(become: boolean, timeoutMs: number): LocalIO {
     return {
-      exec: (command, opts) => link.exec(command, { stdin: opts?.stdin, timeoutMs: opts?.timeoutMs, become, ...(opts?.logOutput === false ? { logOutput: false } : {}) }),
+      exec: (command, opts) => link.exec(command, { stdin: opts?.stdin, timeoutMs: opts?.timeoutMs ?? timeoutMs, become, ...(opts?.logOutput === false ? { logOutput: false } : {}) }),
       execOn: env.execOn,
       reconnect: (timeoutMs) => link.reconnect(timeoutMs),
     };

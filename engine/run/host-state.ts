@@ -16,6 +16,10 @@ export interface HostState {
   tally: HostTally;
   /** Whether a step was executed or (in check mode) would be: feeds `engine check`'s exit status. */
   changed: boolean;
+  /** The plays (by index) this host went through to their end. */
+  completed: Set<number>;
+  /** Work on the host stopped before its end (a signal, a stopped rollout): it goes to the retry file. */
+  unfinished: boolean;
 }
 
 export function newHostState(host: InventoryHost): HostState {
@@ -27,5 +31,7 @@ export function newHostState(host: InventoryHost): HostState {
     unreachable: false,
     tally: { ok: 0, changed: 0, failed: 0, skipped: 0, unreachable: 0, ignored: 0 },
     changed: false,
+    completed: new Set(),
+    unfinished: false,
   };
 }

@@ -2,6 +2,7 @@
 // hosts of a batch in parallel (p-queue, --forks), tasks on one host in order. Reports through
 // the event bus only; returns the exit status.
 import PQueue from 'p-queue';
+import { BecomeError, ConnectionError, ExecTimeoutError } from '../connection/errors.ts';
 import { EXIT } from '../errors.ts';
 import type { FactStore } from '../facts/store.ts';
 import type { Fact } from '../facts/types.ts';
@@ -10,6 +11,9 @@ import type { LocalIO } from '../plan/types.ts';
 import type { Play, Playbook } from '../playbook/define.ts';
 import type { EventBus, HostTally } from '../report/events.ts';
 import { openLink, type ConnectSettings } from './connect-host.ts';
+import type { RunControl } from './control.ts';
+import { acquireHostLock, holderText, type HostLock } from './host-lock.ts';
+import { writeRetryFile } from './retry-file.ts';
 import { gatherFacts } from './gather-facts.ts';
 import { runPlayOnHost } from './host-play.ts';
 import { newHostState, type HostState } from './host-state.ts';
@@ -33,6 +37,14 @@ export interface RunOptions extends ConnectSettings {
   forceHandlers: boolean;
   /** `engine check`: exit 2 when changes are pending. */
   exitOnPending: boolean;
+  /** Seconds each command may run (--task-timeout); a task's own `timeout` overrides it. */
+  taskTimeoutS: number;
+  /** Seconds to wait for another run's lock on a host (--lock-timeout). */
+  lockTimeoutS: number;
+  /** Signals: stop gently, then abort. */
+  control: RunControl;
+  /** Where the hosts to retry go (--retry-file); default: a file in the temp folder named in the recap. */
+  retryFile?: string;
 }
 
 export interface RunSummary {
@@ -52,7 +64,14 @@ export async function runPlaybook(opts: RunOptions, bus: EventBus): Promise<RunS
     filter: opts.filter,
   });
   const states = new Map(opts.hosts.map((h) => [h.name, newHostState(h)]));
+  const startedAt = new Date();
   bus.emit({ type: 'run.start', playbook: opts.playbookFile, inventory: opts.inventory.file, check: opts.check, hosts: opts.hosts.map((h) => h.name) });
+  opts.control.onKill(() => {
+    for (const s of states.values()) s.link?.killRunning();
+  });
+  opts.control.onAbort(() => {
+    for (const s of states.values()) void s.link?.close().catch(() => {});
+  });
 
   const connecting = new Map<string, Promise<boolean>>();
   const ensureLink = (state: HostState): Promise<boolean> => {
@@ -101,8 +120,38 @@ export async function runPlaybook(opts: RunOptions, bus: EventBus): Promise<RunS
     return state.facts;
   };
 
+  // One run per host at a time: taken before the host's first play, held until the run ends. Only
+  // for hosts the run becomes root on (the lock lives in /run/shipshape, root's).
+  const locks = new Map<string, Promise<HostLock | undefined>>();
+  const becomesRoot = (host: string) => opts.playbook.plays.some((p) => opts.hostsOf(p).some((h) => h.name === host) && (p.become || p.tasks.some((t) => t.become)));
+  const ensureLock = async (state: HostState): Promise<boolean> => {
+    if (!becomesRoot(state.host.name)) return true;
+    let pending = locks.get(state.host.name);
+    if (!pending) {
+      const request = { exclusive: !opts.check, waitS: opts.lockTimeoutS, holder: holderText(opts.playbookFile, opts.check, startedAt) };
+      pending = acquireHostLock(state.link!, request).catch((err: Error) => {
+        hostFailed(state, 'host lock', err);
+        return undefined;
+      });
+      locks.set(state.host.name, pending);
+    }
+    return (await pending) !== undefined;
+  };
+  const hostFailed = (state: HostState, task: string, err: Error) => {
+    const unreachable = isConnectionLost(err);
+    if (unreachable) {
+      state.unreachable = true;
+      state.tally.unreachable++;
+    } else {
+      state.failed = true;
+      state.tally.failed++;
+    }
+    bus.emit({ type: 'task.result', host: state.host.name, play: '', task, handler: false, status: unreachable ? 'unreachable' : 'failed', changes: [], msg: err.message, ms: 0, check: opts.check });
+  };
+
   const queue = new PQueue({ concurrency: Math.max(1, opts.forks) });
   let stoppedRun = false;
+  let stoppedAt = opts.playbook.plays.length;
   try {
     for (const [playIndex, play] of opts.playbook.plays.entries()) {
       const playHosts = opts.hostsOf(play).map((h) => states.get(h.name)!).filter((s) => !s.failed && !s.unreachable);
@@ -114,11 +163,17 @@ export async function runPlaybook(opts: RunOptions, bus: EventBus): Promise<RunS
         await Promise.all(
           batch.map((state) =>
             queue.add(async () => {
+              if (opts.control.stopping) return void (state.unfinished = true);
               if (!(await ensureLink(state))) return;
+              if (!(await ensureLock(state))) return;
               await runPlayOnHost(
-                { bus, check: opts.check, play, playIndex, prepared, extraVars: opts.extraVars, filter: opts.filter, forceHandlers: opts.forceHandlers, baseDir: opts.baseDir, firstHost: batch[0].host.name, execOn, factsOn },
+                {
+                  bus, check: opts.check, play, playIndex, prepared, extraVars: opts.extraVars, filter: opts.filter, forceHandlers: opts.forceHandlers,
+                  baseDir: opts.baseDir, firstHost: batch[0].host.name, execOn, factsOn, taskTimeoutMs: opts.taskTimeoutS * 1000, control: opts.control,
+                },
                 state,
               );
+              if (!state.failed && !state.unreachable && !state.unfinished) state.completed.add(playIndex);
             }),
           ),
         );
@@ -129,14 +184,26 @@ export async function runPlaybook(opts: RunOptions, bus: EventBus): Promise<RunS
           break;
         }
       }
+      if (!stopped && opts.control.stopping) stopped = `stopped by ${opts.control.signal}: no new task was started`;
       bus.emit({ type: 'play.end', play: play.name, stopped });
       if (stopped) {
         stoppedRun = true;
+        stoppedAt = playIndex;
         break;
       }
     }
   } finally {
+    // Locks let go first (each host ends its holding command), at most 5 s, then the connections close.
+    await Promise.race([Promise.all([...locks.values()].map((lock) => lock.then((l) => l?.release()))), new Promise((r) => setTimeout(r, 5000).unref())]);
     await Promise.all([...states.values()].map((s) => s.link?.close().catch(() => {})));
+  }
+  // Hosts a stopped rollout or a signal never got to (in that play or a later one) are still to do.
+  for (const [playIndex, play] of opts.playbook.plays.entries()) {
+    if (playIndex < stoppedAt) continue;
+    for (const h of opts.hostsOf(play)) {
+      const s = states.get(h.name)!;
+      if (!s.failed && !s.unreachable && !s.completed.has(playIndex)) s.unfinished = true;
+    }
   }
 
   const recap: Record<string, HostTally> = {};
@@ -145,14 +212,22 @@ export async function runPlaybook(opts: RunOptions, bus: EventBus): Promise<RunS
     recap[name] = s.tally;
     roundTrips[name] = s.link?.stats.execs ?? 0;
   }
-  bus.emit({ type: 'recap', hosts: recap, roundTrips });
   const all = [...states.values()];
+  const unfinished = all.filter((s) => s.unfinished && !s.failed && !s.unreachable).map((s) => s.host.name);
+  const retry = all.filter((s) => s.failed || s.unreachable || s.unfinished).map((s) => s.host.name);
+  const retryFile = retry.length > 0 ? writeRetryFile(retry, opts.playbookFile, startedAt, opts.retryFile) : undefined;
+  bus.emit({ type: 'recap', hosts: recap, roundTrips, unfinished, ...(retryFile ? { retryFile } : {}) });
   let exitCode: number = EXIT.ok;
-  if (all.some((s) => s.failed) || stoppedRun) exitCode = EXIT.failedHosts;
+  if (opts.control.stopping) exitCode = EXIT.interrupted;
+  else if (all.some((s) => s.failed) || stoppedRun) exitCode = EXIT.failedHosts;
   else if (all.some((s) => s.unreachable)) exitCode = EXIT.unreachableHosts;
   else if (opts.exitOnPending && all.some((s) => s.changed)) exitCode = EXIT.changesPending;
   bus.emit({ type: 'run.end', exitCode, ms: Math.round(performance.now() - started) });
   return { exitCode, states };
+}
+
+function isConnectionLost(err: Error): boolean {
+  return err instanceof ConnectionError && !(err instanceof ExecTimeoutError) && !(err instanceof BecomeError);
 }
 
 function hostNamed(inventory: Inventory, name: string): InventoryHost {

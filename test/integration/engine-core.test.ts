@@ -79,15 +79,18 @@ describe('engine core on lab hosts', { timeout: 900_000 }, () => {
     }
   });
 
-  test('a converged 20-task play costs exactly one SSH exec per host', async () => {
+  test('a converged 20-task play costs exactly one SSH exec per host, beside the host lock', async () => {
     const first = await engine(['run', `${PB}/converged20.ts`, '-i', paths.inventory, '--limit', 'relay1,relay2', '--json']);
     assert.equal(first.code, 0, first.stderr + first.stdout);
     const second = await engine(['run', `${PB}/converged20.ts`, '-i', paths.inventory, '--limit', 'relay1,relay2', '--json', '-v']);
     assert.equal(second.code, 0, second.stderr);
     assert.equal(pairs(second, 'ok').length, 40);
-    assert.deepEqual(recap(second).roundTrips, { relay1: 1, relay2: 1 });
+    // The lock (held for the run, one channel) and the fact gathering: nothing else reaches the host.
+    assert.deepEqual(recap(second).roundTrips, { relay1: 2, relay2: 2 });
     const commands = second.events.filter((e) => e.type === 'command');
-    assert.equal(commands.length, 2, 'one command event (the fact gathering) per host');
+    assert.deepEqual(commands.map((e) => `${e.host} ${e.command.split(':')[0]}`).sort(), [
+      'relay1 gather facts', 'relay1 lock /run/shipshape/lock (exclusive)', 'relay2 gather facts', 'relay2 lock /run/shipshape/lock (exclusive)',
+    ]);
   });
 
   test('an unreachable host is reported and the others complete', async () => {

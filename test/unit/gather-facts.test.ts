@@ -17,6 +17,7 @@ import { jsonLines } from '../../engine/report/json.ts';
 import { logFile } from '../../engine/report/log-file.ts';
 import { gatherFacts } from '../../engine/run/gather-facts.ts';
 import { HostLink } from '../../engine/run/host-link.ts';
+import { RunControl } from '../../engine/run/control.ts';
 import { runPlayOnHost } from '../../engine/run/host-play.ts';
 import { newHostState } from '../../engine/run/host-state.ts';
 import { PreparedTasks } from '../../engine/run/preflight.ts';
@@ -33,6 +34,7 @@ class LocalShell implements Connection {
     const r = spawnSync('/bin/sh', ['-c', command], { input });
     return { code: r.status, stdout: r.stdout, stderr: r.stderr };
   }
+  killRunning(): void {}
   async close(): Promise<void> {}
 }
 
@@ -82,7 +84,7 @@ test('a play reading a file: neither --json -v nor the log holds its content', a
     {
       bus, check: false, play: play({ name: 'P', hosts: 'all', tasks: [task('read', readFile({ path }), { register: 'env' })] }), playIndex: 0,
       prepared: new PreparedTasks(), extraVars: {}, filter: { tags: [], skipTags: [] }, forceHandlers: false, baseDir: dir, firstHost: 'local',
-      execOn: () => Promise.reject(new Error('no other hosts')), factsOn: () => Promise.reject(new Error('no other hosts')),
+      execOn: () => Promise.reject(new Error('no other hosts')), factsOn: () => Promise.reject(new Error('no other hosts')), taskTimeoutMs: 60_000, control: new RunControl(),
     },
     state,
   );
