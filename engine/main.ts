@@ -1,12 +1,14 @@
 // The command line: `engine run PLAYBOOK -i INVENTORY`, `engine check`, `engine inventory`,
 // `engine modules`. Every error that is the user's input exits 5 with a message naming the place.
 // Started by engine/cli.mjs from the engine's bundle (see engine/bundle/), or from source by tests.
-import { Command, Option } from 'commander';
+import { Command, CommanderError, Option } from 'commander';
 import { EXIT, InputError } from './errors.ts';
-import { describeInventory, InventoryError, loadInventory, PatternError } from './inventory/index.ts';
+import { describeInventory, loadInventory } from './inventory/index.ts';
+import { badInputMessage, isBadInput } from './cli/bad-input.ts';
 import { runCommand, type RunFlags } from './cli/run-command.ts';
 import { moduleList, moduleReference } from './cli/modules-command.ts';
 import { maskSecrets } from './secret.ts';
+import { closest } from './suggest.ts';
 
 const collect = (value: string, previous: string[]) => [...previous, value];
 
@@ -31,7 +33,12 @@ function runOptions(cmd: Command): Command {
     .option('--retry-file <file>', 'where to write the hosts to retry (failed, unreachable, unfinished); default: a file in the temp folder, named in the recap');
 }
 
-const program = new Command('engine').description('Agentless configuration engine: typed playbooks over SSH').showHelpAfterError();
+// Command-line mistakes are bad input too (exit 5), said in one line: commander's errors are
+// thrown (exitOverride, inherited by the commands below) and printed by report(), not by commander.
+const program = new Command('engine')
+  .description('Agentless configuration engine: typed playbooks over SSH')
+  .exitOverride()
+  .configureOutput({ outputError: () => {} });
 
 runOptions(program.command('run <playbook>').description('run a playbook')
   .option('-C, --check', 'dry run: plan every change, execute none')
@@ -55,7 +62,10 @@ program.command('modules [name]').description('the module reference, generated f
     const all = Object.values(await import('../modules/index.ts')).map((m) => (m as { def: import('./module.ts').ModuleDef }).def).filter(Boolean);
     if (!name) return void process.stdout.write(`${moduleList(all)}\n`);
     const m = all.find((x) => x.name === name);
-    if (!m) throw new InputError([{ file: '(command line)', field: 'name', message: `no module named '${name}'; known: ${all.map((x) => x.name).join(', ')}` }]);
+    if (!m) {
+      const near = closest(name, all.map((x) => x.name));
+      throw new InputError([{ file: '(command line)', field: 'name', message: `no module named '${name}'${near ? ` (did you mean ${near}?)` : ''}; engine modules lists them` }]);
+    }
     process.stdout.write(`${moduleReference(m)}\n`);
   });
 
@@ -65,15 +75,31 @@ function exit(code: number): void {
 
 /** Parses argv (process.argv's shape) and runs the command; sets process.exitCode. */
 export function main(argv: string[]): Promise<void> {
-  return program.parseAsync(argv).then(() => undefined, report);
+  return Promise.resolve()
+    .then(() => program.parseAsync(argv))
+    .then(
+      () => undefined,
+      (err: unknown) => report(err, argv),
+    );
 }
 
-function report(err: unknown): void {
-  if (err instanceof InputError || err instanceof InventoryError || err instanceof PatternError) {
-    process.stderr.write(`${maskSecrets((err as Error).message)}\n`);
+function report(err: unknown, argv: string[]): void {
+  if (err instanceof CommanderError && err.exitCode === 0) return void (process.exitCode = EXIT.ok); // --help, help
+  if (isBadInput(err)) {
+    // commander printed its help for `engine` alone (code commander.help); anything else is said here.
+    if (!(err instanceof CommanderError && err.code === 'commander.help')) process.stderr.write(`${maskSecrets(err instanceof CommanderError ? commandLineMessage(err, argv) : badInputMessage(err))}\n`);
     process.exitCode = EXIT.badInput;
     return;
   }
   process.stderr.write(`engine: ${maskSecrets((err as Error)?.stack ?? String(err))}\n`);
   process.exitCode = EXIT.internal;
+}
+
+/** "error: unknown option '--diff'" -> "engine check: unknown option '--diff' (see engine check --help)". */
+function commandLineMessage(err: CommanderError, argv: string[]): string {
+  const command = program.commands.find((c) => c.name() === argv[2]);
+  const name = command ? `engine ${command.name()}` : 'engine';
+  const [text, ...rest] = err.message.replace(/^error: /, '').split('\n');
+  const hint = rest.join(' ').replace(/^\(Did you mean/, '(did you mean');
+  return `${name}: ${text}${hint ? ` ${hint}` : ` (see ${name} --help)`}`;
 }

@@ -11,7 +11,7 @@ export function SecretString(opts: { description?: string } = {}): TUnsafe<strin
 
 /** A file mode as octal text: '0644', '644', '0755'. */
 export function Mode(opts: { description?: string } = {}) {
-  return Type.String({ pattern: '^0?[0-7]{3,4}$', description: opts.description ?? "octal file mode, e.g. '0644'" });
+  return Type.String({ pattern: '^0?[0-7]{3,4}$', 'x-expect': "an octal mode such as '0644' or '755'", description: opts.description ?? "octal file mode, e.g. '0644'" });
 }
 
 /** One value or a list of them. */

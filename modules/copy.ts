@@ -3,6 +3,7 @@
 // template and lineinfile.
 import { readFile } from 'node:fs/promises';
 import { resolve } from 'node:path';
+import { shownPath } from '../engine/errors.ts';
 import { defineModule, PrepareError } from '../engine/module.ts';
 import { fileFact } from '../engine/facts/file.ts';
 import { SecretString, Type } from '../engine/schema.ts';
@@ -29,7 +30,7 @@ export async function readLocal(baseDir: string, path: string, field: string): P
   } catch (err) {
     const code = (err as NodeJS.ErrnoException).code;
     const why = code === 'ENOENT' ? 'does not exist' : code === 'EISDIR' ? 'is a directory' : (err as Error).message;
-    throw new PrepareError(`local file ${full} ${why}`, field);
+    throw new PrepareError(`local file ${shownPath(full)} ${why}`, field);
   }
 }
 

@@ -41,6 +41,31 @@ const params = Type.Object(
   { additionalProperties: false },
 );
 
+const RANGES = { minute: [0, 59], hour: [0, 23], day: [1, 31], month: [1, 12], weekday: [0, 7] } as const;
+const NAMES: Partial<Record<keyof typeof RANGES, readonly string[]>> = {
+  month: ['jan', 'feb', 'mar', 'apr', 'may', 'jun', 'jul', 'aug', 'sep', 'oct', 'nov', 'dec'],
+  weekday: ['sun', 'mon', 'tue', 'wed', 'thu', 'fri', 'sat'],
+};
+
+/** Why cron would not read `value` as this schedule field ('*', '5', '1-5', '*\/10', '1,15', 'mon-fri'), or undefined. */
+export function cronFieldProblem(field: keyof typeof RANGES, value: string): string | undefined {
+  const [min, max] = RANGES[field];
+  const names = NAMES[field] ?? [];
+  const number = (v: string): number | undefined => (/^\d+$/.test(v) ? Number(v) : names.includes(v.toLowerCase()) ? names.indexOf(v.toLowerCase()) + min : undefined);
+  for (const item of value.split(',')) {
+    const m = /^([^/]+)(?:\/(\d+))?$/.exec(item);
+    if (!m || (m[2] !== undefined && Number(m[2]) < 1)) return `'${value}' is not a cron ${field} field ('*', '5', '1-5', '*/10', '1,15'${names.length ? `, '${names[1]}'` : ''})`;
+    if (m[1] === '*') continue;
+    const [from, to, extra] = m[1]!.split('-');
+    const a = number(from!);
+    const b = to === undefined ? a : number(to);
+    if (extra !== undefined || a === undefined || b === undefined) return `'${value}' is not a cron ${field} field ('*', '5', '1-5', '*/10', '1,15'${names.length ? `, '${names[1]}'` : ''})`;
+    for (const n of [a, b]) if (n < min || n > max) return `${n}${item === String(n) && item === value ? '' : ` in '${value}'`} is out of range: ${field}s are ${min}-${max}`;
+    if (a > b) return `range ${m[1]} in '${value}' runs backwards`;
+  }
+  return undefined;
+}
+
 export interface CronJob {
   name: string;
   state?: 'present' | 'absent';
@@ -127,6 +152,11 @@ export const cron = defineModule({
     if ((p.state ?? 'present') === 'present' && p.job === undefined) throw new PrepareError('state present needs job', 'job');
     if (p.specialTime && [p.minute, p.hour, p.day, p.month, p.weekday].some((f) => f !== undefined)) {
       throw new PrepareError('give specialTime or the schedule fields (minute, hour, day, month, weekday), not both', 'specialTime');
+    }
+    // A field cron cannot read would be refused by `crontab -` on the host, after others changed.
+    for (const name of ['minute', 'hour', 'day', 'month', 'weekday'] as const) {
+      const problem = p[name] === undefined ? undefined : cronFieldProblem(name, p[name]);
+      if (problem) throw new PrepareError(problem, name);
     }
   },
   facts(p) {

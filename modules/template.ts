@@ -63,7 +63,10 @@ export function renderTemplate(source: string, name: string, context: Record<str
       const shown = expression && expression.endsWith(variable) ? expression : variable;
       throw new PrepareError(`template ${name}: variable '${shown}' is not defined (line ${line})`, 'src');
     }
-    throw new PrepareError(`template ${name}: ${message.split('\n')[0]}`, 'src');
+    // A parse error is "Parse error on line N:", the source, a caret, then what was expected: keep the first and the last.
+    const lines = message.split('\n');
+    const expected = lines.length > 1 ? ` ${lines.at(-1)!.replace(/^(Expecting (?:'[^']+', ){3})(?:'[^']+', )+/, '$1..., ')}` : '';
+    throw new PrepareError(`template ${name}: ${lines[0]}${expected}`, 'src');
   }
 }
 

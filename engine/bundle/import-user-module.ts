@@ -9,6 +9,7 @@ import { existsSync, mkdirSync, readFileSync, rmSync } from 'node:fs';
 import { basename, join, relative, resolve, sep } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import type { Message, Plugin } from 'esbuild';
+import { shownPath } from '../errors.ts';
 import { stamp, writeAtomically } from './files.mjs';
 import { sourceLocation } from './source-location.mjs';
 import { engineRegistry, loadRegistered, registryModuleSource, type EngineRegistry } from './registry.ts';
@@ -77,6 +78,9 @@ async function bundle(file: string, registry: EngineRegistry): Promise<{ code: s
       write: false,
       metafile: true,
       sourcemap: 'inline',
+      // The bundle is imported from CACHE: its map's source paths are written relative to it, so
+      // stack frames of the user's code name the user's file (a `when` that throws, at playbook.ts:12:5).
+      outdir: CACHE,
       logLevel: 'silent',
       plugins: [engineFromRegistry(registry), sourceLocation],
     });
@@ -87,14 +91,32 @@ async function bundle(file: string, registry: EngineRegistry): Promise<{ code: s
   } catch (err) {
     const errors = (err as { errors?: Message[] }).errors;
     if (!errors?.length) throw err;
-    throw new Error(errors.map(describe).join('; '));
+    throw new UserModuleError(errors.map(located));
   }
 }
 
-/** esbuild's message as 'file:line:column: text'. */
-function describe(m: Message): string {
-  const at = m.location ? `${m.location.file}:${m.location.line}:${m.location.column + 1}: ` : '';
-  return `${at}${m.text}`;
+/** Where esbuild found a problem in the user's files (a syntax error, an import that resolves to nothing). */
+export interface SourceProblem {
+  /** Absolute, when esbuild gave a place. */
+  file?: string;
+  line?: number;
+  column?: number;
+  text: string;
+}
+
+/** A user file that could not be bundled; the message reads 'file:line:column: text' for each problem. */
+export class UserModuleError extends Error {
+  override name = 'UserModuleError';
+  constructor(readonly problems: SourceProblem[]) {
+    super(problems.map((p) => `${p.file ? `${shownPath(p.file)}:${p.line}:${p.column}: ` : ''}${p.text}`).join('; '));
+  }
+}
+
+function located(m: Message): SourceProblem {
+  // Imports of the engine's files resolve to the registry's namespace: name them as the user wrote them.
+  const text = m.text.replace(/"engine:([^"]+)"/g, '"$1"');
+  if (!m.location) return { text };
+  return { file: resolve(m.location.file), line: m.location.line, column: m.location.column + 1, text };
 }
 
 /** Imports of engine/ and modules/ source files resolve to the running engine's namespaces. */

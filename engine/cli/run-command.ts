@@ -3,15 +3,17 @@
 import { dirname, resolve } from 'node:path';
 import { EXIT, InputError, type Problem } from '../errors.ts';
 import { loadInventory, PatternError, selectHosts } from '../inventory/index.ts';
-import type { InventoryHost } from '../inventory/types.ts';
+import type { Inventory, InventoryHost } from '../inventory/types.ts';
 import { loadPlaybook } from '../playbook/load.ts';
-import type { Play } from '../playbook/define.ts';
+import type { Play, Playbook } from '../playbook/define.ts';
 import { EventBus } from '../report/events.ts';
 import { humanView } from '../report/human.ts';
 import { jsonLines } from '../report/json.ts';
+import { connectionFileProblems } from '../run/connection-files.ts';
 import { RunControl } from '../run/control.ts';
 import { runPlaybook } from '../run/runner.ts';
 import { askBecomePass } from './ask-pass.ts';
+import { throwAll } from './bad-input.ts';
 import { parseExtraVars } from './extra-vars.ts';
 
 export interface RunFlags {
@@ -39,44 +41,59 @@ export interface RunFlags {
 /** Seconds the steps under way get after a first Ctrl-C before they are killed. */
 const GRACE_MS = 10_000;
 
-function seconds(flag: string, value: string): number {
-  const n = Number(value);
-  if (!Number.isFinite(n) || n < 0 || value.trim() === '') throw new InputError([{ file: '(command line)', field: flag, message: `must be a number of seconds, not '${value}'` }]);
-  return n;
-}
-
 const list = (s?: string) => (s ? s.split(',').map((x) => x.trim()).filter(Boolean) : undefined);
 
 export async function runCommand(playbookPath: string, flags: RunFlags, mode: 'run' | 'check'): Promise<number> {
   const check = mode === 'check' || Boolean(flags.check);
   const diff = mode === 'check' || Boolean(flags.diff);
-  const [playbook, inventory, extraVars] = await Promise.all([loadPlaybook(playbookPath), loadInventory(flags.inventory), Promise.resolve(parseExtraVars(flags.extraVars))]);
+  // Everything is read and checked before any host is touched, and every mistake found is said at
+  // once: the command line's, the playbook's and the inventory's.
+  const cli = commandLineProblems(flags);
+  let extraVars: Record<string, unknown> = {};
+  try {
+    extraVars = parseExtraVars(flags.extraVars);
+  } catch (err) {
+    if (!(err instanceof InputError)) throw err;
+    cli.push(...err.problems);
+  }
+  const [loadedPlaybook, loadedInventory] = await Promise.allSettled([loadPlaybook(playbookPath), loadInventory(flags.inventory)]);
+  throwAll([
+    ...(cli.length > 0 ? [new InputError(cli)] : []),
+    ...[loadedPlaybook, loadedInventory].filter((r) => r.status === 'rejected').map((r) => (r as PromiseRejectedResult).reason),
+  ]);
+  const playbook = (loadedPlaybook as PromiseFulfilledResult<Playbook>).value;
+  const inventory = (loadedInventory as PromiseFulfilledResult<Inventory>).value;
 
-  const limited = flags.limit ? new Set(selectHosts(inventory, flags.limit).map((h) => h.name)) : undefined;
-  const playHosts = new Map<Play, InventoryHost[]>();
   const problems: Problem[] = [];
+  let limited: Set<string> | undefined;
+  if (flags.limit !== undefined) {
+    try {
+      limited = new Set(selectHosts(inventory, flags.limit).map((h) => h.name));
+    } catch (err) {
+      if (!(err instanceof PatternError)) throw err;
+      problems.push({ file: '(command line)', field: '--limit', message: err.problems.join('; ') });
+    }
+  }
+  const playHosts = new Map<Play, InventoryHost[]>();
   for (const play of playbook.plays) {
     try {
       playHosts.set(play, selectHosts(inventory, play.hosts).filter((h) => !limited || limited.has(h.name)));
     } catch (err) {
       if (!(err instanceof PatternError)) throw err;
-      problems.push({ file: playbookPath, where: `play '${play.name}'`, field: 'hosts', message: err.message });
+      problems.push({ file: playbookPath, where: `play '${play.name}'`, field: 'hosts', message: err.problems.join('; ') });
     }
   }
-  if (problems.length > 0) throw new InputError(problems);
   const hostsOf = (play: Play): InventoryHost[] => playHosts.get(play) ?? [];
   const involved = new Set(playbook.plays.flatMap((p) => hostsOf(p).map((h) => h.name)));
   const hosts = inventory.hosts.filter((h) => involved.has(h.name));
+  const connect = { knownHosts: flags.knownHosts, acceptNewHostKeys: Boolean(flags.acceptNewHostKeys), connectTimeoutMs: flags.timeout ? Number(flags.timeout) * 1000 : undefined };
+  problems.push(...(await connectionFileProblems(hosts, inventory, connect)));
+  if (problems.length > 0) throw new InputError(problems);
 
   if (flags.askBecomePass) {
     const password = await askBecomePass();
     for (const h of inventory.hosts) h.become.password = password;
   }
-  const forks = Number(flags.forks);
-  if (!Number.isInteger(forks) || forks < 1) throw new Error(`--forks must be a positive whole number, not '${flags.forks}'`);
-  const taskTimeoutS = seconds('--task-timeout', flags.taskTimeout);
-  if (taskTimeoutS <= 0) throw new InputError([{ file: '(command line)', field: '--task-timeout', message: 'must be more than 0 seconds' }]);
-  const lockTimeoutS = seconds('--lock-timeout', flags.lockTimeout);
 
   const bus = new EventBus();
   if (flags.json) bus.on(jsonLines(process.stdout, Boolean(flags.verbose)));
@@ -109,16 +126,14 @@ export async function runCommand(playbookPath: string, flags: RunFlags, mode: 'r
         hosts,
         hostsOf,
         check,
-        forks,
+        forks: Number(flags.forks),
         extraVars,
         filter: { tags: list(flags.tags), skipTags: list(flags.skipTags) },
         forceHandlers: Boolean(flags.forceHandlers),
         exitOnPending: mode === 'check',
-        knownHosts: flags.knownHosts,
-        acceptNewHostKeys: Boolean(flags.acceptNewHostKeys),
-        connectTimeoutMs: flags.timeout ? Number(flags.timeout) * 1000 : undefined,
-        taskTimeoutS,
-        lockTimeoutS,
+        ...connect,
+        taskTimeoutS: Number(flags.taskTimeout),
+        lockTimeoutS: Number(flags.lockTimeout),
         control,
         ...(flags.retryFile ? { retryFile: flags.retryFile } : {}),
       },
@@ -130,6 +145,24 @@ export async function runCommand(playbookPath: string, flags: RunFlags, mode: 'r
     process.off('SIGTERM', onSignal);
     await log?.close();
   }
+}
+
+/** Flags that must be numbers; -e is read by parseExtraVars. */
+function commandLineProblems(flags: RunFlags): Problem[] {
+  const problems: Problem[] = [];
+  if (!/^\d+$/.test(flags.forks) || Number(flags.forks) < 1) {
+    problems.push({ file: '(command line)', field: '--forks', message: `must be a whole number of hosts, 1 or more, not '${flags.forks}'` });
+  }
+  if (flags.timeout !== undefined && !(/^\d+(\.\d+)?$/.test(flags.timeout) && Number(flags.timeout) > 0)) {
+    problems.push({ file: '(command line)', field: '--timeout', message: `must be a number of seconds, not '${flags.timeout}'` });
+  }
+  if (!(/^\d+(\.\d+)?$/.test(flags.taskTimeout) && Number(flags.taskTimeout) > 0)) {
+    problems.push({ file: '(command line)', field: '--task-timeout', message: `must be a number of seconds, more than 0, not '${flags.taskTimeout}'` });
+  }
+  if (!/^\d+(\.\d+)?$/.test(flags.lockTimeout)) {
+    problems.push({ file: '(command line)', field: '--lock-timeout', message: `must be a number of seconds, not '${flags.lockTimeout}'` });
+  }
+  return problems;
 }
 
 export { EXIT };

@@ -21,13 +21,17 @@ export class KnownHostsStore {
     this.#lineCount = text === '' ? 0 : text.split('\n').length - (this.#endsWithNewline ? 1 : 0);
   }
 
+  /** A missing file knows no hosts; one that cannot be read, or is not a known_hosts file at all, is a KnownHostsFileError. */
   static async load(path: string): Promise<KnownHostsStore> {
     let text = '';
     try {
       text = await readFile(path, 'utf8');
     } catch (err) {
-      if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err; // a missing file just knows no hosts
+      const code = (err as NodeJS.ErrnoException).code;
+      if (code !== 'ENOENT') throw new KnownHostsFileError(path, undefined, `cannot be read (${code ?? (err as Error).message})`);
     }
+    const wrong = notKnownHosts(text);
+    if (wrong) throw new KnownHostsFileError(path, wrong.line, wrong.message);
     return new KnownHostsStore(path, text);
   }
 
@@ -62,6 +66,40 @@ export class KnownHostsStore {
     this.#appending = next.catch(() => undefined); // one failed append must not block the next
     return next;
   }
+}
+
+/** A known_hosts file the engine will not use: `line` is where it stopped reading like one. */
+export class KnownHostsFileError extends Error {
+  override name = 'KnownHostsFileError';
+  constructor(
+    readonly path: string,
+    readonly line: number | undefined,
+    readonly reason: string,
+  ) {
+    super(`known_hosts ${path}${line === undefined ? '' : `:${line}`}: ${reason}`);
+  }
+}
+
+/**
+ * OpenSSH skips a known_hosts line it cannot parse, and so does parseKnownHosts: one bad line among
+ * good ones is no error. A file in which no line has the shape of an entry (`[@marker] hosts keytype
+ * base64-key`: a private key, a JSON file, the wrong file named) is not a known_hosts file, and
+ * checking host keys against it would refuse every host as unknown, or with --accept-new-host-keys
+ * append to the wrong file: it is refused, naming its first line that is neither an entry nor a comment.
+ */
+export function notKnownHosts(text: string): { line: number; message: string } | undefined {
+  if (text.includes('\0')) return { line: text.slice(0, text.indexOf('\0')).split('\n').length, message: 'is a binary file, not a known_hosts file' };
+  let first: number | undefined;
+  const lines = text.split('\n');
+  for (let i = 0; i < lines.length; i++) {
+    const line = lines[i]!.trim();
+    if (line === '' || line.startsWith('#')) continue;
+    // An entry as the real parser reads one (its key blob of the type it says); any marker counts.
+    if (parseKnownHosts(line.replace(/^@\S+\s+/, '')).length > 0) return undefined;
+    first ??= i + 1;
+  }
+  if (first === undefined) return undefined; // empty, or comments only
+  return { line: first, message: 'is not a known_hosts file: no line reads [@marker] hosts keytype base64-key' };
 }
 
 const cache = new Map<string, Promise<KnownHostsStore>>();

@@ -1,15 +1,20 @@
 // Inventory problems are values that name the file and the field; all of them are thrown at once.
+import { shownPath } from '../errors.ts';
 import { maskSecrets } from '../secret.ts';
 
 export interface InventoryProblem {
   file: string;
-  /** Where in the file, e.g. `hosts.relay1.port` or `line 12`; empty when the whole file is at fault. */
+  /** Where in the file, e.g. `hosts.relay1.port`, `line 12` or `line 12:5`; empty when the whole file is at fault. */
   path: string;
   message: string;
 }
 
+/** `FILE: PATH: message`; a line (and column) is written the compilers' way, `FILE:12:5: message`. */
 export function formatProblem(p: InventoryProblem): string {
-  return maskSecrets(p.path ? `${p.file}: ${p.path}: ${p.message}` : `${p.file}: ${p.message}`);
+  const file = shownPath(p.file);
+  const line = /^line (\d+(?::\d+)?)$/.exec(p.path);
+  if (line) return maskSecrets(`${file}:${line[1]}: ${p.message}`);
+  return maskSecrets(p.path ? `${file}: ${p.path}: ${p.message}` : `${file}: ${p.message}`);
 }
 
 export class InventoryError extends Error {

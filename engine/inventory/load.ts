@@ -3,7 +3,8 @@ import { readFile } from 'node:fs/promises';
 import { homedir } from 'node:os';
 import { basename, extname, resolve } from 'node:path';
 import { parseDocument } from 'yaml';
-import { importUserModule } from '../bundle/import-user-module.ts';
+import { importUserModule, UserModuleError } from '../bundle/import-user-module.ts';
+import { thrownAt } from '../bundle/thrown-at.ts';
 import { buildInventory } from './build.ts';
 import { parseContext, type ParseContext } from './context.ts';
 import { InventoryError } from './errors.ts';
@@ -46,7 +47,7 @@ async function parse(format: InventoryFormat, file: string, ctx: ParseContext): 
     try {
       mod = (await importUserModule(file)) as { default?: unknown };
     } catch (e) {
-      ctx.problems.add('', `cannot load: ${(e as Error).message.split('\n')[0]}`);
+      loadProblems(e, ctx);
       return emptyRaw(file);
     }
     if (mod.default === undefined) {
@@ -66,9 +67,24 @@ async function parse(format: InventoryFormat, file: string, ctx: ParseContext): 
   const doc = parseDocument(text);
   for (const err of doc.errors) {
     // The first line only: the rest quotes the source, which may hold a password.
-    const where = err.linePos ? `line ${err.linePos[0].line}` : '';
+    const where = err.linePos ? `line ${err.linePos[0].line}:${err.linePos[0].col}` : '';
     ctx.problems.add(where, err.message.split('\n')[0]!.replace(/ at line \d+, column \d+:?$/, ''));
   }
   if (doc.errors.length) return emptyRaw(file);
   return parseNative(doc.toJS(), ctx);
+}
+
+/** A syntax error at its place (in the inventory or a file it imports); else where the file threw. */
+function loadProblems(e: unknown, ctx: ParseContext): void {
+  if (e instanceof UserModuleError) {
+    for (const p of e.problems) {
+      if (p.file) ctx.problems.list.push({ file: p.file, path: `line ${p.line}:${p.column}`, message: p.text });
+      else ctx.problems.add('', `cannot load: ${p.text}`);
+    }
+    return;
+  }
+  const message = (e as Error)?.message?.split('\n')[0] ?? String(e);
+  const at = thrownAt(e);
+  if (at) ctx.problems.list.push({ file: at.file, path: `line ${at.line}:${at.column}`, message: `threw while the inventory loaded: ${message}` });
+  else ctx.problems.add('', `cannot load: ${message}`);
 }

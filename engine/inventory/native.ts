@@ -9,7 +9,11 @@ import { joinPath, schemaProblems, validateInventory } from './schema.ts';
 
 export function parseNative(data: unknown, ctx: ParseContext): RawInventory {
   const raw = emptyRaw(ctx.file);
-  if (typeof data !== 'object' || data === null || Array.isArray(data)) {
+  if (data === null || data === undefined) {
+    ctx.problems.add('', 'the inventory is empty: give it hosts (and groups)');
+    return raw;
+  }
+  if (typeof data !== 'object' || Array.isArray(data)) {
     ctx.problems.add('', 'the inventory must be an object with defaults, vars, hosts and groups');
     return raw;
   }

@@ -1,6 +1,7 @@
 // Turns a become password source ({ file }, { env }, { value } or a Secret) into a Secret.
 // Messages name the file or variable, never the value.
 import { readFile } from 'node:fs/promises';
+import { shownPath } from '../errors.ts';
 import { isSecret, secret, type Secret } from '../secret.ts';
 import type { PasswordSource } from './raw.ts';
 
@@ -20,9 +21,9 @@ export async function resolvePassword(source: PasswordSource, env: Record<string
     text = await readFile(source.file, 'utf8');
   } catch (e) {
     const code = (e as NodeJS.ErrnoException).code ?? 'read error';
-    return { ok: false, message: `cannot read password file ${source.file} (${code})` };
+    return { ok: false, message: `cannot read password file ${shownPath(source.file)} (${code})` };
   }
   const value = text.replace(/\r?\n$/, '');
-  if (value === '') return { ok: false, message: `password file ${source.file} is empty` };
+  if (value === '') return { ok: false, message: `password file ${shownPath(source.file)} is empty` };
   return { ok: true, secret: secret(value) };
 }

@@ -2,6 +2,7 @@
 // additionalProperties is false everywhere but in vars, so a misspelt field is an error, not a silent default.
 import { Ajv, type ErrorObject } from 'ajv';
 import { isSecret } from '../secret.ts';
+import { closest } from '../suggest.ts';
 
 const str = { type: 'string', minLength: 1 };
 
@@ -81,7 +82,9 @@ export function schemaProblems(errors: readonly ErrorObject[] | null | undefined
       case 'enum':
         return { path: at, message: `must be one of: ${(e.params.allowedValues as unknown[]).join(', ')}` };
       case 'type':
-        return { path: at, message: `must be ${String(e.params.type).replace(',', ' or ')}` };
+        return { path: at, message: e.data === null ? `has no value (must be ${String(e.params.type).replace(",", " or ")})` : `must be ${String(e.params.type).replace(',', ' or ')}` };
+      case 'minLength':
+        return { path: at, message: 'must not be empty' };
       default:
         return { path: at, message: e.message ?? 'is invalid' };
     }
@@ -106,18 +109,6 @@ export function joinPath(base: string, key: string | number): string {
 
 function suggest(field: string, parentSchema: unknown): string {
   const props = Object.keys((parentSchema as { properties?: object } | undefined)?.properties ?? {});
-  const close = props.find((p) => distance(p.toLowerCase(), field.toLowerCase()) <= 2);
+  const close = closest(field, props);
   return close ? ` (did you mean ${close}?)` : props.length ? ` (allowed: ${props.join(', ')})` : '';
-}
-
-function distance(a: string, b: string): number {
-  let prev = Array.from({ length: b.length + 1 }, (_, i) => i);
-  for (let i = 1; i <= a.length; i++) {
-    const cur = [i];
-    for (let j = 1; j <= b.length; j++) {
-      cur[j] = Math.min(prev[j]! + 1, cur[j - 1]! + 1, prev[j - 1]! + (a[i - 1] === b[j - 1] ? 0 : 1));
-    }
-    prev = cur;
-  }
-  return prev[b.length]!;
 }

@@ -63,7 +63,8 @@ export function task(name: string, call: ModuleCall, options: TaskOptions = {}):
 export const handler = task;
 
 export function play(input: PlayInput): Play {
-  return { ...input, tasks: input.tasks.map(asTask), handlers: input.handlers ?? [] };
+  // Not a list: kept for the shape check to report with the play's name.
+  return { ...input, tasks: Array.isArray(input.tasks) ? input.tasks.map(asTask) : input.tasks, handlers: input.handlers ?? [] };
 }
 
 export function playbook(...plays: Play[]): Playbook {
@@ -73,12 +74,14 @@ export function playbook(...plays: Play[]): Playbook {
 /** A param function that reads a variable: `dest: fromVar('dataDir')`. */
 export function fromVar<T = string>(name: string): (ctx: HostContext) => T {
   return (ctx) => {
-    if (!(name in ctx.vars)) throw new Error(`variable '${name}' is not defined for host ${ctx.host}`);
+    // The host is named by whoever reports it (preflight folds one message for many hosts).
+    if (!(name in ctx.vars)) throw new Error(`variable '${name}' is not defined`);
     return ctx.vars[name] as T;
   };
 }
 
+/** Anything else is kept as it is, for the shape check to name (a playbook is not type-checked when it runs). */
 function asTask(item: Task | ModuleCall): Task {
-  if ('call' in item) return item;
-  return { name: item.module.name, call: item };
+  if (item === null || typeof item !== 'object' || 'call' in item) return item as Task;
+  return { name: item.module?.name, call: item };
 }

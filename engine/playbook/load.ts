@@ -1,47 +1,36 @@
-// Loads a playbook file (TypeScript, see bundle/import-user-module.ts) and checks the shape of its default export, so a
-// file that exports the wrong thing fails with a message naming the file and the place.
-import { existsSync } from 'node:fs';
+// Loads a playbook file (TypeScript, see bundle/import-user-module.ts) and checks the shape of its
+// default export (shape.ts), so a file that does not parse, throws or exports the wrong thing fails
+// with a message naming the file and the line, or the play and the task.
+import { existsSync, statSync } from 'node:fs';
 import { resolve } from 'node:path';
-import { importUserModule } from '../bundle/import-user-module.ts';
-import { InputError, type Problem } from '../errors.ts';
-import type { Play, Playbook, Task } from './define.ts';
+import { importUserModule, UserModuleError } from '../bundle/import-user-module.ts';
+import { thrownAt } from '../bundle/thrown-at.ts';
+import { InputError, shownPath, type Problem } from '../errors.ts';
+import type { Playbook } from './define.ts';
+import { checkShape } from './shape.ts';
 
 export async function loadPlaybook(path: string): Promise<Playbook> {
   const file = resolve(path);
   if (!existsSync(file)) throw new InputError([{ file: path, message: 'no such playbook file' }]);
+  if (!statSync(file).isFile()) throw new InputError([{ file: path, message: 'is not a file' }]);
   let mod: { default?: unknown };
   try {
     mod = (await importUserModule(file)) as { default?: unknown };
   } catch (err) {
-    throw new InputError([{ file: path, message: `could not be loaded: ${(err as Error).message}` }]);
+    throw new InputError(loadProblems(path, err));
   }
-  const problems = checkShape(path, mod.default);
+  const problems = checkShape(path, mod.default, 'default' in mod);
   if (problems.length > 0) throw new InputError(problems);
   return mod.default as Playbook;
 }
 
-function checkShape(file: string, value: unknown): Problem[] {
-  const problems: Problem[] = [];
-  const pb = value as Playbook | undefined;
-  if (!pb || !Array.isArray(pb.plays)) return [{ file, message: 'the default export must be a playbook: export default playbook(play({...}), ...)' }];
-  pb.plays.forEach((p: Play, i) => {
-    const where = `play ${i + 1}${p?.name ? ` '${p.name}'` : ''}`;
-    if (!p || typeof p.name !== 'string' || p.name === '') problems.push({ file, where, field: 'name', message: 'a play needs a name' });
-    if (!p || typeof p.hosts !== 'string' || p.hosts === '') problems.push({ file, where, field: 'hosts', message: 'a play needs a host pattern' });
-    if (!p || !Array.isArray(p.tasks)) {
-      problems.push({ file, where, field: 'tasks', message: 'a play needs a list of tasks' });
-      return;
-    }
-    const checkTask = (t: Task, j: number, kind: string) => {
-      if (!t?.call?.module?.plan) problems.push({ file, where: `${where} > ${kind} ${j + 1}`, message: 'is not a module call: use task(name, module({...}))' });
-    };
-    p.tasks.forEach((t, j) => checkTask(t, j, 'task'));
-    (p.handlers ?? []).forEach((t, j) => checkTask(t, j, 'handler'));
-    const names = new Set<string>();
-    for (const h of p.handlers ?? []) {
-      if (names.has(h.name)) problems.push({ file, where, field: 'handlers', message: `two handlers are named '${h.name}'` });
-      names.add(h.name);
-    }
-  });
-  return problems;
+/** A syntax error or an import that resolves to nothing, at its place; else where the file threw. */
+function loadProblems(path: string, err: unknown): Problem[] {
+  if (err instanceof UserModuleError) {
+    return err.problems.map((p) => (p.file ? { file: shownPath(p.file), line: p.line, column: p.column, message: p.text } : { file: path, message: p.text }));
+  }
+  const message = (err as Error)?.message ?? String(err);
+  const at = thrownAt(err);
+  if (at) return [{ file: shownPath(at.file), line: at.line, column: at.column, message: `threw while the playbook loaded: ${message}` }];
+  return [{ file: path, message: `could not be loaded: ${message}` }];
 }

@@ -3,10 +3,13 @@
 import AjvModule, { type ErrorObject, type ValidateFunction } from 'ajv';
 import type { TObject } from '@sinclair/typebox';
 import { isSecret, MASK } from '../secret.ts';
+import { closest } from '../suggest.ts';
 
 const Ajv = AjvModule.default ?? AjvModule;
-const ajv = new Ajv({ allErrors: true, useDefaults: true, strict: true, strictTypes: false });
+// verbose: errors carry the value and the schema, for "did you mean" and "not 'rwx'" in messages.
+const ajv = new Ajv({ allErrors: true, useDefaults: true, strict: true, strictTypes: false, verbose: true });
 ajv.addKeyword({ keyword: 'x-secret', schemaType: 'boolean' });
+ajv.addKeyword({ keyword: 'x-expect', schemaType: 'string' });
 const compiled = new WeakMap<TObject, ValidateFunction>();
 
 export interface FieldError {
@@ -36,13 +39,15 @@ export function validateParams(schema: TObject, params: Record<string, unknown>)
   }
   const fn = validator(schema);
   fn(copy);
-  const errors = (fn.errors ?? [])
+  let errors = (fn.errors ?? [])
     .map(toFieldError)
     .filter((e) => !deferred.has(e.field.split(/[./[]/)[0]));
   // A secret handed to a field that is not secret would be used (and shown) as the text '***'.
+  // That is the whole mistake: what ajv said of the '***' it saw there is dropped.
   const props = (schema.properties ?? {}) as Record<string, { type?: string; 'x-secret'?: boolean }>;
   for (const [k, v] of Object.entries(params)) {
     if (isSecret(v) && props[k] && props[k].type === 'string' && !props[k]['x-secret']) {
+      errors = errors.filter((e) => e.field !== k);
       errors.push({ field: k, message: 'is given a secret, but this field is not secret: pass secrets only where the reference says "secret"' });
     }
   }
@@ -55,7 +60,14 @@ function toFieldError(e: ErrorObject): FieldError {
   const base = e.instancePath.replace(/^\//, '').replace(/\//g, '.');
   if (e.keyword === 'additionalProperties') {
     const extra = (e.params as { additionalProperty: string }).additionalProperty;
-    return { field: base ? `${base}.${extra}` : extra, message: 'is not a known parameter of this module' };
+    const near = closest(extra, Object.keys((e.parentSchema as { properties?: object } | undefined)?.properties ?? {}));
+    return { field: base ? `${base}.${extra}` : extra, message: `is not a known parameter of this module${near ? ` (did you mean ${near}?)` : ''}` };
+  }
+  if (e.keyword === 'pattern') {
+    // A schema says what it expects in words (x-expect) where its pattern would not (modes).
+    const expect = (e.parentSchema as { 'x-expect'?: string } | undefined)?.['x-expect'];
+    const got = typeof e.data === 'string' ? `, not ${JSON.stringify(e.data.length > 40 ? `${e.data.slice(0, 40)}...` : e.data)}` : '';
+    return { field: base || '(params)', message: `${expect ? `must be ${expect}` : `must match pattern ${(e.params as { pattern: string }).pattern}`}${got}` };
   }
   if (e.keyword === 'required') {
     const missing = (e.params as { missingProperty: string }).missingProperty;
@@ -63,6 +75,9 @@ function toFieldError(e: ErrorObject): FieldError {
   }
   if (e.keyword === 'enum') {
     return { field: base, message: `must be one of ${(e.params as { allowedValues: unknown[] }).allowedValues.map((v) => JSON.stringify(v)).join(', ')}` };
+  }
+  if (e.keyword === 'type' && e.data !== undefined && typeof e.data !== 'object') {
+    return { field: base || '(params)', message: `${e.message ?? 'is invalid'}, not ${JSON.stringify(e.data)}` };
   }
   return { field: base || '(params)', message: e.message ?? 'is invalid' };
 }

@@ -1,12 +1,14 @@
 // Everything that can be checked before any host is touched: module params against their schemas
 // (static ones once per task, host-dependent ones per host), and controller-side preparation
 // (local files, templates). Every problem is collected, then reported at once as an InputError.
-import { InputError, type Problem } from '../errors.ts';
+import { thrownAt } from '../bundle/thrown-at.ts';
+import { InputError, shownPath, type Problem } from '../errors.ts';
 import type { Inventory, InventoryHost } from '../inventory/types.ts';
-import { PrepareError } from '../module.ts';
+import { PrepareError, type HostContext } from '../module.ts';
 import type { Play, Playbook, Task } from '../playbook/define.ts';
 import { validateParams } from '../playbook/validate.ts';
-import { hostContext, NeedsFacts, resolveParams } from './resolve.ts';
+import { hostContext, NeedsFacts } from './resolve.ts';
+import { serialProblem } from './serial.ts';
 import { taskSelected, type TagFilter } from './tags.ts';
 import { hostVars } from './vars.ts';
 
@@ -46,6 +48,7 @@ export async function preflight(input: PreflightInput): Promise<PreparedTasks> {
   for (const [pi, play] of input.playbook.plays.entries()) {
     const hosts = input.hostsOf(play);
     checkNotifyTargets(input.file, play, problems);
+    checkSerial(input, play, problems);
     const entries: Array<[number | string, Task, boolean]> = [
       ...play.tasks.map((t, i) => [i, t, false] as [number, Task, boolean]),
       ...(play.handlers ?? []).map((t) => [`h:${t.name}`, t, true] as [string, Task, boolean]),
@@ -66,21 +69,20 @@ export async function preflight(input: PreflightInput): Promise<PreparedTasks> {
         try {
           if (task.when && !task.when(ctx)) continue;
         } catch (err) {
-          if (!(err instanceof NeedsFacts)) problems.add({ file: input.file, where: place, field: 'when', message: (err as Error).message }, host.name);
+          if (!(err instanceof NeedsFacts)) problems.add({ file: input.file, where: place, field: 'when', message: threw(err) }, host.name);
           prepared.set(pi, ti, host.name, { kind: 'deferred' });
           continue;
         }
-        let params: Record<string, unknown>;
-        try {
-          params = resolveParams(task.call.params, ctx);
-        } catch (err) {
-          if (err instanceof NeedsFacts) {
-            prepared.set(pi, ti, host.name, { kind: 'deferred' });
-            continue;
-          }
-          problems.add({ file: input.file, where: place, message: `a param function failed: ${(err as Error).message}` }, host.name);
+        const resolved = resolveEach(task.call.params, ctx);
+        if (resolved.kind === 'deferred') {
+          prepared.set(pi, ti, host.name, { kind: 'deferred' });
           continue;
         }
+        if (resolved.kind === 'failed') {
+          problems.add({ file: input.file, where: place, field: resolved.field, message: `its function ${threw(resolved.err)}` }, host.name);
+          continue;
+        }
+        const params = resolved.params;
         const checked = validateParams(schema, params);
         if (checked.errors.length > 0) {
           for (const e of checked.errors) problems.add({ file: input.file, where: place, field: e.field, message: e.message }, host.name);
@@ -107,6 +109,51 @@ function checkNotifyTargets(file: string, play: Play, problems: ProblemSet): voi
       if (!handlers.has(name)) problems.add({ file, where: where(play, task), field: 'notify', message: `no handler named '${name}' in this play` });
     }
   }
+}
+
+/** The play's serial, worked out from -e when it is a function, must give batch sizes. */
+function checkSerial(input: PreflightInput, play: Play, problems: ProblemSet): void {
+  const where = `play '${play.name}'`;
+  let serial: unknown;
+  try {
+    serial = typeof play.serial === 'function' ? play.serial(input.extraVars) : play.serial;
+  } catch (err) {
+    problems.add({ file: input.file, where, field: 'serial', message: `its function ${threw(err)}` });
+    return;
+  }
+  const problem = serialProblem(serial);
+  if (problem) problems.add({ file: input.file, where, field: 'serial', message: problem });
+}
+
+/**
+ * Like resolveParams, one param at a time, so a function that throws is named by its field. A
+ * function that reads facts defers the task to run time.
+ */
+function resolveEach(
+  params: Record<string, unknown>,
+  ctx: HostContext,
+): { kind: 'ready'; params: Record<string, unknown> } | { kind: 'deferred' } | { kind: 'failed'; field: string; err: unknown } {
+  const out: Record<string, unknown> = {};
+  for (const [k, v] of Object.entries(params)) {
+    if (typeof v !== 'function') {
+      out[k] = v;
+      continue;
+    }
+    try {
+      out[k] = (v as (c: HostContext) => unknown)(ctx);
+    } catch (err) {
+      return err instanceof NeedsFacts ? { kind: 'deferred' } : { kind: 'failed', field: k, err };
+    }
+  }
+  return { kind: 'ready', params: out };
+}
+
+/** "threw: TypeError: ... at playbook.ts:12:30": what the user's function threw, and where. */
+function threw(err: unknown): string {
+  const e = err as Error;
+  const text = e instanceof Error ? `${e.name === 'Error' ? '' : `${e.name}: `}${e.message}` : String(err);
+  const at = thrownAt(err);
+  return `threw: ${text}${at ? ` at ${shownPath(at.file)}:${at.line}:${at.column}` : ''}`;
 }
 
 /** Collects problems, folding the same problem on many hosts into one line naming them. */

@@ -38,3 +38,16 @@ function toCount(spec: number | string, total: number): number {
   if (Number.isFinite(n)) return Math.floor(n);
   throw new Error(`serial: '${spec}' is neither a count nor a percentage`);
 }
+
+/** Why a serial (after a function gave it) cannot be split into batches; undefined when it can. */
+export function serialProblem(serial: unknown): string | undefined {
+  if (serial === undefined) return undefined;
+  const specs = Array.isArray(serial) ? serial : [serial];
+  for (const spec of specs) {
+    const ok =
+      (typeof spec === 'number' && Number.isInteger(spec) && spec > 0) ||
+      (typeof spec === 'string' && (/^\s*\d+\s*$/.test(spec) ? Number(spec) > 0 : /^\s*\d+(\.\d+)?%\s*$/.test(spec) && parseFloat(spec) > 0));
+    if (!ok) return `${JSON.stringify(spec)} is neither a count of hosts (1, 5) nor a percentage ('25%')`;
+  }
+  return undefined;
+}

@@ -90,5 +90,5 @@ test('`npx tsx engine` (engine/index.ts under tsx) hands over: same output, same
   rmSync(dirname(file), { recursive: true });
   assert.equal(bad.status, 5);
   assert.match(bad.stderr, /broken\.ts:2:/);
-  assert.equal(viaTsx('no-such-command').status, 1, "commander's own error exit passes through");
+  assert.equal(viaTsx('no-such-command').status, 5, 'a command-line mistake is bad input, exit 5, through the launcher too');
 });

@@ -79,7 +79,7 @@ test('a host defined twice through a range is an error naming both entries', asy
 test('a YAML syntax error names the line and does not quote the source', async () => {
   const err = await loadError(loadText('inv.yml', 'hosts:\n  a: { becomePassword: { value: "leaky-secret-2 }\n'));
   assert.equal(err.problems.length > 0, true);
-  assert.match(err.problems[0]!.path, /^line \d+$/);
+  assert.match(err.problems[0]!.path, /^line \d+:\d+$/);
   assert.ok(!err.message.includes('leaky-secret-2'), err.message);
 });
 
