@@ -4,6 +4,15 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
+# What the tests need on the controller itself (the lab installs its own tools on first use): an
+# sshd and sudo for the connection tests, ssh-keygen. A fresh Debian 12 has none of them.
+if [ ! -x /usr/sbin/sshd ] || ! command -v sudo >/dev/null 2>&1 || ! command -v ssh-keygen >/dev/null 2>&1; then
+  echo "installing openssh-server, openssh-client and sudo for the tests"
+  export DEBIAN_FRONTEND=noninteractive
+  apt-get update -qq
+  apt-get install -y -qq --no-install-recommends openssh-server openssh-client sudo >/dev/null
+fi
+
 npx tsc --noEmit
 
 # Behaviour tests bring the lab up themselves; whatever happens, take it down at the end.
