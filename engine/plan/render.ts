@@ -28,6 +28,9 @@ export function script(parts: readonly Rendered[], joiner = '\n'): string {
 /** A signal ends the script through `exit`, so its EXIT trap still removes what it made. */
 const SIGNAL_TRAPS = "trap 'exit 129' HUP; trap 'exit 130' INT; trap 'exit 143' TERM; trap 'exit 141' PIPE";
 
+/** Where writes keep the previous file when asked (keepPrevious): root's, in memory. */
+export const PREVIOUS_DIR = '/run/shipshape/prev';
+
 /** How long a host waits for content to arrive before it gives up on its own (see ss_watch). */
 export const DEFAULT_RECEIVE_DEADLINE_S = 3600;
 
@@ -146,6 +149,16 @@ export function renderWrite(step: WriteStep, opts: RenderOptions = {}): Rendered
     `  if [ "\${ss_now%% *}" != "$ss_was" ]; then printf '%s\\n' ${quote(`shipshape: ${step.path} changed since it was read (its sha256 is not the one the plan was made from): nothing written`)} >&2; exit 4; fi`,
     'fi',
   );
+  const keepPrevious = Boolean(step.keepPrevious || step.check);
+  if (keepPrevious) {
+    // A copy in root's /run (memory), not beside the file: a copy in sshd_config.d could be read as config.
+    lines.push(
+      `if [ -f "$ss_b" ] && [ ! -L "$ss_b" ]; then`,
+      `  ss_prev=$(umask 077; mkdir -p ${PREVIOUS_DIR} && mktemp ${PREVIOUS_DIR}/XXXXXXXXXX) && cp -p -- "$ss_b" "$ss_prev" || exit 30`,
+      `else ss_prev=absent; fi`,
+      `printf 'previous=%s\\n' "$ss_prev"`,
+    );
+  }
   if (step.backup) {
     lines.push(
       `if [ -f "$ss_b" ] && [ ! -L "$ss_b" ]; then`,
@@ -160,6 +173,16 @@ export function renderWrite(step: WriteStep, opts: RenderOptions = {}): Rendered
   } else {
     // -T: a folder (or a link to one) at the target is an error, not a place to move into.
     lines.push('mv -f -T -- "$ss_tmp" "$ss_b" || exit 29', `trap 'ss_unwatch' EXIT`);
+  }
+  if (step.check) {
+    // The whole configuration, with the new file in place: if it does not hold, the old file goes back.
+    lines.push(
+      `if ! { ${step.check}\n} </dev/null >&2; then`,
+      `  if [ "$ss_prev" = absent ]; then rm -f -- "$ss_b"; else cp -p -- "$ss_prev" "$ss_tmp.back" && mv -f -T -- "$ss_tmp.back" "$ss_b"; fi`,
+      `  printf 'shipshape: check failed: %s; the previous %s is back in place\\n' ${quote(step.check)} ${quote(step.path)} >&2`,
+      '  exit 3',
+      'fi',
+    );
   }
   // In a folder another user may change, the name renamed may no longer have been our temp file
   // (swapped for a link): then what now sits at the target is not what was written, and the write

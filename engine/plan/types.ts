@@ -50,6 +50,17 @@ export interface WriteStep {
   replaces?: string;
   /** Only create the file: a target that exists by then is left as it is. */
   createOnly?: boolean;
+  /**
+   * A command run once the file is in place, checking the whole configuration it belongs to
+   * (`sshd -t`, `nginx -t`): if it fails, the previous file is put back and the step fails.
+   */
+  check?: string;
+  /**
+   * Keep a copy of the previous file (in /run/shipshape/prev) and say where (`previous=PATH`, or
+   * `previous=absent`), so the engine can put it back later in the run (after an sshd restart that
+   * locks it out). The engine sets it for files that decide who may log in.
+   */
+  keepPrevious?: boolean;
 }
 
 /** Where a write's content comes from when it is not in the plan. */

@@ -19,6 +19,22 @@ export interface ExecuteResult {
   last?: { rc: number | null; stdout: string; stderr: string };
   /** Whether any step said it changed something (see Plan: actions of a plan without changes). */
   reportedChange: boolean;
+  /** Files that decide who may log in, as they were before this plan wrote them (see confirm-login.ts). */
+  previous: PreviousFile[];
+}
+
+/** A file a write replaced, and where its previous content is kept ('absent': there was none). */
+export interface PreviousFile {
+  path: string;
+  previous: string;
+}
+
+/**
+ * Files that decide whether the engine gets in again: sshd's configuration and its PAM stack. A write
+ * to one keeps the previous file, so that a restart of sshd that locks the engine out can be undone.
+ */
+export function decidesLogin(path: string): boolean {
+  return path.startsWith('/etc/ssh/') || path === '/etc/pam.d/sshd' || path === '/etc/pam.d/common-auth' || path === '/etc/pam.d/common-account';
 }
 
 /** Printed on stderr by a batch when one of its commands fails: which one. */
@@ -45,6 +61,7 @@ export async function executeSteps(steps: readonly Step[], link: HostLink, becom
   const timeoutMs = opts.timeoutMs;
   let last: ExecuteResult['last'];
   let reportedChange = false;
+  const previous: PreviousFile[] = [];
   for (const group of inBatches(steps)) {
     if (Array.isArray(group)) {
       last = await runBatch(group, link, become, timeoutMs);
@@ -56,7 +73,11 @@ export async function executeSteps(steps: readonly Step[], link: HostLink, becom
       continue;
     }
     if (step.kind === 'write') {
-      last = output(await runWrite(step, link, become, localIO, timeoutMs));
+      const keep = step.keepPrevious || decidesLogin(step.path);
+      const result = await runWrite(keep ? { ...step, keepPrevious: true } : step, link, become, localIO, timeoutMs);
+      last = output(result);
+      const kept = /^previous=(.+)$/m.exec(last.stdout)?.[1];
+      if (kept !== undefined) previous.push({ path: step.path, previous: kept });
       continue;
     }
     if (step.kind !== 'run') {
@@ -72,7 +93,7 @@ export async function executeSteps(steps: readonly Step[], link: HostLink, becom
     if (result.code === null || !okCodes.includes(result.code)) throw failed(describeStep(step), result, result.stderr.toString());
     if (step.reportsChange?.({ code: result.code, stdout: last.stdout, stderr: last.stderr })) reportedChange = true;
   }
-  return { last, reportedChange };
+  return { last, reportedChange, previous };
 }
 
 /**

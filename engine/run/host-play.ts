@@ -12,6 +12,7 @@ import type { LocalIO, Plan } from '../plan/types.ts';
 import type { EventBus, TaskStatus } from '../report/events.ts';
 import { maskSecrets } from '../secret.ts';
 import type { RunControl } from './control.ts';
+import { confirmLogin, touchesSshd } from './confirm-login.ts';
 import { executeSteps, StepFailed } from './execute.ts';
 import { gatherFacts } from './gather-facts.ts';
 import type { HostState } from './host-state.ts';
@@ -204,6 +205,10 @@ export async function runPlayOnHost(env: PlayEnv, state: HostState): Promise<voi
         const result = await executeSteps(plan.steps, link, become, localIO(become, timeoutMs), { timeoutMs });
         if (result.last) output = { ...output, ...result.last };
         reportedChange = result.reportedChange;
+        state.loginJournal.push(...result.previous);
+        // A step that restarted sshd: the engine must still get in, or it undoes what it did.
+        const sshd = plan.steps.filter(touchesSshd);
+        if (sshd.length > 0) await confirmLogin(link, sshd, state.loginJournal, become);
       } catch (err) {
         // Whatever the steps touched before failing is no longer known: read it again when needed.
         state.facts.invalidate([...Object.keys(plan.after ?? {}), ...(plan.invalidates ?? [])]);

@@ -4,6 +4,7 @@ import { FactStore } from '../facts/store.ts';
 import type { InventoryHost } from '../inventory/types.ts';
 import type { TaskOutput } from '../module.ts';
 import type { HostTally } from '../report/events.ts';
+import type { PreviousFile } from './execute.ts';
 import type { HostLink } from './host-link.ts';
 
 export interface HostState {
@@ -20,6 +21,8 @@ export interface HostState {
   completed: Set<number>;
   /** Work on the host stopped before its end (a signal, a stopped rollout): it goes to the retry file. */
   unfinished: boolean;
+  /** sshd files this run changed and their previous content, until a fresh login confirms them. */
+  loginJournal: PreviousFile[];
 }
 
 export function newHostState(host: InventoryHost): HostState {
@@ -33,5 +36,6 @@ export function newHostState(host: InventoryHost): HostState {
     changed: false,
     completed: new Set(),
     unfinished: false,
+    loginJournal: [],
   };
 }

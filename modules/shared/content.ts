@@ -15,11 +15,19 @@ export const writeParams = {
     Type.String({ minLength: 1, description: "Command run on the temp file before it replaces the target; %s is the temp file's path (e.g. 'sshd -t -f %s'). A failure leaves the target untouched." }),
   ),
   backup: Type.Optional(Type.Boolean({ description: 'Keep the old file as PATH.YYYYmmddHHMMSS~ before replacing it. Default false.' })),
+  check: Type.Optional(
+    Type.String({
+      minLength: 1,
+      description:
+        "Command run once the file is in place, checking the whole configuration it is part of (e.g. 'sshd -t', 'nginx -t'): if it fails, the previous file is put back and the task fails. Unlike validate, it sees the file with everything it is read with (a drop-in defining the sftp Subsystem the main sshd_config defines too passes sshd -t -f alone, not sshd -t).",
+    }),
+  ),
 };
 
 export interface WriteOptions extends Attributes {
   validate?: string;
   backup?: boolean;
+  check?: string;
 }
 
 /** New content for a file, with what the plan needs to compare and show it. */
@@ -123,6 +131,7 @@ export function planWrite(path: string, current: FileFact, content: Content | 'k
     ...(chownNeeded ? { owner: attrs.owner ?? (keepOwner ? current.owner! : undefined), group: attrs.group ?? (keepGroup ? current.group! : undefined) } : {}),
     ...(wanted.validate ? { validate: wanted.validate } : {}),
     ...(wanted.backup ? { backup: true } : {}),
+    ...(wanted.check ? { check: wanted.check } : {}),
     // An edit of what the plan read: if the file changed meanwhile (another run, an admin), the
     // write fails instead of silently dropping that change.
     ...(current.exists && current.sha256 ? { replaces: current.sha256 } : {}),

@@ -202,3 +202,37 @@ describe('faults and interruptions on lab hosts', { timeout: 900_000 }, () => {
     assert.equal((await root(B, 'sha256sum /srv/big')).split(' ')[0], old, 'the old content stays');
   });
 });
+
+describe('sshd changes are confirmed by a fresh login', { timeout: 600_000 }, () => {
+  const SSHD = 'test/fixtures/playbooks/faults/sshd.ts';
+  const HOST = B;
+  before(async () => {
+    await ensureLab();
+    await freshHosts(HOST);
+  });
+
+  test('a drop-in that locks the login user out: the restart is undone, the host fails saying so, and the engine still gets in', async () => {
+    const r = await engine(['run', SSHD, '-i', labPaths.inventory, '--limit', HOST, '--json', '-e', 'dropin=lockout']);
+    assert.equal(r.code, 3, r.stdout + r.stderr);
+    const h = r.events.find((e) => e.type === 'task.result' && e.handler && e.task === 'restart ssh')!;
+    assert.equal(h.status, 'failed');
+    assert.match(h.msg, new RegExp(`^a fresh login to ${HOST} failed after systemctl restart -- ssh.service: .*The engine put back the previous /etc/ssh/sshd_config.d/50-test.conf and ran systemctl restart -- ssh.service again: a fresh login works again$`));
+    assert.equal((await root(HOST, 'ls /etc/ssh/sshd_config.d/')).includes('50-test.conf'), false, 'the drop-in (absent before) is gone');
+    assert.equal((await sshRun(HOST, 'id -un', { user: 'deploy' })).stdout, 'deploy\n', 'deploy logs in');
+    const again = await engine(['run', SSHD, '-i', labPaths.inventory, '--limit', HOST, '--json', '-e', 'dropin=fine']);
+    assert.equal(again.code, 0, again.stdout + again.stderr);
+    assert.equal((await root(HOST, 'ls /run/shipshape/prev 2>/dev/null | wc -l')).trim(), '0', 'a confirmed change leaves no kept copy');
+  });
+
+  test('check: sshd -t with the whole configuration puts back a drop-in that validate alone accepted', async () => {
+    const before = (await root(HOST, 'sha256sum /etc/ssh/sshd_config.d/50-test.conf')).split(' ')[0];
+    const r = await engine(['run', SSHD, '-i', labPaths.inventory, '--limit', HOST, '--json', '-e', 'dropin=match']);
+    assert.equal(r.code, 3, r.stdout + r.stderr);
+    const t = r.events.find((e) => e.type === 'task.result' && e.task === 'drop-in')!;
+    assert.equal(t.status, 'failed');
+    assert.match(t.msg, /check failed: sshd -t; the previous \/etc\/ssh\/sshd_config\.d\/50-test\.conf is back in place/);
+    assert.equal((await root(HOST, 'sha256sum /etc/ssh/sshd_config.d/50-test.conf')).split(' ')[0], before, 'the previous drop-in is back');
+    assert.equal((await root(HOST, 'sshd -t && echo valid')).trim(), 'valid');
+    assert.equal(r.events.some((e) => e.type === 'task.result' && e.handler), false, 'no restart was attempted');
+  });
+});

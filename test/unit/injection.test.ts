@@ -50,6 +50,10 @@ const SHELL_BY_DESIGN: Record<string, string> = {
   'template.validate': 'run by the shell of the atomic write, %s the temp file',
   'lineinfile.validate': 'run by the shell of the atomic write, %s the temp file',
   'blockinfile.validate': 'run by the shell of the atomic write, %s the temp file',
+  'copy.check': 'run by the shell of the atomic write once the file is in place',
+  'template.check': 'run by the shell of the atomic write once the file is in place',
+  'lineinfile.check': 'run by the shell of the atomic write once the file is in place',
+  'blockinfile.check': 'run by the shell of the atomic write once the file is in place',
   'cron.job': 'the command of the crontab line: cron runs it with /bin/sh',
   'certbot.deployHook': 'certbot --deploy-hook: certbot runs it with a shell',
   'certbot.renewHook': 'certbot --renew-hook: certbot runs it with a shell',
@@ -539,6 +543,7 @@ function noteSinks(t: Trial, step: Plan['steps'][number]): void {
     if (step.argv[0] === 'crontab' && typeof step.stdin === 'string' && step.stdin.split('\n').some((l) => has(cronCommand(l, false)))) note('a crontab line');
   } else if (step.kind === 'write') {
     if (has(step.validate)) note('WriteStep.validate');
+    if (has(step.check)) note('WriteStep.check');
     const text = typeof step.content === 'string' ? step.content : undefined;
     if (text !== undefined && step.path.startsWith('/etc/cron.d/') && text.split('\n').some((l) => has(cronCommand(l, true)))) note('an /etc/cron.d line');
     if (text !== undefined && step.path.startsWith('/etc/letsencrypt/renewal/') && text.split('\n').some((l) => /^\s*(renew|pre|post)_hook\s*=/.test(l) && has(l))) note("certbot's renewal configuration hook");

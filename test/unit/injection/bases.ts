@@ -57,18 +57,18 @@ export function bases(h: string): Record<string, Variant[]> {
       { params: { path: `${h}/f`, ...ATTRS }, worlds: ['present'] },
     ],
     copy: [
-      { params: { dest: `${h}/copy.conf`, content: 'x\n', ...ATTRS, validate: 'zqcheck %s', backup: true } },
+      { params: { dest: `${h}/copy.conf`, content: 'x\n', ...ATTRS, validate: 'zqcheck %s', check: 'zqwhole', backup: true } },
       { params: { dest: `${h}/copy2.conf`, src: 'files/a.txt', force: false } },
     ],
-    template: [{ params: { src: 'templates/t.hbs', dest: `${h}/t.conf`, vars: { zqv: 'v' }, ...ATTRS, validate: 'zqcheck %s', backup: true } }],
+    template: [{ params: { src: 'templates/t.hbs', dest: `${h}/t.conf`, vars: { zqv: 'v' }, ...ATTRS, validate: 'zqcheck %s', check: 'zqwhole', backup: true } }],
     lineinfile: [
-      { params: { path: `${h}/l.conf`, line: 'zqline', regexp: '^zq', create: true, ...ATTRS, validate: 'zqcheck %s', backup: true } },
+      { params: { path: `${h}/l.conf`, line: 'zqline', regexp: '^zq', create: true, ...ATTRS, validate: 'zqcheck %s', check: 'zqwhole', backup: true } },
       { params: { path: `${h}/l.conf`, line: 'zqline', insertafter: '^x', create: true } },
       { params: { path: `${h}/l.conf`, line: 'zqline', insertbefore: '^x', create: true } },
       { params: { path: `${h}/l.conf`, regexp: '^x', state: 'absent' } },
     ],
     blockinfile: [
-      { params: { path: `${h}/b.conf`, block: 'zqblock', marker: '# {mark} ZQ', markerBegin: 'ZQB', markerEnd: 'ZQE', insertafter: '^x', create: true, ...ATTRS, validate: 'zqcheck %s', backup: true } },
+      { params: { path: `${h}/b.conf`, block: 'zqblock', marker: '# {mark} ZQ', markerBegin: 'ZQB', markerEnd: 'ZQE', insertafter: '^x', create: true, ...ATTRS, validate: 'zqcheck %s', check: 'zqwhole', backup: true } },
       { params: { path: `${h}/b.conf`, block: 'zqblock', insertbefore: '^x', create: true } },
     ],
     user: [
