@@ -138,6 +138,12 @@ export function upstreamServer(server: Server): Task[] {
     task(`${server} ini before init`, readFile({ path: l.ini }), { ...up, register: `${server}:ini` }),
     task(`${server} identity before init`, readFile({ path: `${l.etc}/fingerprint` }), { ...up, register: `${server}:identity` }),
     task(`${server} is the server the inventory describes`, assert({ that: (ctx) => initGuard(ctx, l).that, msg: (ctx) => initGuard(ctx, l).msg }), up),
+    // Said in every run, dry or real (the init task's own 'skipped' shows only with -v).
+    task(`${server} init, once`, debug({
+      msg: (ctx) => (output(ctx, `${server}:ini`)?.exists
+        ? `${server} init will not run: ${l.ini} exists (init runs once per server)`
+        : `${server} init will run: ${l.ini} does not exist`),
+    }), up),
     task(`${server} init (once: only while ${l.ini} does not exist)`, command({
       argv: (ctx) => initArgv(s(ctx), l),
       creates: l.ini,

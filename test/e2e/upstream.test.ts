@@ -37,11 +37,12 @@ const SECRETS = { smp: 'lab-smp-relay1-pw', xftp: 'lab-xftp-relay1-pw', turn: 'l
 const ADDRESS = /(smp|xftp):\/\/([A-Za-z0-9_-]{43}=)(:\*\*\*)?@([a-z0-9.-]+)(?::(\d+))?/g;
 
 const ok = (r: CliResult, code = 0) => assert.equal(r.code, code, `${r.stdout.slice(-3000)}${r.stderr}`);
+const said = (r: CliResult, host: string, text: string) => r.events.some((e) => e.type === 'message' && e.host === host && e.text === text);
 const result = (r: CliResult, host: string, task: string) => r.events.find((e) => e.type === 'task.result' && e.host === host && e.task === task);
 
 /** The addresses a relay printed: scheme -> fingerprint, masked password, host, port. */
 function printed(r: CliResult, relay: Relay) {
-  const text = r.events.find((e) => e.type === 'message' && e.host === relay)?.text as string;
+  const text = r.events.find((e) => e.type === 'message' && e.host === relay && String(e.text).startsWith('paste into SimpleX: '))?.text as string;
   assert.ok(text?.startsWith('paste into SimpleX: '), `${relay} printed its addresses: ${text}`);
   const out: Record<string, { fingerprint: string; masked: boolean; host: string; port?: string; text: string }> = {};
   for (const m of text.matchAll(ADDRESS)) out[m[1]!] = { fingerprint: m[2]!, masked: m[3] !== undefined, host: m[4]!, port: m[5], text: m[0] };
@@ -119,6 +120,7 @@ describe('relay.ts and upgrade.ts in upstream mode on fresh lab relays', { timeo
       assert.equal(init?.status, 'changed', `${relay}: the dry run says smp-server init will run`);
       assert.deepEqual(init.changes.map((c: any) => c.after), [`runuser -u smp -- /usr/local/bin/smp-server init --yes --fqdn smp.${relay}.lab.test --no-password --disable-web`]);
       assert.equal(result(dry, relay, INIT.xftp)?.status, 'changed');
+      assert.ok(said(dry, relay, 'smp-server init will run: /etc/opt/simplex/smp-server.ini does not exist'));
     }
     real = await engine(['run', RELAY_PB, '-i', INVENTORY, '--json', '-v']);
     ok(real);
@@ -137,6 +139,8 @@ describe('relay.ts and upgrade.ts in upstream mode on fresh lab relays', { timeo
       const init = result(dry2, relay, INIT.smp);
       assert.equal(init?.status, 'ok');
       assert.equal(init.msg, 'skipped, since /etc/opt/simplex/smp-server.ini exists', `${relay}: the dry run says init will not run`);
+      assert.ok(said(dry2, relay, 'smp-server init will not run: /etc/opt/simplex/smp-server.ini exists (init runs once per server)'));
+      assert.ok(said(dry2, relay, 'xftp-server init will not run: /etc/opt/simplex-xftp/file-server.ini exists (init runs once per server)'));
     }
     ok(await engine(['check', RELAY_PB, '-i', INVENTORY]));
   });
