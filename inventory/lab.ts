@@ -1,6 +1,7 @@
-// The relay guide on the lab (`npm run lab -- up --hosts build,relay1,relay2,relay3 ...`): the
-// same playbook, with the lab's key, known_hosts and sudo password, Pebble as the ACME server,
-// and the fixture simplexmq repository from the lab's git server. Addresses come from the lab's
+// The relay guide on the lab (`npm run lab -- up --hosts build,relay1,relay2,relay3 ...`), in the
+// guide's mode: the same playbook, with the lab's key, known_hosts and sudo password, Pebble as the
+// ACME server, and the fixture simplexmq repository from the lab's git server. (Upstream mode on
+// the lab: inventory/lab-upstream.ts.) Addresses come from the lab's
 // own record of what it brought up.
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -9,7 +10,7 @@ import { secret } from '../engine/secret.ts';
 
 const LAB_DIR = process.env.LAB_DIR ?? '/var/lib/shipshape-lab';
 
-function labAddress(name: string): string {
+export function labAddress(name: string): string {
   let state: { hosts: Array<{ name: string; address: string }> };
   try {
     state = JSON.parse(readFileSync(join(LAB_DIR, 'hosts.json'), 'utf8'));
@@ -43,6 +44,7 @@ export function labFleetInventory(fleet: LabFleet): NativeInventory {
       becomePassword: { file: join(LAB_DIR, 'become-password') },
     },
     vars: {
+      mode: 'guide',
       domain: 'lab.test',
       acmeEmail: 'admin@lab.test',
       acmeServer: 'https://10.77.0.1:14000/dir',

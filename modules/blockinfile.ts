@@ -127,7 +127,7 @@ export const blockinfile = defineModule({
     const state = p.state ?? 'present';
     const current = ctx.facts.get(fileFact(p.path));
     const editable = editableText(p.path, current, state, p.create);
-    if ('noop' in editable) return editable.noop;
+    if ('plan' in editable) return editable.plan;
     const before = editable.text;
     const sensitive = isSecret(p.block);
     const edit = editBlock(before, { ...p, block: isSecret(p.block) ? p.block.reveal() : (p.block ?? '') });

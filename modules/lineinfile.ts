@@ -183,7 +183,7 @@ export const lineinfile = defineModule({
     const state = p.state ?? 'present';
     const current = ctx.facts.get(fileFact(p.path));
     const editable = editableText(p.path, current, state, p.create);
-    if ('noop' in editable) return editable.noop;
+    if ('plan' in editable) return editable.plan;
     const before = editable.text;
     const sensitive = isSecret(p.line);
     const edit = editLines(before, { ...p, line: isSecret(p.line) ? p.line.reveal() : p.line });

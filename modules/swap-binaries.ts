@@ -3,6 +3,11 @@
 // are kept as PATH.prev; the services start again and must answer a version probe with the version
 // the new binary reports. When they do not, the previous binaries go back, the services restart, and
 // the task fails all the same, so a rolling play (maxFailPercentage: 0) stops there.
+// Two kinds of probe: a VERSION line on a plain TCP port (the guide's servers), or a TLS one (the
+// SimpleX servers, whose clients check the CA certificate the server presents against the
+// fingerprint in its address): `BINARY -v` names the expected version, and the chain presented on
+// the port ends in the CA whose fingerprint is in the server's fingerprint file, the same file and
+// the same fingerprint as before the swap: an upgrade must not change a server's identity.
 import { fileFact, fileKey, type FileFact } from '../engine/facts/file.ts';
 import { defineModule } from '../engine/module.ts';
 import { PlanError, type Change, type LocalStep, type Plan } from '../engine/plan/types.ts';
@@ -21,24 +26,35 @@ const params = Type.Object(
         {
           port: Type.Integer({ minimum: 1, maximum: 65535 }),
           binary: Type.String({ pattern: '^/', description: 'The installed binary whose `--version` (e.g. "smp-server 2.0.0") the answer to VERSION must start with.' }),
+          expectVersion: Type.Optional(
+            Type.String({ minLength: 1, description: 'TLS probe: the first line of `BINARY -v` must start with this ("SMP server v6.5.2"), followed by ".", " " or nothing.' }),
+          ),
+          fingerprint: Type.Optional(
+            Type.String({
+              pattern: '^/',
+              description: "A TLS probe instead of VERSION: the server's fingerprint file. The certificate chain presented on the port must end in a CA whose base64url SHA-256 (of its DER) is the file's first line, and the file must read the same as before the swap.",
+            }),
+          ),
         },
         { additionalProperties: false },
       ),
-      { description: 'Version probes on 127.0.0.1: send VERSION, the first line must be "NAME VERSION ..." as BINARY --version prints it.' },
+      { description: 'Probes on 127.0.0.1: send VERSION, the first line must be "NAME VERSION ..." as BINARY --version prints it; or, with fingerprint, a TLS handshake (needs openssl on the host).' },
     ),
     timeout: Type.Optional(Type.Number({ exclusiveMinimum: 0, description: 'Seconds the services have to answer the probes after a start. Default 30.' })),
   },
   { additionalProperties: false },
 );
 
-type Params = { binaries: string[]; services: string[]; probes: Array<{ port: number; binary: string }>; timeout?: number };
+type Probe = { port: number; binary: string; expectVersion?: string; fingerprint?: string };
+type Params = { binaries: string[]; services: string[]; probes: Probe[]; timeout?: number };
 
 const short = (f: FileFact) => (f.exists ? (f.sha256 ? `sha256:${f.sha256.slice(0, 12)}` : '(checksum unknown)') : '(absent)');
 
 /** bash text, values quoted: probe functions, then either a probe only or swap / probe / rollback. */
 export function swapScript(p: Params, swap: boolean): string {
   const q = (xs: string[]) => xs.map(quote).join(' ');
-  const probes = p.probes.map((pr) => `${pr.port} ${quote(pr.binary)}`).join(' ');
+  // Four words a probe: port, binary, expected version, fingerprint file ('' when not given).
+  const probes = p.probes.map((pr) => [String(pr.port), pr.binary, pr.expectVersion ?? '', pr.fingerprint ?? ''].map(quote).join(' ')).join(' ');
   const lines = [
     'set -u',
     `units=(${q(p.services)}); bins=(${q(p.binaries)}); probes=(${probes}); T=${Math.ceil(p.timeout ?? 30)}`,
@@ -47,8 +63,27 @@ export function swapScript(p: Params, swap: boolean): string {
     '  { exec 3<>"/dev/tcp/127.0.0.1/$1"; } 2>/dev/null || { why="port $1: no answer (expected $want)"; return 1; }',
     "  printf 'VERSION\\n' >&3; IFS= read -r -t 5 line <&3; exec 3<&- 3>&-",
     '  case "$line" in "$want "*) return 0;; esac; why="port $1 answered \'${line:-nothing}\', expected $want"; return 1; }',
+    // The base64url (padded) SHA-256 of the last certificate of the chain the port presents.
+    'ca_fp() { local pem; pem=$(timeout 5 openssl s_client -connect "127.0.0.1:$1" -showcerts </dev/null 2>/dev/null |',
+    "  awk '/-BEGIN CERTIFICATE-/ { c = \"\" } { c = c $0 \"\\n\" } /-END CERTIFICATE-/ { last = c } END { printf \"%s\", last }')",
+    '  [ -n "$pem" ] || return 1',
+    "  printf '%s\\n' \"$pem\" | openssl x509 -outform DER | openssl dgst -sha256 -binary | openssl base64 -A | tr '+/' '-_'; }",
+    // A TLS probe: port binary version fingerprint-file fingerprint-before.
+    'probe_tls() { local line got',
+    '  if [ -n "$3" ]; then line=$("$2" -v 2>/dev/null | head -n1)',
+    '    case "$line" in "$3" | "$3."* | "$3 "*) ;; *) why="$2 -v says \'${line:-nothing}\', expected $3"; return 1;; esac; fi',
+    '  got=$(ca_fp "$1") || { why="port $1: no TLS handshake"; return 1; }',
+    '  [ "$got" = "$5" ] || { why="port $1 presents the CA $got, not the fingerprint $5 it had before"; return 1; }',
+    '  [ "$(head -n1 "$4" 2>/dev/null)" = "$5" ] || { why="$4 no longer reads $5"; return 1; }; }',
+    // Fingerprints and version lines as they are before anything stops: after a rollback, the
+    // previous binaries must answer with their own version and the same identity.
+    'fps=(); olds=(); for ((i=0; i<${#probes[@]}; i+=4)); do',
+    '  fps+=("$([ -n "${probes[i+3]}" ] && head -n1 "${probes[i+3]}" 2>/dev/null)"); olds+=("$("${probes[i+1]}" -v 2>/dev/null | head -n1)"); done',
+    'rolled=0',
+    'one() { local v="${probes[$1+2]}"; [ $rolled = 1 ] && [ -n "$v" ] && v="${olds[$1/4]}"',
+    '  if [ -n "${probes[$1+3]}" ]; then probe_tls "${probes[$1]}" "${probes[$1+1]}" "$v" "${probes[$1+3]}" "${fps[$1/4]}"; else probe "${probes[$1]}" "${probes[$1+1]}"; fi; }',
     'healthy() { local end=$((SECONDS+T)) ok i; while :; do ok=1',
-    '  for ((i=0; i<${#probes[@]}; i+=2)); do probe "${probes[i]}" "${probes[i+1]}" || { ok=0; break; }; done',
+    '  for ((i=0; i<${#probes[@]}; i+=4)); do one "$i" || { ok=0; break; }; done',
     '  [ $ok = 1 ] && return 0; [ $SECONDS -ge $end ] && return 1; sleep 0.3; done; }',
     'put() { cp -p -- "$1" "$2.shipshape-tmp" && mv -f -- "$2.shipshape-tmp" "$2"; }',
   ];
@@ -63,7 +98,7 @@ export function swapScript(p: Params, swap: boolean): string {
     'systemctl reset-failed -- "${units[@]}" 2>/dev/null; systemctl start -- "${units[@]}"',
     'healthy && exit 0',
     'failed=$why',
-    'for b in "${bins[@]}"; do [ -e "$b.prev" ] && put "$b.prev" "$b"; done',
+    'rolled=1; for b in "${bins[@]}"; do [ -e "$b.prev" ] && put "$b.prev" "$b"; done',
     'systemctl stop -- "${units[@]}"; systemctl reset-failed -- "${units[@]}" 2>/dev/null; systemctl start -- "${units[@]}"',
     'if healthy; then echo "health check failed ($failed): rolled back to the previous binaries, which answer" >&2',
     'else echo "health check failed ($failed); rolled back, and the previous binaries do not answer either ($why)" >&2; fi',

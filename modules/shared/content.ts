@@ -63,17 +63,40 @@ export function assertWritable(path: string, current: FileFact): void {
 
 /**
  * The text of a file an editing module (lineinfile, blockinfile) is about to change: the current
- * file, or '' for one it may create. `noop` when there is nothing to do (absent wanted, no file).
+ * file, or '' for one it may create. `plan`, to return as it is, when there is nothing to do
+ * (absent wanted, no file), or when the file is one an earlier task of a dry run will make.
  */
-export function editableText(path: string, current: FileFact, state: 'present' | 'absent', create: boolean | undefined): { noop: Plan } | { text: string } {
+export function editableText(path: string, current: FileFact, state: 'present' | 'absent', create: boolean | undefined): { plan: Plan } | { text: string } {
   if (!current.exists) {
-    if (state === 'absent') return { noop: { changes: [], steps: [], msg: `${path} does not exist` } };
+    if (state === 'absent') return { plan: { changes: [], steps: [], msg: `${path} does not exist` } };
     if (!create) throw new PlanError(`${path} does not exist (and no earlier task creates it): set create to create it`);
   }
   assertWritable(path, current);
   const text = current.exists ? current.content : '';
+  if (text === undefined && notWrittenYet(current)) return { plan: pendingEdit(path) };
   if (text === undefined) throw new PlanError(`cannot edit ${path}: it is larger than 256 KiB, not UTF-8 text, or unreadable`);
   return { text };
+}
+
+/**
+ * A file a command of this dry run will make (`creates`, `produces`: predicted to exist, nothing
+ * else known). A file read from a host always has its size and mode; only such a guess has neither.
+ */
+export function notWrittenYet(f: FileFact): boolean {
+  return f.exists && f.type === 'file' && f.sha256 === null && f.size === null && f.mode === null;
+}
+
+/**
+ * The edit of a file that does not exist yet, in a dry run: a change whose text is known only once
+ * the file is there. A real run reads the file again after the task that made it (its guesses are
+ * dropped), so it edits the real text; the step below only refuses, should it ever be reached.
+ */
+function pendingEdit(path: string): Plan {
+  return {
+    changes: [{ what: 'content', before: '(not written yet)', after: '(edited once an earlier task has made it)' }],
+    steps: [{ kind: 'run', argv: ['sh', '-c', 'echo "$1 was not read before editing it" >&2; exit 1', 'edit', path] }],
+    msg: `${path} is made by an earlier task: its edit is known once it exists`,
+  };
 }
 
 /**

@@ -1,49 +1,18 @@
-// The relay guide end to end on fresh lab hosts (a build host and three relays): the dry run lists
-// exactly what the real run changes, the second run changes nothing, and from outside the relays
-// look the way the guide wants them: servers answering on their ports, everything else dropped,
-// SSH for deploy's key only, services running as their own users, a certificate from the ACME
-// server and the renewal in root's crontab.
+// The relay guide in the guide's mode (inventory/lab.ts) end to end on fresh lab hosts (a build
+// host and three relays): the dry run lists exactly what the real run changes, the second run
+// changes nothing, and from outside the relays look the way the guide wants them: servers
+// answering on their ports, everything else dropped, SSH for deploy's key only, services running
+// as their own users, a certificate from the ACME server and the renewal in root's crontab.
 import { before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { connect } from 'node:net';
-import { execFile } from 'node:child_process';
-import { promisify } from 'node:util';
 import { engine, pairs } from '../integration/engine-cli.ts';
 import { ensureLab, freshHosts } from '../integration/lab-fixture.ts';
-import { becomePassword, hostAddress, labPaths, sshRun } from '../lab/index.ts';
+import { hostAddress, labPaths } from '../lab/index.ts';
+import { probe, sshLogin, sudo } from './client-probes.ts';
 
 const RELAYS = ['relay1', 'relay2', 'relay3'];
 const PLAYBOOK = 'playbooks/relay.ts';
 const INVENTORY = 'inventory/lab.ts';
-const run = promisify(execFile);
-
-/** Connects from the bridge side; with `line`, sends it and reads the first line of the answer. */
-function probe(address: string, port: number, line?: string, timeoutMs = 3000): Promise<{ state: 'open' | 'refused' | 'timeout'; answer?: string }> {
-  return new Promise((resolve) => {
-    const s = connect({ host: address, port });
-    let answer = '';
-    s.setTimeout(timeoutMs, () => (s.destroy(), resolve({ state: 'timeout' })));
-    s.once('error', (e: NodeJS.ErrnoException) => resolve({ state: e.code === 'ECONNREFUSED' ? 'refused' : 'timeout' }));
-    s.once('connect', () => {
-      if (!line) return s.destroy(), resolve({ state: 'open' });
-      s.write(line);
-      s.on('data', (d) => (answer += d.toString()));
-      s.on('close', () => resolve({ state: 'open', answer: answer.split('\n')[0] }));
-    });
-  });
-}
-
-const sudo = (host: string, command: string) => sshRun(host, `sudo -S -p '' sh -c '${command.replace(/'/g, `'\\''`)}'`, { user: 'deploy', input: `${becomePassword()}\n` });
-
-/** An OpenSSH login attempt from the controller, strict host keys, nothing interactive. */
-async function sshLogin(host: string, user: string, extra: string[]): Promise<{ ok: boolean; stderr: string }> {
-  try {
-    await run('ssh', ['-o', 'BatchMode=yes', '-o', 'StrictHostKeyChecking=yes', '-o', `UserKnownHostsFile=${labPaths.knownHosts}`, '-o', 'ConnectTimeout=5', ...extra, `${user}@${hostAddress(host)}`, 'true']);
-    return { ok: true, stderr: '' };
-  } catch (err) {
-    return { ok: false, stderr: String((err as { stderr?: string }).stderr ?? err) };
-  }
-}
 
 describe('relay.ts on fresh lab hosts', { timeout: 1_800_000 }, () => {
   let dryChanged: string[];

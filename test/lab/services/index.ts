@@ -3,6 +3,7 @@ import { startAcng, stopAcng } from './acng.ts';
 import { startPebble, stopPebble } from './pebble.ts';
 import { startGit, stopGit, publishFixtureRepos } from './git.ts';
 import { startAptRepo, stopAptRepo } from './apt-repo.ts';
+import { publishReleases } from './releases.ts';
 import { daemonPid } from '../daemon.ts';
 
 export async function startServices(log: (m: string) => void): Promise<void> {
@@ -12,6 +13,8 @@ export async function startServices(log: (m: string) => void): Promise<void> {
   const repos = await publishFixtureRepos();
   if (repos.length) log(`published git fixtures: ${repos.join(', ')}`);
   await startAptRepo();
+  // On the apt repo's HTTP server: the stand-in simplexmq releases (relay.ts's upstream mode).
+  log(`published stand-in simplexmq releases: ${publishReleases().join(', ')}`);
 }
 
 export async function stopServices(): Promise<void> {

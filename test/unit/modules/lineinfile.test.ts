@@ -5,6 +5,7 @@ import { PrepareError } from '../../../engine/module.ts';
 import { PlanError, type WriteStep } from '../../../engine/plan/types.ts';
 import { isSecret, secret } from '../../../engine/secret.ts';
 import { editLines, lineinfile, type LineEdit } from '../../../modules/lineinfile.ts';
+import { command } from '../../../modules/command.ts';
 import { aFile, nothingAt, planWith, sha256 } from './fake-facts.ts';
 
 // [name, file text, edit, expected text]
@@ -95,6 +96,21 @@ describe('lineinfile: plan', () => {
 
   it('a file it cannot read as text is a PlanError', async () => {
     await assert.rejects(planWith(lineinfile, { path: PATH, line: 'a' }, aFile(PATH, 'x', { content: undefined })), /256 KiB|not UTF-8/);
+  });
+
+  it('a file an earlier command of a dry run makes (creates): a change known once it exists, not a failure', async () => {
+    // What the dry run carries forward from `command({ ..., creates: PATH })`: PATH exists, nothing else known.
+    const init = await planWith(command, { argv: ['/usr/local/bin/smp-server', 'init'], creates: PATH }, nothingAt(PATH));
+    const guessed = init.guesses![fileKey(PATH)] as FileFact;
+    for (const params of [{ path: PATH, regexp: '^port\\s*=', line: 'port = 5223' }, { path: PATH, regexp: '^x', state: 'absent' }]) {
+      const plan = await planWith(lineinfile, params, { [fileKey(PATH)]: guessed });
+      assert.deepEqual(plan.changes, [{ what: 'content', before: '(not written yet)', after: '(edited once an earlier task has made it)' }]);
+      assert.match(plan.msg!, /made by an earlier task: its edit is known once it exists/);
+      // A real run reads the file again after the command; the step only refuses should it ever run.
+      assert.deepEqual((plan.steps[0] as { argv: string[] }).argv.slice(-1), [PATH]);
+    }
+    // A file that exists and cannot be read stays an error (it has a size and a mode; a guess has neither).
+    await assert.rejects(planWith(lineinfile, { path: PATH, line: 'a' }, aFile(PATH, 'x', { content: undefined, sha256: null })), /256 KiB|not UTF-8/);
   });
 
   it('editing a file predicted from a secret keeps the change sensitive', async () => {

@@ -31,6 +31,15 @@ describe('swapBinaries', () => {
   it('nothing staged is an error', async () => {
     await assert.rejects(planWith(swapBinaries, params, { ...aFile(B, 'v1'), [fileKey(`${B}.new`)]: { ...ABSENT_FILE } }), /\.new does not exist/);
   });
+  it('TLS probes: the expected version and the fingerprint file travel quoted; the scripts are valid bash', () => {
+    const tls = { ...params, probes: [{ port: 5223, binary: B, expectVersion: "SMP server v6.5.2", fingerprint: "/etc/opt/simplex/finger print" }, { port: 5353, binary: B }] };
+    for (const swap of [false, true]) {
+      const text = swapScript(tls, swap);
+      execFileSync('bash', ['-n', '-c', text]);
+      assert.ok(text.includes(`probes=(5223 ${B} 'SMP server v6.5.2' '/etc/opt/simplex/finger print' 5353 ${B} '' '')`), text.split('\n')[1]);
+    }
+    assert.match(swapScript(tls, true), /rolled=1; for b in/, 'after a rollback the previous binaries answer with their own version');
+  });
   it('the scripts are valid bash and quote their values', () => {
     for (const swap of [false, true]) {
       const text = swapScript({ ...params, services: ["it's"] }, swap);
