@@ -127,8 +127,10 @@ export default playbook(
 
       // Hardening. The engine must then connect as a sudo user (the inventory's user, with become),
       // or the second run could not get in.
-      task('no root login over SSH', lineinfile({ path: '/etc/ssh/sshd_config', regexp: '^#?\\s*PermitRootLogin\\b', line: 'PermitRootLogin no', validate: '/usr/sbin/sshd -t -f %s' }), { notify: 'restart ssh' }),
-      task('no password login over SSH', lineinfile({ path: '/etc/ssh/sshd_config', regexp: PASSWORD_AUTHENTICATION, line: 'PasswordAuthentication no', validate: '/usr/sbin/sshd -t -f %s' }), { notify: 'restart ssh' }),
+      // check: sshd -t reads the whole configuration with the new file in place (validate sees the
+      // file alone); the restart handler is then confirmed by a fresh login, or undone.
+      task('no root login over SSH', lineinfile({ path: '/etc/ssh/sshd_config', regexp: '^#?\\s*PermitRootLogin\\b', line: 'PermitRootLogin no', validate: '/usr/sbin/sshd -t -f %s', check: '/usr/sbin/sshd -t' }), { notify: 'restart ssh' }),
+      task('no password login over SSH', lineinfile({ path: '/etc/ssh/sshd_config', regexp: PASSWORD_AUTHENTICATION, line: 'PasswordAuthentication no', validate: '/usr/sbin/sshd -t -f %s', check: '/usr/sbin/sshd -t' }), { notify: 'restart ssh' }),
       // The guide edits sshd_config only, but sshd keeps the first value it reads and Debian's
       // sshd_config includes sshd_config.d/*.conf at its top: a drop-in there (cloud-init's
       // 50-cloud-init.conf turns passwords back on on many VPSs) wins. A drop-in read first settles it.
@@ -137,6 +139,7 @@ export default playbook(
         content: '# Managed by shipshape (playbooks/relay.ts): read before any other drop-in.\nPermitRootLogin no\nPasswordAuthentication no\nKbdInteractiveAuthentication no\n',
         mode: '0644',
         validate: '/usr/sbin/sshd -t -f %s',
+        check: '/usr/sbin/sshd -t',
       }), { notify: 'restart ssh' }),
       // The guide allows only OpenSSH, which would leave the relay unreachable: open what its
       // prerequisites list (SMP, XFP, TURN), plus 80 for certbot's standalone challenge. Upstream
