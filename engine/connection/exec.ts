@@ -24,7 +24,7 @@ export function runExec(
   running?: RunningSet,
 ): Promise<ExecResult> {
   // The marker line (see become.ts) is needed for sudo, and for a timeout to learn what to kill.
-  const wrap = opts.become ? wrapBecome(command) : (opts.timeoutMs !== undefined || running) && killRemote ? wrapAnnounced(command) : undefined;
+  const wrap = opts.become ? wrapBecome(command) : opts.timeoutMs !== undefined && killRemote ? wrapAnnounced(command) : undefined;
   const wire = `/bin/sh -c ${quote(wrap ? wrap.command : command)}`;
 
   return new Promise((resolve, reject) => {

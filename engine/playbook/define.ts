@@ -85,3 +85,5 @@ function asTask(item: Task | ModuleCall): Task {
   if (item === null || typeof item !== 'object' || 'call' in item) return item as Task;
   return { name: item.module?.name, call: item };
 }
+
+export { flushHandlers } from './flush.ts';

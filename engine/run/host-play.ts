@@ -14,6 +14,8 @@ import { maskSecrets } from '../secret.ts';
 import type { RunControl } from './control.ts';
 import { confirmLogin, touchesSshd } from './confirm-login.ts';
 import { executeSteps, StepFailed } from './execute.ts';
+import { pendingHandlersFact, PendingList, type PendingHandler } from './pending-handlers.ts';
+import { isFlush } from '../playbook/flush.ts';
 import { gatherFacts } from './gather-facts.ts';
 import type { HostState } from './host-state.ts';
 import type { PreparedTasks } from './preflight.ts';
@@ -41,6 +43,8 @@ export interface PlayEnv {
   taskTimeoutMs: number;
   /** A signal stops the run: no task starts after it. */
   control: RunControl;
+  /** The playbook's file name: notified handlers are written down on the host under it. */
+  playbookName: string;
 }
 
 interface Resolved {
@@ -66,21 +70,53 @@ export async function runPlayOnHost(env: PlayEnv, state: HostState): Promise<voi
       // The task reports this itself when it runs.
     }
   }
+  // Notifications an earlier run wrote down and never acted on (see pending-handlers.ts).
+  if (playBecome && !state.pending) wanted.push(pendingHandlersFact);
   if (!(await gather(wanted, playBecome, env.taskTimeoutMs))) return;
+  if (playBecome && !state.pending) state.pending = new PendingList(state.facts.get(pendingHandlersFact.key) as PendingHandler[]);
 
-  const notified = new Set<string>();
+  const handlerNames = new Set((play.handlers ?? []).map((h) => h.name));
+  const notified = new Set<string>((state.pending?.of(env.playbookName, play.name) ?? []).filter((h) => handlerNames.has(h)));
   for (const { task, index } of selected) {
     if (stopped()) return;
-    const changed = await runTask(task, index, false);
-    if (changed) for (const name of [task.notify ?? []].flat()) notified.add(name);
+    if (isFlush(task)) {
+      const started = performance.now();
+      if (!(await runHandlers())) return;
+      state.tally.ok++;
+      emitResult(task.name, false, 'ok', [], undefined, started);
+      continue;
+    }
+    const status = await runTask(task, index, false);
+    if (status === 'changed') await notify([task.notify ?? []].flat());
     if (state.unreachable || state.failed) break;
   }
   if (state.unreachable || (state.failed && !env.forceHandlers)) return;
-  for (const h of play.handlers ?? []) {
-    if (!notified.has(h.name)) continue;
-    if (stopped()) return;
-    await runTask(h, `h:${h.name}`, true);
-    if (state.unreachable) return;
+  await runHandlers();
+
+  /** A changed task's handlers: to run at the end (or the next flush), and written down on the host first. */
+  async function notify(names: string[]): Promise<void> {
+    if (names.length === 0) return;
+    for (const name of names) notified.add(name);
+    if (env.check || !state.pending) return;
+    try {
+      await state.pending.add(link, names.map((handler) => ({ playbook: env.playbookName, play: play.name, handler })));
+    } catch (err) {
+      env.bus.emit({ type: 'message', host: state.host.name, text: `${(err as Error).message}: if this run stops before its handlers, they will not be run later` });
+    }
+  }
+
+  /** Runs the notified handlers, in definition order; false when the host is gone or stopped. */
+  async function runHandlers(): Promise<boolean> {
+    for (const h of play.handlers ?? []) {
+      if (!notified.has(h.name)) continue;
+      if (stopped()) return false;
+      const status = await runTask(h, `h:${h.name}`, true);
+      if (state.unreachable) return false;
+      if (status === 'failed') continue;
+      notified.delete(h.name);
+      if (!env.check) await state.pending?.done(link, [{ playbook: env.playbookName, play: play.name, handler: h.name }]).catch(() => undefined);
+    }
+    return true;
   }
 
   /** A signal stopped the run: the host is left unfinished, for the retry file. */
@@ -131,13 +167,13 @@ export async function runPlayOnHost(env: PlayEnv, state: HostState): Promise<voi
     });
   }
 
-  /** Runs one task; true when it changed something (or would, in a dry run). */
-  async function runTask(task: Task, key: number | string, handler: boolean): Promise<boolean> {
+  /** Runs one task; its status ('changed' also when a dry run says it would change). */
+  async function runTask(task: Task, key: number | string, handler: boolean): Promise<TaskStatus> {
     const started = performance.now();
     const become = task.become ?? Boolean(play.become);
     const timeoutMs = task.timeout !== undefined ? task.timeout * 1000 : env.taskTimeoutMs;
     // A reboot drops the base facts (a new kernel): read them again before the next task.
-    if (!state.facts.has('base') && !(await gather([baseFacts], playBecome, timeoutMs))) return false;
+    if (!state.facts.has('base') && !(await gather([baseFacts], playBecome, timeoutMs))) return 'failed';
     const base = state.facts.get('base') as BaseFacts;
     const ctx = hostContext(state.host.name, state.host.groups, vars, base, state.registered);
     const finish = (status: TaskStatus, changes: Plan['changes'] = [], msg?: string, output: Record<string, unknown> = {}) => {
@@ -146,7 +182,7 @@ export async function runPlayOnHost(env: PlayEnv, state: HostState): Promise<voi
       if (status === 'failed' && !task.ignoreErrors) state.failed = true;
       if (task.register) state.registered[task.register] = { status: status === 'unreachable' ? 'failed' : status, changed: status === 'changed', output } satisfies TaskOutput;
       emitResult(task.name, handler, status, changes, task.ignoreErrors && status === 'failed' ? `${msg ?? ''} (ignored)` : msg, started);
-      return status === 'changed';
+      return status;
     };
 
     try {
@@ -169,7 +205,7 @@ export async function runPlayOnHost(env: PlayEnv, state: HostState): Promise<voi
     } catch (err) {
       return finish('failed', [], (err as Error).message);
     }
-    if (!(await gather(facts, become, timeoutMs))) return false;
+    if (!(await gather(facts, become, timeoutMs))) return 'failed';
     const stores = new Map<string, FactStore>([[state.host.name, state.facts]]);
     try {
       for (const other of new Set(facts.map((f) => f.host).filter((h): h is string => h !== undefined && h !== state.host.name))) {
@@ -214,7 +250,7 @@ export async function runPlayOnHost(env: PlayEnv, state: HostState): Promise<voi
         state.facts.invalidate([...Object.keys(plan.after ?? {}), ...(plan.invalidates ?? [])]);
         if (isUnreachable(err)) {
           hostError(err, task.name);
-          return false;
+          return 'unreachable';
         }
         const res = err instanceof StepFailed ? err.result : undefined;
         if (res) output = { ...output, rc: res.code, stdout: res.stdout.toString(), stderr: res.stderr.toString() };

@@ -5,6 +5,7 @@ import type { InventoryHost } from '../inventory/types.ts';
 import type { TaskOutput } from '../module.ts';
 import type { HostTally } from '../report/events.ts';
 import type { PreviousFile } from './execute.ts';
+import type { PendingList } from './pending-handlers.ts';
 import type { HostLink } from './host-link.ts';
 
 export interface HostState {
@@ -23,6 +24,8 @@ export interface HostState {
   unfinished: boolean;
   /** sshd files this run changed and their previous content, until a fresh login confirms them. */
   loginJournal: PreviousFile[];
+  /** Notified handlers written down on the host and not run yet (plays that become root). */
+  pending?: PendingList;
 }
 
 export function newHostState(host: InventoryHost): HostState {

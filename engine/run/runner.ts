@@ -1,6 +1,7 @@
 // Runs a playbook over an inventory: plays in order, each play's hosts in rolling batches, the
 // hosts of a batch in parallel (p-queue, --forks), tasks on one host in order. Reports through
 // the event bus only; returns the exit status.
+import { basename } from 'node:path';
 import PQueue from 'p-queue';
 import { BecomeError, ConnectionError, ExecTimeoutError } from '../connection/errors.ts';
 import { EXIT } from '../errors.ts';
@@ -170,6 +171,7 @@ export async function runPlaybook(opts: RunOptions, bus: EventBus): Promise<RunS
                 {
                   bus, check: opts.check, play, playIndex, prepared, extraVars: opts.extraVars, filter: opts.filter, forceHandlers: opts.forceHandlers,
                   baseDir: opts.baseDir, firstHost: batch[0].host.name, execOn, factsOn, taskTimeoutMs: opts.taskTimeoutS * 1000, control: opts.control,
+                  playbookName: basename(opts.playbookFile),
                 },
                 state,
               );

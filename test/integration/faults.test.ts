@@ -236,3 +236,38 @@ describe('sshd changes are confirmed by a fresh login', { timeout: 600_000 }, ()
     assert.equal(r.events.some((e) => e.type === 'task.result' && e.handler), false, 'no restart was attempted');
   });
 });
+
+describe('notified handlers survive a failure; flushHandlers runs them in the middle', { timeout: 600_000 }, () => {
+  const PBH = 'test/fixtures/playbooks/faults/handlers.ts';
+  const HOST = A;
+  const run = (...extra: string[]) => engine(['run', PBH, '-i', labPaths.inventory, '--limit', HOST, '--json', ...extra]);
+  const handlerStatus = (r: CliResult, name: string) => r.events.filter((e) => e.type === 'task.result' && e.handler && e.task === name).map((e) => e.status);
+  before(async () => {
+    await ensureLab();
+    await freshHosts(HOST);
+  });
+
+  test('a change notified, then the host fails: the next run runs the handler though nothing changes; then it is done', async () => {
+    const failed = await run('-e', 'stamp=1', '-e', 'fail=1');
+    assert.equal(failed.code, 3);
+    assert.deepEqual(handlerStatus(failed, 'record restart'), [], 'the host failed before its handlers');
+    assert.match(await root(HOST, 'cat /var/lib/shipshape/pending-handlers'), /"handler":"record restart"/);
+    const dry = await engine(['run', PBH, '-i', labPaths.inventory, '--limit', HOST, '--json', '--check', '-e', 'stamp=1']);
+    assert.deepEqual(handlerStatus(dry, 'record restart'), ['changed'], 'the dry run says the pending handler will run');
+    const next = await run('-e', 'stamp=1');
+    assert.equal(next.code, 0, next.stdout + next.stderr);
+    assert.equal(next.events.find((e) => e.type === 'task.result' && e.task === 'config')!.status, 'ok', 'nothing changes this time');
+    assert.deepEqual(handlerStatus(next, 'record restart'), ['changed'], 'and yet the handler runs');
+    assert.equal(await root(HOST, 'cat /srv/h-ran'), 'restarted\n');
+    assert.equal((await root(HOST, 'test -e /var/lib/shipshape/pending-handlers && echo left || echo none')).trim(), 'none');
+    const third = await run('-e', 'stamp=1');
+    assert.deepEqual(handlerStatus(third, 'record restart'), [], 'done once: not again');
+  });
+
+  test('flushHandlers: the task after it sees what the handler did; the handler does not run again at the end', async () => {
+    const r = await run('-e', 'stamp=2');
+    assert.equal(r.code, 0, r.stdout + r.stderr);
+    const order = r.events.filter((e) => e.type === 'task.result' && e.play === 'flush in the middle').map((e) => `${e.handler ? 'handler ' : ''}${e.task}: ${e.status}`);
+    assert.deepEqual(order, ['config 2: changed', 'handler apply config 2: changed', 'flush handlers: ok', 'needs the handler done: changed']);
+  });
+});

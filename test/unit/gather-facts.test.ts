@@ -84,7 +84,7 @@ test('a play reading a file: neither --json -v nor the log holds its content', a
     {
       bus, check: false, play: play({ name: 'P', hosts: 'all', tasks: [task('read', readFile({ path }), { register: 'env' })] }), playIndex: 0,
       prepared: new PreparedTasks(), extraVars: {}, filter: { tags: [], skipTags: [] }, forceHandlers: false, baseDir: dir, firstHost: 'local',
-      execOn: () => Promise.reject(new Error('no other hosts')), factsOn: () => Promise.reject(new Error('no other hosts')), taskTimeoutMs: 60_000, control: new RunControl(),
+      execOn: () => Promise.reject(new Error('no other hosts')), factsOn: () => Promise.reject(new Error('no other hosts')), taskTimeoutMs: 60_000, control: new RunControl(), playbookName: 'test.ts',
     },
     state,
   );
