@@ -6,6 +6,7 @@ import { EXIT, InputError } from './errors.ts';
 import { describeInventory, loadInventory } from './inventory/index.ts';
 import { badInputMessage, isBadInput } from './cli/bad-input.ts';
 import { runCommand, type RunFlags } from './cli/run-command.ts';
+import { applyCommand, planCommand, showCommand } from './cli/plan-commands.ts';
 import { moduleList, moduleReference } from './cli/modules-command.ts';
 import { maskSecrets } from './secret.ts';
 import { closest } from './suggest.ts';
@@ -13,13 +14,20 @@ import { closest } from './suggest.ts';
 const collect = (value: string, previous: string[]) => [...previous, value];
 
 function runOptions(cmd: Command): Command {
+  return connectOptions(
+    cmd
+      .requiredOption('-i, --inventory <file>', 'inventory file (.ts, .yml, or Ansible INI)')
+      .option('-l, --limit <pattern>', "restrict to hosts: names, groups, globs, '!exclude', '&intersect', @file")
+      .option('-t, --tags <tags>', 'run only tasks with these tags (comma separated)')
+      .option('--skip-tags <tags>', 'skip tasks with these tags')
+      .option('-e, --extra-vars <key=value|@file.json>', 'extra variables (highest precedence); repeatable', collect, []),
+  );
+}
+
+/** What a run takes besides what it runs on: shared by run, check, plan and apply. */
+function connectOptions(cmd: Command): Command {
   return cmd
-    .requiredOption('-i, --inventory <file>', 'inventory file (.ts, .yml, or Ansible INI)')
-    .option('-l, --limit <pattern>', "restrict to hosts: names, groups, globs, '!exclude', '&intersect', @file")
-    .option('-t, --tags <tags>', 'run only tasks with these tags (comma separated)')
-    .option('--skip-tags <tags>', 'skip tasks with these tags')
     .option('-f, --forks <n>', 'hosts worked on in parallel', '50')
-    .option('-e, --extra-vars <key=value|@file.json>', 'extra variables (highest precedence); repeatable', collect, [])
     .option('--json', 'print events as JSON Lines on stdout')
     .option('-v, --verbose', 'show every task and command')
     .option('--timeout <seconds>', 'SSH connect timeout')
@@ -47,6 +55,18 @@ runOptions(program.command('run <playbook>').description('run a playbook')
 
 runOptions(program.command('check <playbook>').description('dry run with diffs; exit 2 when changes are pending, 0 when converged'))
   .action(async (playbook: string, flags: RunFlags) => exit(await runCommand(playbook, flags, 'check')));
+
+runOptions(program.command('plan <playbook>').description('dry run with diffs, saved: engine apply then executes exactly it')
+  .requiredOption('-o, --out <file>', 'where to write the plan (made 0600; secrets are not in it)'))
+  .action(async (playbook: string, flags: RunFlags & { out: string }) => exit(await planCommand(playbook, flags)));
+
+connectOptions(program.command('apply <planfile>').description('execute a saved plan; a host that changed since it was made is refused')
+  .option('--refresh', 'plan again against the hosts as they are, instead of holding them to the file'))
+  .action(async (path: string, flags: RunFlags & { refresh?: boolean }) => exit(await applyCommand(path, flags)));
+
+program.command('show <planfile>').description('print a saved plan for review')
+  .option('--json', 'the plan as JSON')
+  .action((path: string, flags: { json?: boolean }) => exit(showCommand(path, flags)));
 
 program.command('inventory').description('show an inventory')
   .requiredOption('-i, --inventory <file>', 'inventory file')

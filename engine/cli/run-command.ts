@@ -12,6 +12,7 @@ import { jsonLines } from '../report/json.ts';
 import { connectionFileProblems } from '../run/connection-files.ts';
 import { RunControl } from '../run/control.ts';
 import { runPlaybook } from '../run/runner.ts';
+import type { SavedPlanSession } from '../saved-plan/session.ts';
 import { askBecomePass } from './ask-pass.ts';
 import { throwAll } from './bad-input.ts';
 import { parseExtraVars } from './extra-vars.ts';
@@ -43,7 +44,7 @@ const GRACE_MS = 10_000;
 
 const list = (s?: string) => (s ? s.split(',').map((x) => x.trim()).filter(Boolean) : undefined);
 
-export async function runCommand(playbookPath: string, flags: RunFlags, mode: 'run' | 'check'): Promise<number> {
+export async function runCommand(playbookPath: string, flags: RunFlags, mode: 'run' | 'check', saved?: SavedPlanSession): Promise<number> {
   const check = mode === 'check' || Boolean(flags.check);
   const diff = mode === 'check' || Boolean(flags.diff);
   // Everything is read and checked before any host is touched, and every mistake found is said at
@@ -136,6 +137,7 @@ export async function runCommand(playbookPath: string, flags: RunFlags, mode: 'r
         lockTimeoutS: Number(flags.lockTimeout),
         control,
         ...(flags.retryFile ? { retryFile: flags.retryFile } : {}),
+        ...(saved ? { saved } : {}),
       },
       bus,
     );

@@ -3,7 +3,7 @@
 // for an upgrade or an autoremove (`apt:simulate:ACTION`). Base system tools only: dpkg-query,
 // apt-cache, apt-get -s, find, cksum.
 import { quote } from '../quote.ts';
-import { defineFact, type Fact } from './types.ts';
+import { defineFact, withStable, type Fact } from './types.ts';
 
 export interface PackageFact {
   name: string;
@@ -83,7 +83,9 @@ export function parsePackage(name: string, out: string): PackageFact {
   };
 }
 
-export const aptListsFact: Fact<AptListsFact> = defineFact<AptListsFact>(
+// Its age grows by itself: a saved plan holds the host to the lists' contents, not their age (if the
+// age crossed a task's cacheValidTime meanwhile, the task's steps differ and that is caught).
+export const aptListsFact: Fact<AptListsFact> = withStable(defineFact<AptListsFact>(
   'apt:lists',
   [
     `printf 'indices=%s\\n' "$(${INDEX_COUNT_SH})"`,
@@ -93,7 +95,7 @@ export const aptListsFact: Fact<AptListsFact> = defineFact<AptListsFact>(
     `printf 'stamp=%s\\n' "$(${LISTS_STAMP_SH})"`,
   ].join('\n'),
   (out) => parseLists(out),
-);
+), (v) => ({ empty: v.empty, stamp: v.stamp }));
 
 export function parseLists(out: string): AptListsFact {
   const kv = keyValues(out);

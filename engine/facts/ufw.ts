@@ -3,7 +3,7 @@
 // /etc/ufw/user.rules and user6.rules. Never `ufw status` prose. The ufw module predicts this shape.
 // For the module's lockout guard it also reads the SSH connection it travels over as the host sees
 // it (sshd's SSH_CONNECTION): the address the firewall will see the engine's next connection come from.
-import { defineFact, type Fact } from './types.ts';
+import { defineFact, type Fact, withStable } from './types.ts';
 
 export type UfwPolicy = 'allow' | 'deny' | 'reject';
 export type UfwAction = 'allow' | 'deny' | 'limit' | 'reject';
@@ -92,7 +92,8 @@ export function ufwFact(): Fact<UfwFact> {
     'done',
     'exit 0',
   ].join('\n');
-  return defineFact<UfwFact>(UFW_KEY, script, parseUfw);
+  // The connection's client port is new on every connection: a saved plan holds the host to the rest.
+  return withStable(defineFact<UfwFact>(UFW_KEY, script, parseUfw), (v) => ({ ...v, ssh: v.ssh && { client: v.ssh.client, server: v.ssh.server, serverPort: v.ssh.serverPort } }));
 }
 
 const POLICY: Record<string, UfwPolicy> = { ACCEPT: 'allow', DROP: 'deny', REJECT: 'reject' };

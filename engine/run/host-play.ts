@@ -12,6 +12,7 @@ import type { LocalIO, Plan } from '../plan/types.ts';
 import type { EventBus, TaskStatus } from '../report/events.ts';
 import { maskSecrets } from '../secret.ts';
 import type { RunControl } from './control.ts';
+import type { SavedPlanSession } from '../saved-plan/session.ts';
 import { confirmLogin, touchesSshd } from './confirm-login.ts';
 import { executeSteps, StepFailed } from './execute.ts';
 import { pendingHandlersFact, PendingList, type PendingHandler } from './pending-handlers.ts';
@@ -45,6 +46,8 @@ export interface PlayEnv {
   control: RunControl;
   /** The playbook's file name: notified handlers are written down on the host under it. */
   playbookName: string;
+  /** Making a saved plan, or holding hosts to one (engine plan / engine apply). */
+  saved?: SavedPlanSession;
 }
 
 interface Resolved {
@@ -216,12 +219,16 @@ export async function runPlayOnHost(env: PlayEnv, state: HostState): Promise<voi
     }
 
     let plan: Plan;
+    // What the plan was made from, for a saved plan (engine plan -o / apply).
+    const read = new Map<string, unknown>();
     try {
       const reader: FactReader = {
         get: <T>(fact: Fact<T>): T => {
           const store = stores.get(fact.host ?? state.host.name);
           if (!store?.has(fact.key)) throw new Error(`module ${module.name} read fact ${fact.key}${fact.host ? ` on ${fact.host}` : ''} without declaring it`);
-          return store.get(fact.key) as T;
+          const value = store.get(fact.key) as T;
+          read.set(fact.host && fact.host !== state.host.name ? `${fact.host}/${fact.key}` : fact.key, fact.stable ? fact.stable(value) : value);
+          return value;
         },
         initial: <T>(fact: Fact<T>): T | undefined => stores.get(fact.host ?? state.host.name)?.initial(fact.key) as T | undefined,
       };
@@ -230,6 +237,13 @@ export async function runPlayOnHost(env: PlayEnv, state: HostState): Promise<voi
       return finish('failed', [], (err as Error).message);
     }
 
+    if (env.saved) {
+      const verdict = env.saved.planned(state.host.name, { id: `${env.playIndex}:${key}`, play: play.name, task: task.name, handler, plan, read });
+      if (verdict.refuse) return finish('failed', [], verdict.refuse);
+      if (verdict.note) env.bus.emit({ type: 'message', host: state.host.name, text: verdict.note });
+      // Steps a real run would execute (a dry run executes none) change what later tasks read.
+      if (env.check && plan.steps.length > 0) env.saved.markUncertain(state.host.name, plan);
+    }
     if (plan.message !== undefined) env.bus.emit({ type: 'message', host: state.host.name, text: maskSecrets(plan.message) });
     const announced = plan.changes.length > 0;
     if (!announced && (plan.steps.length === 0 || env.check)) return finish('ok', [], plan.msg, plan.output ?? {});

@@ -15,6 +15,7 @@ import { openLink, type ConnectSettings } from './connect-host.ts';
 import type { RunControl } from './control.ts';
 import { acquireHostLock, holderText, type HostLock } from './host-lock.ts';
 import { writeRetryFile } from './retry-file.ts';
+import type { SavedPlanSession } from '../saved-plan/session.ts';
 import { gatherFacts } from './gather-facts.ts';
 import { runPlayOnHost } from './host-play.ts';
 import { newHostState, type HostState } from './host-state.ts';
@@ -46,6 +47,8 @@ export interface RunOptions extends ConnectSettings {
   control: RunControl;
   /** Where the hosts to retry go (--retry-file); default: a file in the temp folder named in the recap. */
   retryFile?: string;
+  /** engine plan -o / engine apply (see engine/saved-plan/). */
+  saved?: SavedPlanSession;
 }
 
 export interface RunSummary {
@@ -172,6 +175,7 @@ export async function runPlaybook(opts: RunOptions, bus: EventBus): Promise<RunS
                   bus, check: opts.check, play, playIndex, prepared, extraVars: opts.extraVars, filter: opts.filter, forceHandlers: opts.forceHandlers,
                   baseDir: opts.baseDir, firstHost: batch[0].host.name, execOn, factsOn, taskTimeoutMs: opts.taskTimeoutS * 1000, control: opts.control,
                   playbookName: basename(opts.playbookFile),
+                  ...(opts.saved ? { saved: opts.saved } : {}),
                 },
                 state,
               );
