@@ -1,7 +1,6 @@
 // Runs one play on one host: gathers every fact the play's tasks need in one round trip, then
 // plans each task against the facts (predicted ones included), executes the plan unless this is a
 // dry run, carries the predicted facts forward, and runs notified handlers at the end.
-import { BecomeError, ConnectionError, ExecTimeoutError } from '../connection/errors.ts';
 import { baseFacts, type BaseFacts } from '../facts/base.ts';
 import type { Fact } from '../facts/types.ts';
 import type { FactStore } from '../facts/store.ts';
@@ -18,7 +17,7 @@ import { executeSteps, StepFailed } from './execute.ts';
 import { pendingHandlersFact, PendingList, type PendingHandler } from './pending-handlers.ts';
 import { isFlush } from '../playbook/flush.ts';
 import { gatherFacts } from './gather-facts.ts';
-import type { HostState } from './host-state.ts';
+import { isConnectionLost, markHostDown, type HostState } from './host-state.ts';
 import type { PreparedTasks } from './preflight.ts';
 import { hostContext, resolveParams } from './resolve.ts';
 import { taskSelected, type TagFilter } from './tags.ts';
@@ -144,15 +143,7 @@ export async function runPlayOnHost(env: PlayEnv, state: HostState): Promise<voi
   function hostError(err: unknown, taskName: string): void {
     // Cut off by the run's own abort (a second signal): unfinished, not the host's fault.
     if (env.control.stage === 'aborted') state.unfinished = true;
-    const unreachable = isUnreachable(err);
-    if (unreachable) {
-      state.unreachable = true;
-      state.tally.unreachable++;
-    } else {
-      state.failed = true;
-      state.tally.failed++;
-    }
-    emitResult(taskName, false, unreachable ? 'unreachable' : 'failed', [], (err as Error).message, 0);
+    emitResult(taskName, false, markHostDown(state, err), [], (err as Error).message, 0);
   }
 
   function emitResult(taskName: string, handler: boolean, status: TaskStatus, changes: Plan['changes'], msg: string | undefined, started: number): void {
@@ -262,7 +253,7 @@ export async function runPlayOnHost(env: PlayEnv, state: HostState): Promise<voi
       } catch (err) {
         // Whatever the steps touched before failing is no longer known: read it again when needed.
         state.facts.invalidate([...Object.keys(plan.after ?? {}), ...(plan.invalidates ?? [])]);
-        if (isUnreachable(err)) {
+        if (isConnectionLost(err)) {
           hostError(err, task.name);
           return 'unreachable';
         }
@@ -298,10 +289,6 @@ export async function runPlayOnHost(env: PlayEnv, state: HostState): Promise<voi
   }
 }
 
-/** The connection is gone (not a command that timed out, nor sudo refusing): the host is unreachable. */
-function isUnreachable(err: unknown): boolean {
-  return err instanceof ConnectionError && !(err instanceof ExecTimeoutError) && !(err instanceof BecomeError);
-}
 
 /** One read per fact and host: the same key on another host (onHost) is another fact. */
 function dedupe(facts: Fact[]): Fact[] {

@@ -1,5 +1,6 @@
 // What the runner keeps per host for the whole run: its link, its facts, registered results,
 // whether it failed or could not be reached, and its tally for the recap.
+import { BecomeError, ConnectionError, ExecTimeoutError } from '../connection/errors.ts';
 import { FactStore } from '../facts/store.ts';
 import type { InventoryHost } from '../inventory/types.ts';
 import type { TaskOutput } from '../module.ts';
@@ -41,4 +42,21 @@ export function newHostState(host: InventoryHost): HostState {
     unfinished: false,
     loginJournal: [],
   };
+}
+
+/** The connection is gone (not a command that timed out, nor sudo refusing): the host is unreachable. */
+export function isConnectionLost(err: unknown): boolean {
+  return err instanceof ConnectionError && !(err instanceof ExecTimeoutError) && !(err instanceof BecomeError);
+}
+
+/** A host stopped by an error outside any task's own failure: unreachable when its connection is gone, else failed. Returns the status. */
+export function markHostDown(state: HostState, err: unknown): 'unreachable' | 'failed' {
+  if (isConnectionLost(err)) {
+    state.unreachable = true;
+    state.tally.unreachable++;
+    return 'unreachable';
+  }
+  state.failed = true;
+  state.tally.failed++;
+  return 'failed';
 }

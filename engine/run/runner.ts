@@ -3,7 +3,6 @@
 // the event bus only; returns the exit status.
 import { basename } from 'node:path';
 import PQueue from 'p-queue';
-import { BecomeError, ConnectionError, ExecTimeoutError } from '../connection/errors.ts';
 import { EXIT } from '../errors.ts';
 import type { FactStore } from '../facts/store.ts';
 import type { Fact } from '../facts/types.ts';
@@ -18,7 +17,7 @@ import { writeRetryFile } from './retry-file.ts';
 import type { SavedPlanSession } from '../saved-plan/session.ts';
 import { gatherFacts } from './gather-facts.ts';
 import { runPlayOnHost } from './host-play.ts';
-import { newHostState, type HostState } from './host-state.ts';
+import { markHostDown, newHostState, type HostState } from './host-state.ts';
 import { preflight } from './preflight.ts';
 import { toBatches } from './serial.ts';
 import type { TagFilter } from './tags.ts';
@@ -142,15 +141,8 @@ export async function runPlaybook(opts: RunOptions, bus: EventBus): Promise<RunS
     return (await pending) !== undefined;
   };
   const hostFailed = (state: HostState, task: string, err: Error) => {
-    const unreachable = isConnectionLost(err);
-    if (unreachable) {
-      state.unreachable = true;
-      state.tally.unreachable++;
-    } else {
-      state.failed = true;
-      state.tally.failed++;
-    }
-    bus.emit({ type: 'task.result', host: state.host.name, play: '', task, handler: false, status: unreachable ? 'unreachable' : 'failed', changes: [], msg: err.message, ms: 0, check: opts.check });
+    const status = markHostDown(state, err);
+    bus.emit({ type: 'task.result', host: state.host.name, play: '', task, handler: false, status, changes: [], msg: err.message, ms: 0, check: opts.check });
   };
 
   const queue = new PQueue({ concurrency: Math.max(1, opts.forks) });
@@ -230,10 +222,6 @@ export async function runPlaybook(opts: RunOptions, bus: EventBus): Promise<RunS
   else if (opts.exitOnPending && all.some((s) => s.changed)) exitCode = EXIT.changesPending;
   bus.emit({ type: 'run.end', exitCode, ms: Math.round(performance.now() - started) });
   return { exitCode, states };
-}
-
-function isConnectionLost(err: Error): boolean {
-  return err instanceof ConnectionError && !(err instanceof ExecTimeoutError) && !(err instanceof BecomeError);
 }
 
 function hostNamed(inventory: Inventory, name: string): InventoryHost {

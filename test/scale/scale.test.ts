@@ -8,6 +8,7 @@ import { spawn } from 'node:child_process';
 import { join } from 'node:path';
 import { REPO, engine, pairs, recap, type CliResult } from '../integration/engine-cli.ts';
 import { cutHost, healHost, killHost, labPaths, labUp, rebootHost } from '../lab/index.ts';
+import { rng } from '../unit/injection/hostile.ts';
 
 const COUNT = 50;
 const HOSTS = Array.from({ length: COUNT }, (_, i) => `s${String(i + 1).padStart(2, '0')}`);
@@ -15,17 +16,6 @@ const PB = 'test/fixtures/playbooks/scale20.ts';
 const SEED = Number(process.env.SCALE_SEED ?? Date.now() % 1_000_000);
 const TASK_TIMEOUT_S = 20;
 
-/** mulberry32: a small seeded generator, so a failing run can be replayed. */
-function random(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 function run(args: string[]): Promise<CliResult> {
   return new Promise((resolve) => {
@@ -42,7 +32,7 @@ function run(args: string[]): Promise<CliResult> {
 }
 
 describe(`scale: ${COUNT} hosts, 5 faults, seed ${SEED}`, { timeout: 1_200_000 }, () => {
-  const rnd = random(SEED);
+  const rnd = rng(SEED);
   const order = [...HOSTS].sort(() => rnd() - 0.5);
   const victims = order.slice(0, 5);
   const kinds = victims.map((_, i) => (['kill', 'cut', 'reboot', 'kill', 'cut'] as const)[i]!);

@@ -14,30 +14,7 @@ export const CANARY_BYTES = Buffer.from(CANARY, 'utf8');
  * how maskSecrets finds the forms.
  */
 export function leaks(text: string): boolean {
-  const windows: Buffer[] = [];
-  for (let i = 0; i + 4 <= CANARY_BYTES.length; i++) windows.push(CANARY_BYTES.subarray(i, i + 4));
-  const has = (buf: Buffer) => windows.some((w) => buf.includes(w));
-  for (const piece of text.split('***')) {
-    const decoded: Buffer[] = [Buffer.from(piece)];
-    try {
-      decoded.push(Buffer.from(JSON.parse(`"${piece}"`) as string));
-    } catch {
-      /* not a JSON string body */
-    }
-    try {
-      decoded.push(Buffer.from(decodeURIComponent(piece.replace(/\+/g, ' '))));
-    } catch {
-      /* not URL-encoded */
-    }
-    decoded.push(Buffer.from(piece.replace(/'\\''/g, "'")));
-    // Everything but the alphabet dropped first, then each alignment of what is left.
-    const b64 = piece.replace(/[^A-Za-z0-9+/_-]/g, '').replace(/-/g, '+').replace(/_/g, '/');
-    for (let offset = 0; offset < 4; offset++) decoded.push(Buffer.from(b64.slice(offset), 'base64'));
-    const hex = piece.replace(/[^0-9a-fA-F]/g, '');
-    for (let offset = 0; offset < 2; offset++) decoded.push(Buffer.from(hex.slice(offset), 'hex'));
-    if (decoded.some(has)) return true;
-  }
-  return false;
+  return leaksOf(CANARY, text, 4);
 }
 
 /** The canary inside longer text, in every encoding it is masked in (base64 at each of the 3 alignments). */
