@@ -271,3 +271,20 @@ describe('notified handlers survive a failure; flushHandlers runs them in the mi
     assert.deepEqual(order, ['config 2: changed', 'handler apply config 2: changed', 'flush handlers: ok', 'needs the handler done: changed']);
   });
 });
+
+describe('edits are compare-and-swap', { timeout: 300_000 }, () => {
+  test('a file edited by hand between the reading and the write: the task fails, nothing is written', async () => {
+    await root(A, 'rm -f /tmp/cas-go; printf "workers=2\\nname=a\\n" > /srv/cas.conf');
+    const run = started(['run', 'test/fixtures/playbooks/faults/cas.ts', '-i', labPaths.inventory, '--limit', A, '--json']);
+    // The play has read /srv/cas.conf once the wait is running; then a colleague edits it.
+    await runningOn(A, '/bin/sh -c .*cas-go.*', 30_000).catch(() => sleep(2000));
+    await sleep(1000);
+    await root(A, 'printf "workers=2\\nname=changed by hand\\n" > /srv/cas.conf; touch /tmp/cas-go');
+    const r = await run.done;
+    assert.equal(r.code, 3, r.stdout + r.stderr);
+    const edit = r.events.find((e) => e.type === 'task.result' && e.task === 'edit')!;
+    assert.equal(edit.status, 'failed');
+    assert.match(edit.msg, /\/srv\/cas\.conf changed since it was read \(its sha256 is not the one the plan was made from\): nothing written/);
+    assert.equal(await root(A, 'cat /srv/cas.conf'), 'workers=2\nname=changed by hand\n', 'the hand edit is kept, not lost');
+  });
+});

@@ -14,8 +14,11 @@ import { join } from 'node:path';
 import { engine, REPO } from './engine-cli.ts';
 import { ensureLab, freshHosts } from './lab-fixture.ts';
 import { labPaths, sshRun } from '../lab/index.ts';
+import { quote } from '../../engine/quote.ts';
+import { HOSTILE } from '../unit/injection/hostile.ts';
 
-const HOST = 'node2';
+// SECURITY_HOST: another lab host, for a run beside tests that hold node2.
+const HOST = process.env.SECURITY_HOST ?? 'node2';
 const root = async (cmd: string) => (await sshRun(HOST, cmd, { user: 'root' })).stdout;
 const sha256 = (b: Buffer | string) => createHash('sha256').update(b).digest('hex');
 
@@ -132,5 +135,29 @@ describe('hostile users on a lab host', { timeout: 900_000 }, () => {
     const now = (await root('sha256sum /srv/big')).split(' ')[0];
     assert.ok(now === old || now === sha256(data), `the target is the old content or the new, not a prefix (sha256 ${now})`);
     assert.equal(now, old, 'killed mid-stream: the old content stays');
+  });
+});
+
+describe('hostile values through real modules on a lab host', { timeout: 300_000 }, () => {
+  const VALUES = HOSTILE.filter((v) => v.trim() !== '' && !['.', '-', '--'].includes(v));
+  before(async () => {
+    await ensureLab();
+  });
+  test('every literal arrives and is read back byte for byte; no payload ran', async () => {
+    const r = await engine(['run', 'test/fixtures/playbooks/security/hostile.ts', '-i', labPaths.inventory, '--limit', HOST, '--json'], { env: { HOSTILE: JSON.stringify(VALUES) } });
+    assert.equal(r.code, 0, r.stdout.slice(-4000) + r.stderr);
+    // Every file and line back, as JSON from the host (no shell between us and the bytes but cat).
+    const names = (await root("cd /srv/hostile && for f in [0-9]*-*; do printf '%s\\0' \"$f\"; done")).split('\0').filter(Boolean);
+    for (const [i, v] of VALUES.entries()) {
+      const expectedName = `${i}-${v.replace(/\//g, '_')}`;
+      assert.ok(names.includes(expectedName), `file named ${JSON.stringify(expectedName)}`);
+      const content = (await sshRun(HOST, `cat -- ${quote(`/srv/hostile/${expectedName}`)}`, { user: 'root' })).stdout;
+      assert.equal(content, `${v}\n`, `content of file ${i}`);
+      const argv = (await sshRun(HOST, `cat -- /srv/hostile/argv-${i}`, { user: 'root' })).stdout;
+      assert.equal(argv, v, `argv ${i} arrived as one argument, byte for byte`);
+    }
+    const lines = (await root('cat /srv/hostile/lines')).split('\n').filter(Boolean);
+    assert.deepEqual(lines, VALUES.map((v, i) => `${i}:${v.replace(/[\n\r]/g, ' ')}`));
+    assert.equal((await root('find / -xdev -name CANARY 2>/dev/null | head -n1')).trim(), '', 'no payload created a canary anywhere');
   });
 });
