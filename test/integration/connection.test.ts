@@ -559,6 +559,28 @@ describe('jump hosts', { timeout: 120_000 }, () => {
     assert.equal(c.stats.execs, 1);
   });
 
+  it('a jump host whose forward never gets an answer is given up at the connect timeout, not the kernel\'s ~2 minutes', async () => {
+    // A port that never accepts and whose backlog is full: a further SYN is dropped silently, as by
+    // a firewall, so the jump host's TCP connect hangs (loopback only).
+    const port = await freePort();
+    const python = spawn('python3', ['-c', `import socket,time\ns=socket.socket()\ns.bind(('127.0.0.1',${port}))\ns.listen(0)\nprint('ready',flush=True)\ntime.sleep(120)`], { stdio: ['ignore', 'pipe', 'ignore'] });
+    const fillers: Socket[] = [];
+    try {
+      await new Promise<void>((r) => python.stdout!.once('data', () => r()));
+      for (let i = 0; i < 3; i++) fillers.push(tcpConnect(port, '127.0.0.1').on('error', () => {}));
+      await new Promise((r) => setTimeout(r, 300));
+      const t0 = Date.now();
+      const e = await refused(target('root', { port, connectTimeoutMs: 2000, jump: target('root', { name: 'bastion' }) }), { knownHostsFile: knownHosts([hostEntry()]), acceptNewHostKeys: false });
+      const took = Date.now() - t0;
+      assert.ok(e instanceof UnreachableError, `got ${e}`);
+      assert.match(e.message, /via bastion: no answer within 2000 ms/);
+      assert.ok(took < 6000, `given up in ${took} ms`);
+    } finally {
+      for (const f of fillers) f.destroy();
+      python.kill();
+    }
+  });
+
   it('reports a target the jump host cannot reach as unreachable via the jump host', async () => {
     const closed = await freePort();
     const e = await refused(target('root', { port: closed, jump: target('root', { name: 'bastion' }) }), { knownHostsFile: knownHosts([hostEntry()]), acceptNewHostKeys: false });
