@@ -1,17 +1,17 @@
 // fetch: a file from the host to the controller (host -> controller, the reverse of copy).
 // Compared by sha256 (the local file is hashed on the controller in prepare, the host's is its
-// file fact), streamed in chunks, written atomically on the controller (a 0600 temp file beside the
-// target, checksum checked, fsync, final mode, rename).
+// file fact); the engine's fetch step (engine/run/steps/fetch.ts) streams it and writes it
+// atomically on the controller, checked by sha256.
 import { createHash } from 'node:crypto';
-import { createReadStream, createWriteStream } from 'node:fs';
-import { chmod, mkdir, open, rename, rm, stat } from 'node:fs/promises';
-import { basename, dirname, join, resolve } from 'node:path';
+import { createReadStream } from 'node:fs';
+import { stat } from 'node:fs/promises';
+import { resolve } from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import { fileFact } from '../engine/facts/file.ts';
 import { defineModule, PrepareError } from '../engine/module.ts';
-import { PlanError, type Change, type LocalStep, type Plan } from '../engine/plan/types.ts';
+import { PlanError, type Change, type FetchStep, type Plan } from '../engine/plan/types.ts';
 import { Mode, normalizeMode, Type } from '../engine/schema.ts';
-import { sourceInfo, sourceStream, withoutSpecialBits } from '../engine/run/host-stream.ts';
+import { withoutSpecialBits } from '../engine/run/host-stream.ts';
 
 const params = Type.Object(
   {
@@ -76,40 +76,9 @@ export const fetch = defineModule({
     const wantMode = mode ?? (hostMode === null ? null : withoutSpecialBits(hostMode));
     if (wantMode !== null && wantMode !== local.mode) changes.push({ what: 'local mode', before: local.mode, after: wantMode });
     if (changes.length === 0) return { changes: [], steps: [] };
-    const step: LocalStep = same
-      ? { kind: 'local', describe: `chmod ${wantMode} ${local.path}`, run: async () => void (await chmod(local.path, parseInt(wantMode!, 8))) }
-      : fetchStep(p.src, ctx.host, local, mode);
+    const step: FetchStep = same
+      ? { kind: 'fetch', src: p.src, dest: local.path, mode: wantMode!, chmodOnly: true }
+      : { kind: 'fetch', src: p.src, dest: local.path, ...(wantMode !== null ? { mode: wantMode } : {}) };
     return { changes, steps: [step], msg: `${ctx.host}:${p.src} -> ${local.path}` };
   },
 });
-
-function fetchStep(src: string, host: string, local: LocalFile, mode: string | undefined): LocalStep {
-  return {
-    kind: 'local',
-    describe: `fetch ${src} to ${local.path}`,
-    async run(io) {
-      const onHost = (cmd: string, o?: { logOutput?: boolean }) => io.exec(cmd, o);
-      const info = await sourceInfo(onHost, src, host);
-      await mkdir(dirname(local.path), { recursive: true });
-      const tmp = join(dirname(local.path), `.${basename(local.path)}.shipshape-${process.pid}-${Date.now()}`);
-      try {
-        const finalMode = parseInt(mode ?? withoutSpecialBits(local.exists && local.mode ? local.mode : info.mode), 8);
-        // Written 0600 (nobody else can read it meanwhile), synced, then given its final mode.
-        const source = sourceStream(onHost, src, info.size, host);
-        await pipeline(source.stream, createWriteStream(tmp, { flags: 'wx', mode: 0o600 }));
-        const written = await open(tmp, 'r');
-        await written.sync().finally(() => written.close());
-        await chmod(tmp, finalMode);
-        const passed = source.result();
-        if (passed.error) throw new Error(`fetch of ${host}:${src} failed: ${passed.error.message}`);
-        if (passed.sha256 !== info.sha256 || passed.bytes !== info.size) {
-          throw new Error(`sha256 of the received file is ${passed.sha256} (${passed.bytes} bytes), expected ${info.sha256} (${info.size} bytes): ${src} changed during the fetch?`);
-        }
-        await rename(tmp, local.path);
-      } catch (err) {
-        await rm(tmp, { force: true });
-        throw err;
-      }
-    },
-  };
-}

@@ -10,8 +10,7 @@
 // the same fingerprint as before the swap: an upgrade must not change a server's identity.
 import { fileFact, fileKey, type FileFact } from '../engine/facts/file.ts';
 import { defineModule } from '../engine/module.ts';
-import { PlanError, type Change, type LocalStep, type Plan } from '../engine/plan/types.ts';
-import { quote } from '../engine/quote.ts';
+import { PlanError, type Change, type Plan, type RunStep } from '../engine/plan/types.ts';
 import { Type, UnitName } from '../engine/schema.ts';
 
 const params = Type.Object(
@@ -50,14 +49,21 @@ type Params = { binaries: string[]; services: string[]; probes: Probe[]; timeout
 
 const short = (f: FileFact) => (f.exists ? (f.sha256 ? `sha256:${f.sha256.slice(0, 12)}` : '(checksum unknown)') : '(absent)');
 
-/** bash text, values quoted: probe functions, then either a probe only or swap / probe / rollback. */
-export function swapScript(p: Params, swap: boolean): string {
-  const q = (xs: string[]) => xs.map(quote).join(' ');
-  // Four words a probe: port, binary, expected version, fingerprint file ('' when not given).
-  const probes = p.probes.map((pr) => [String(pr.port), pr.binary, pr.expectVersion ?? '', pr.fingerprint ?? ''].map(quote).join(' ')).join(' ');
+/**
+ * The script's arguments, so that no value is ever part of its text: the seconds the probes have,
+ * the count of units then the units, the count of binaries then the binaries, then four words a
+ * probe (port, binary, expected version, fingerprint file; '' when not given).
+ */
+export function swapArgs(p: Params): string[] {
+  const probes = p.probes.flatMap((pr) => [String(pr.port), pr.binary, pr.expectVersion ?? '', pr.fingerprint ?? '']);
+  return [String(Math.ceil(p.timeout ?? 30)), String(p.services.length), ...p.services, String(p.binaries.length), ...p.binaries, ...probes];
+}
+
+/** bash text, with no value in it (see swapArgs): probe functions, then a probe only, or swap / probe / rollback. */
+export function swapScript(swap: boolean): string {
   const lines = [
     'set -u',
-    `units=(${q(p.services)}); bins=(${q(p.binaries)}); probes=(${probes}); T=${Math.ceil(p.timeout ?? 30)}`,
+    'T=$1; n=$2; shift 2; units=("${@:1:n}"); shift "$n"; n=$1; shift; bins=("${@:1:n}"); shift "$n"; probes=("$@")',
     // One probe: connect, send VERSION, the first line must start with "$(binary --version) ".
     'probe() { local want line; want=$("$2" --version 2>/dev/null | head -n1) || return 1',
     '  { exec 3<>"/dev/tcp/127.0.0.1/$1"; } 2>/dev/null || { why="port $1: no answer (expected $want)"; return 1; }',
@@ -107,17 +113,9 @@ export function swapScript(p: Params, swap: boolean): string {
   return lines.join('\n');
 }
 
-function step(p: Params, swap: boolean): LocalStep {
-  const what = swap ? `swap ${p.binaries.join(', ')} and probe` : `probe ${p.probes.map((x) => x.port).join(', ')}`;
-  return {
-    kind: 'local',
-    describe: what,
-    async run(io) {
-      const r = await io.exec(`bash -c ${quote(swapScript(p, swap))}`, { timeoutMs: (2 * (p.timeout ?? 30) + 120) * 1000 });
-      if (r.code !== 0) throw new Error(r.stderr.toString().trim().split('\n').slice(-3).join('\n') || `${what} exited ${r.code}`);
-      return false;
-    },
-  };
+/** One bash script on the host does the swap and the probes (and the rollback): a command, labelled. */
+function step(p: Params, swap: boolean): RunStep {
+  return { kind: 'run', argv: ['bash', '-c', swapScript(swap), 'swapBinaries', ...swapArgs(p)], label: swap ? `swap ${p.binaries.join(', ')} and probe` : `probe ${p.probes.map((x) => x.port).join(', ')}` };
 }
 
 export const swapBinaries = defineModule({

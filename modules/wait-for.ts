@@ -1,9 +1,8 @@
 // waitFor: waits until a TCP port is open or closed (checked on the host, or from the controller),
 // a path is present or absent, or a file matches a regular expression: the health check of a
 // rolling upgrade. An action: a dry run waits for nothing and reports ok; never a change.
-import { connect } from 'node:net';
 import { defineModule, PrepareError } from '../engine/module.ts';
-import { PlanError, type LocalStep } from '../engine/plan/types.ts';
+import { PlanError, type WaitStep } from '../engine/plan/types.ts';
 import { quote } from '../engine/quote.ts';
 import { Choice, Type } from '../engine/schema.ts';
 
@@ -77,53 +76,14 @@ export function waitScript(p: Params): string {
   return [p.delay ? `sleep ${p.delay}` : '', `timeout ${timeout} sh -c ${quote(loop)}`].filter(Boolean).join('\n');
 }
 
-/** One connection attempt from the controller: true when it connected. */
-function tryConnect(address: string, port: number, timeoutMs: number): Promise<boolean> {
-  return new Promise((resolveOpen) => {
-    const socket = connect({ host: address, port });
-    const done = (open: boolean) => {
-      socket.destroy();
-      resolveOpen(open);
-    };
-    socket.setTimeout(timeoutMs, () => done(false));
-    socket.once('connect', () => done(true));
-    socket.once('error', () => done(false));
-  });
-}
-
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-
-function waitStep(p: Params, host: string): LocalStep {
+/** The wait as data: the engine runs it (engine/run/steps/wait.ts). */
+function waitStep(p: Params, host: string): WaitStep {
   const what = describeWait(p, host);
-  const timeout = p.timeout ?? 300;
-  const timedOut = () => new Error(`timed out after ${timeout} s waiting for ${what}`);
+  const timeoutS = p.timeout ?? 300;
   if (p.from === 'controller') {
-    return {
-      kind: 'local',
-      describe: `wait for ${what}`,
-      async run() {
-        const address = p.address!;
-        if (p.delay) await sleep(p.delay * 1000);
-        const end = Date.now() + timeout * 1000;
-        for (;;) {
-          const open = await tryConnect(address, p.port!, Math.min(5000, Math.max(100, end - Date.now())));
-          if (open === (p.state !== 'closed')) return false;
-          if (Date.now() >= end) throw timedOut();
-          await sleep((p.interval ?? 1) * 1000);
-        }
-      },
-    };
+    return { kind: 'wait', what, on: 'controller', address: p.address!, port: p.port!, state: p.state === 'closed' ? 'closed' : 'open', timeoutS, intervalS: p.interval ?? 1, delayS: p.delay ?? 0 };
   }
-  return {
-    kind: 'local',
-    describe: `wait for ${what}`,
-    async run(io) {
-      const r = await io.exec(waitScript(p), { timeoutMs: ((p.delay ?? 0) + timeout + 30) * 1000 });
-      if (r.code === 124) throw timedOut();
-      if (r.code !== 0) throw new Error(`waiting for ${what} failed (exit ${r.code}): ${r.stderr.toString().trim()}`);
-      return false;
-    },
-  };
+  return { kind: 'wait', what, on: 'host', script: waitScript(p), timeoutS: (p.delay ?? 0) + timeoutS };
 }
 
 export const waitFor = defineModule({

@@ -7,7 +7,7 @@ import { PATH_LIB, splitPath } from '../remote/path-lib.ts';
 import { RECEIVE_LIB } from '../remote/receive-lib.ts';
 import { quote, shellJoin } from '../quote.ts';
 import { isSecret, type Secret } from '../secret.ts';
-import type { AttrsStep, MkdirStep, PathStep, RemoveStep, RunStep, SymlinkStep, WriteStep } from './types.ts';
+import type { AttrsStep, LocalStep, MkdirStep, PathStep, RemoveStep, RunStep, Step, SymlinkStep, WriteStep } from './types.ts';
 
 export type Lib = 'path' | 'receive';
 
@@ -246,10 +246,14 @@ export function renderPathStep(step: PathStep): Rendered {
 }
 
 /** What a step does, in a line: the log's and the error's name for it (the shell text says little). */
-export function describeStep(step: RunStep | WriteStep | PathStep): string {
+export function describeStep(step: Exclude<Step, LocalStep>): string {
   switch (step.kind) {
+    case 'wait':
+      return `wait for ${step.what}`;
+    case 'fetch':
+      return step.chmodOnly ? `chmod ${step.mode} ${step.dest} (on the controller)` : `fetch ${step.src} to ${step.dest} (on the controller)`;
     case 'run':
-      return step.shell ?? shellJoin(step.argv);
+      return step.label ?? step.shell ?? shellJoin(step.argv);
     case 'write': {
       const from = step.source === undefined ? '' : step.source.kind === 'url' ? ` from ${step.source.url}` : step.source.kind === 'host' ? ` from ${step.source.host}:${step.source.path}` : ` from ${step.source.argv.join(' ')}`;
       return `write ${step.path}${from}${step.validate ? ` (validated by ${step.validate})` : ''}`;

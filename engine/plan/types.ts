@@ -15,6 +15,8 @@ export interface RunStep {
   cwd?: string;
   /** Raw shell text instead of argv, only for the `shell` module where the user asked for a shell. */
   shell?: string;
+  /** What it does, in a line, for the log and its error (a long script says little): default the command. */
+  label?: string;
   /**
    * For steps a plan runs without announcing a change (see Plan.steps): whether this run changed
    * something after all (apt-get update that fetched new lists). Pure: it only reads the result.
@@ -107,6 +109,28 @@ export interface SymlinkStep {
   group?: string;
 }
 
+/**
+ * Waiting until something holds: on the host, a shell loop (`script`, bounded by `timeoutS`, exit 0
+ * once it holds, 124 when the time is up); from the controller, a TCP port opened or closed.
+ */
+export type WaitStep =
+  | { kind: 'wait'; what: string; on: 'host'; script: string; timeoutS: number }
+  | { kind: 'wait'; what: string; on: 'controller'; address: string; port: number; state: 'open' | 'closed'; timeoutS: number; intervalS: number; delayS: number };
+
+/**
+ * A file of the host copied to the controller (dest, an absolute local path), streamed, checked by
+ * size and sha256 against the host's when it started, written to a temp file and renamed; or, with
+ * chmodOnly, the local file's mode only. The mode is never setuid, setgid or sticky unless given.
+ */
+export interface FetchStep {
+  kind: 'fetch';
+  src: string;
+  dest: string;
+  /** The local file's mode; unset: the existing local file's, else the host file's (without setuid/setgid/sticky). */
+  mode?: string;
+  chmodOnly?: boolean;
+}
+
 /** Steps that act on one path: rendered by the engine, safe in folders other users own. */
 export type PathStep = AttrsStep | MkdirStep | RemoveStep | SymlinkStep;
 
@@ -134,7 +158,7 @@ export interface LocalIO {
   reconnect(timeoutMs: number): Promise<void>;
 }
 
-export type Step = RunStep | WriteStep | PathStep | LocalStep;
+export type Step = RunStep | WriteStep | PathStep | WaitStep | FetchStep | LocalStep;
 
 /** One difference between the host and the wanted state. */
 export interface Change {

@@ -6,13 +6,11 @@ import { describeStep, renderPathStep, renderRun, renderWrite, script, stdinText
 import { frameBytes, frameStream, newToken, type FramedStream, type SentContent } from '../remote/frame.ts';
 import { sourceInfo, sourceStream, withoutSpecialBits } from './host-stream.ts';
 import type { HostLink } from './host-link.ts';
+import { StepFailed } from './step-failed.ts';
+import { runFetch } from './steps/fetch.ts';
+import { runWait } from './steps/wait.ts';
 
-export class StepFailed extends Error {
-  override name = 'StepFailed';
-  constructor(message: string, readonly result?: ExecResult) {
-    super(message);
-  }
-}
+export { StepFailed };
 
 export interface ExecuteResult {
   /** The last command's output, for `register`. */
@@ -78,6 +76,14 @@ export async function executeSteps(steps: readonly Step[], link: HostLink, becom
       last = output(result);
       const kept = /^previous=(.+)$/m.exec(last.stdout)?.[1];
       if (kept !== undefined) previous.push({ path: step.path, previous: kept });
+      continue;
+    }
+    if (step.kind === 'wait') {
+      await runWait(step, link, become);
+      continue;
+    }
+    if (step.kind === 'fetch') {
+      await runFetch(step, link, become, timeoutMs);
       continue;
     }
     if (step.kind !== 'run') {

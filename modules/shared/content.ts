@@ -132,6 +132,8 @@ export function planWrite(path: string, current: FileFact, content: Content | 'k
   if (sensitive) {
     change.sensitive = true;
     change.after = '(sensitive)';
+    // The old file's sha256 is a digest of what may be the secret itself (a token file): not shown either.
+    if (current.exists) change.before = '(sensitive)';
   } else {
     const beforeText = current.exists ? current.content : '';
     if (beforeText !== undefined && content.text !== undefined && content.size <= CONTENT_LIMIT) {

@@ -323,6 +323,10 @@ describe('injection, property based: hostile values in every string param of eve
             checkWriteStep(step, t);
             continue;
           }
+          if (step.kind === 'wait' || step.kind === 'fetch') {
+            counts.localSteps++;
+            continue;
+          }
           if (step.kind !== 'run') {
             checkPathStep(step, t);
             continue;

@@ -14,6 +14,7 @@ export function localLink(): LocalLink {
   const execs: LocalLink['execs'] = [];
   const link = {
     execs,
+    host: { name: 'localhost', become: {} },
     exec(command: string, opts: LinkExecOptions = {}): Promise<ExecResult> {
       execs.push({ command, label: opts.label });
       return new Promise((resolve, reject) => {

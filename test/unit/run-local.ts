@@ -23,6 +23,11 @@ export function shellOf(step: Step): ShellOf {
     const input = stdinText(step.stdin);
     return { command: script([renderRun(step)]), ...(input === undefined ? {} : { stdin: frameBytes(Buffer.from(input), { token: newToken() }) }) };
   }
+  if (step.kind === 'wait') {
+    if (step.on === 'controller') throw new Error(`${describeStep(step)}: a wait from the controller has no shell`);
+    return { command: step.script };
+  }
+  if (step.kind === 'fetch') throw new Error(`${describeStep(step)}: a fetch needs the engine (executeSteps)`);
   return { command: script([renderPathStep(step)]) };
 }
 

@@ -1,7 +1,8 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
-import { swapBinaries, swapScript } from '../../../modules/swap-binaries.ts';
+import { swapArgs, swapBinaries, swapScript } from '../../../modules/swap-binaries.ts';
+import type { RunStep } from '../../../engine/plan/types.ts';
 import { ABSENT_FILE, fileKey } from '../../../engine/facts/file.ts';
 import { validateParams } from '../../../engine/playbook/validate.ts';
 import { aFile, planWith } from './fake-facts.ts';
@@ -14,7 +15,7 @@ describe('swapBinaries', () => {
     const plan = await planWith(swapBinaries, params, { ...aFile(B, 'v2'), ...aFile(`${B}.new`, 'v2') });
     assert.deepEqual(plan.changes, []);
     assert.equal(plan.steps.length, 1);
-    assert.match((plan.steps[0] as { describe: string }).describe, /^probe 5223$/);
+    assert.equal((plan.steps[0] as RunStep).label, 'probe 5223');
   });
   it('staged differs: a swap, the new file predicted at PATH and the old one at PATH.prev', async () => {
     const plan = await planWith(swapBinaries, params, { ...aFile(B, 'v1'), ...aFile(`${B}.new`, 'v2') });
@@ -22,7 +23,7 @@ describe('swapBinaries', () => {
     assert.match(String(plan.changes[0]!.after), /^sha256:/);
     assert.equal((plan.after![fileKey(B)] as { content: string }).content, 'v2');
     assert.equal((plan.after![fileKey(`${B}.prev`)] as { content: string }).content, 'v1');
-    assert.match((plan.steps[0] as { describe: string }).describe, /^swap /);
+    assert.match((plan.steps[0] as RunStep).label!, /^swap /);
   });
   it('staged but not built yet (dry run): a swap whose version is known once built', async () => {
     const plan = await planWith(swapBinaries, params, { ...aFile(B, 'v1'), [fileKey(`${B}.new`)]: { ...ABSENT_FILE, exists: true, type: 'file' } });
@@ -31,26 +32,19 @@ describe('swapBinaries', () => {
   it('nothing staged is an error', async () => {
     await assert.rejects(planWith(swapBinaries, params, { ...aFile(B, 'v1'), [fileKey(`${B}.new`)]: { ...ABSENT_FILE } }), /\.new does not exist/);
   });
-  it('TLS probes: the expected version and the fingerprint file travel quoted; the scripts are valid bash', () => {
-    const tls = { ...params, probes: [{ port: 5223, binary: B, expectVersion: "SMP server v6.5.2", fingerprint: "/etc/opt/simplex/finger print" }, { port: 5353, binary: B }] };
-    for (const swap of [false, true]) {
-      const text = swapScript(tls, swap);
-      execFileSync('bash', ['-n', '-c', text]);
-      assert.ok(text.includes(`probes=(5223 ${B} 'SMP server v6.5.2' '/etc/opt/simplex/finger print' 5353 ${B} '' '')`), text.split('\n')[1]);
-    }
-    assert.match(swapScript(tls, true), /rolled=1; for b in/, 'after a rollback the previous binaries answer with their own version');
-  });
-  it('the scripts are valid bash and quote their values', () => {
-    for (const swap of [false, true]) {
-      const text = swapScript({ ...params, services: ["it's"] }, swap);
-      execFileSync('bash', ['-n', '-c', text]);
-      assert.ok(text.includes(`'it'\\''s'`));
-    }
+  it('TLS probes: the expected version and the fingerprint file are arguments, never script text; the scripts are valid bash', () => {
+    const tls = { ...params, probes: [{ port: 5223, binary: B, expectVersion: 'SMP server v6.5.2', fingerprint: '/etc/opt/simplex/finger print' }, { port: 5353, binary: B }] };
+    for (const swap of [false, true]) execFileSync('bash', ['-n', '-c', swapScript(swap)]);
+    assert.deepEqual(swapArgs(tls), ['30', '1', 'smp', '1', B, '5223', B, 'SMP server v6.5.2', '/etc/opt/simplex/finger print', '5353', B, '', '']);
+    assert.match(swapScript(true), /rolled=1; for b in/, 'after a rollback the previous binaries answer with their own version');
+    // The script reads them back as they were given.
+    const dump = `${swapScript(false).split('\n').slice(0, 2).join('\n')}\nprintf '%s|' "$T" "\${units[@]}" "\${bins[@]}" "\${probes[@]}"`;
+    assert.equal(execFileSync('bash', ['-c', dump, 'swapBinaries', ...swapArgs({ ...tls, services: ["it's", 'b c'] })]).toString(), `30|it's|b c|${B}|5223|${B}|SMP server v6.5.2|/etc/opt/simplex/finger print|5353|${B}|||`);
   });
   it('services are unit names (a leading dash refused) and systemctl gets -- before them', () => {
     assert.ok(validateParams(swapBinaries.def.params, { ...params, services: ['-Hhost'] }).errors.length > 0);
     assert.deepEqual(validateParams(swapBinaries.def.params, { ...params, services: ['smp', 'xfp@1.service'] }).errors, []);
-    const calls = swapScript(params, true).match(/systemctl [^;|&\n]*/g) ?? [];
+    const calls = swapScript(true).match(/systemctl [^;|&\n]*/g) ?? [];
     assert.ok(calls.length >= 4);
     for (const call of calls) assert.match(call, /^systemctl [a-z-]+ -- "\$\{units\[@\]\}"/, call);
   });

@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { fileKey, type FileFact } from '../../../engine/facts/file.ts';
-import { PlanError, type LocalStep, type Plan } from '../../../engine/plan/types.ts';
+import { PlanError, type Plan } from '../../../engine/plan/types.ts';
 import { executeSteps } from '../../../engine/run/execute.ts';
 import { CHUNK_BLOCKS } from '../../../engine/run/host-stream.ts';
 import { transfer } from '../../../modules/transfer.ts';
@@ -29,11 +29,6 @@ async function execute(plan: Plan, io = shellIO('build')) {
   return { link, io };
 }
 
-const localStep = (plan: Plan): LocalStep => {
-  assert.equal(plan.steps.length, 1);
-  assert.equal(plan.steps[0]!.kind, 'local');
-  return plan.steps[0] as LocalStep;
-};
 
 describe('transfer: planning', () => {
   it('no change when dest has the sha256 of src', async () => {
@@ -215,7 +210,7 @@ describe('fetch', () => {
     writeFileSync(join(dir, 'fp'), 'abc\n', { mode: 0o644 });
     const plan = await planWith(fetch, { src: REMOTE, dest: 'fp', mode: '0400' }, aFile(REMOTE, 'abc\n'), { baseDir: dir });
     assert.deepEqual(plan.changes, [{ what: 'local mode', before: '0644', after: '0400' }]);
-    await localStep(plan).run(shellIO());
+    await execute(plan);
     assert.equal((statSync(join(dir, 'fp')).mode & 0o7777).toString(8), '400');
   });
 
@@ -230,14 +225,14 @@ describe('fetch', () => {
     chmodSync(path, 0o6755);
     const plan = await planWith(fetch, { src: path, dest: 'suid' }, { [fileKey(path)]: { ...aFile(path, '')[fileKey(path)]!, sha256: sha256(data), mode: '6755', content: undefined } }, { baseDir: dir });
     assert.deepEqual(plan.changes[1], { what: 'local mode', before: null, after: '0755' });
-    await localStep(plan).run(shellIO());
+    await execute(plan);
     assert.equal((statSync(join(dir, 'suid')).mode & 0o7777).toString(8), '755');
   });
 
   it('the step streams the file into place, atomically, with the checksum checked', async () => {
     const { dir, path, data } = randomFile(CHUNK_BLOCKS * 1024 * 1024 + 7);
-    const plan = await planWith(fetch, { src: path, dest: 'sub/dir/copy' }, { [fileKey(path)]: { ...aFile(path, '')[fileKey(path)]!, sha256: createHash('sha256').update(data).digest('hex'), content: undefined } }, { baseDir: dir });
-    await localStep(plan).run(shellIO());
+    const plan = await planWith(fetch, { src: path, dest: 'sub/dir/copy' }, { [fileKey(path)]: { ...aFile(path, '')[fileKey(path)]!, sha256: createHash('sha256').update(data).digest('hex'), mode: '0750', content: undefined } }, { baseDir: dir });
+    await execute(plan);
     assert.ok(readFileSync(join(dir, 'sub/dir/copy')).equals(data));
     assert.equal((statSync(join(dir, 'sub/dir/copy')).mode & 0o7777).toString(8), '750');
     assert.deepEqual(readdirSync(join(dir, 'sub/dir')), ['copy']);

@@ -4,16 +4,20 @@ import { createServer, type AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
-import type { LocalStep } from '../../../engine/plan/types.ts';
+import type { LocalIO } from '../../../engine/plan/types.ts';
+import { executeSteps } from '../../../engine/run/execute.ts';
+import { localLink } from '../local-link.ts';
+import { shellIO } from './local-io.ts';
 import { waitFor, waitScript } from '../../../modules/wait-for.ts';
 import { planWith } from './fake-facts.ts';
-import { shellIO } from './local-io.ts';
 
+/** The wait the plan asks for, run by the engine's executor against this machine as the host. */
 const step = async (params: Record<string, unknown>) => {
   const plan = await planWith(waitFor, params, {});
   assert.deepEqual(plan.changes, [], 'a wait is an action, never an announced change');
   assert.equal(plan.steps.length, 1);
-  return plan.steps[0] as LocalStep;
+  assert.equal(plan.steps[0]!.kind, 'wait');
+  return { run: async () => (await executeSteps(plan.steps, localLink(), false, {} as LocalIO)).reportedChange };
 };
 
 async function listening(): Promise<{ port: number; close: () => void }> {
@@ -38,7 +42,7 @@ describe('waitFor', () => {
     const path = join(dir, "a'; touch pwned1; '$(touch pwned2)");
     writeFileSync(path, 'x $(touch pwned3) `touch pwned4`\n');
     const search = '[$][(]touch pwned3[)]';
-    assert.equal(await (await step({ path, search, timeout: 2 })).run(shellIO()), false);
+    assert.equal(await (await step({ path, search, timeout: 2 })).run(), false);
     const r = await shellIO().exec(`cd ${dir} && ${waitScript({ path: join(dir, "'; touch pwned5; '"), timeout: 0.3, interval: 0.1 })}`);
     assert.equal(r.code, 124);
     assert.deepEqual(readdirSync(dir), [path.slice(dir.length + 1)]);
@@ -47,8 +51,8 @@ describe('waitFor', () => {
   it('a port open on the host, and from the controller', async () => {
     const srv = await listening();
     try {
-      assert.equal(await (await step({ port: srv.port, timeout: 5 })).run(shellIO()), false);
-      assert.equal(await (await step({ port: srv.port, from: 'controller', address: '127.0.0.1', timeout: 5 })).run(shellIO()), false);
+      assert.equal(await (await step({ port: srv.port, timeout: 5 })).run(), false);
+      assert.equal(await (await step({ port: srv.port, from: 'controller', address: '127.0.0.1', timeout: 5 })).run(), false);
     } finally {
       srv.close();
     }
@@ -57,9 +61,9 @@ describe('waitFor', () => {
   it('a closed port times out with a message saying what was waited for; state closed passes', async () => {
     const srv = await listening();
     srv.close();
-    await assert.rejects((await step({ port: srv.port, timeout: 1, interval: 0.2 })).run(shellIO('node7')), { message: `timed out after 1 s waiting for port ${srv.port} on 127.0.0.1 to be open (checked on web1)` });
-    await assert.rejects((await step({ port: srv.port, from: 'controller', address: '127.0.0.1', timeout: 0.5, interval: 0.1 })).run(shellIO()), { message: `timed out after 0.5 s waiting for port ${srv.port} on 127.0.0.1 to be open (checked from the controller)` });
-    assert.equal(await (await step({ port: srv.port, state: 'closed', timeout: 2 })).run(shellIO()), false);
+    await assert.rejects((await step({ port: srv.port, timeout: 1, interval: 0.2 })).run(), { message: `timed out after 1 s waiting for port ${srv.port} on 127.0.0.1 to be open (checked on web1)` });
+    await assert.rejects((await step({ port: srv.port, from: 'controller', address: '127.0.0.1', timeout: 0.5, interval: 0.1 })).run(), { message: `timed out after 0.5 s waiting for port ${srv.port} on 127.0.0.1 to be open (checked from the controller)` });
+    assert.equal(await (await step({ port: srv.port, state: 'closed', timeout: 2 })).run(), false);
   });
 
   it('a path that appears while waiting, a path absent, a pattern in a file', async () => {
@@ -67,12 +71,12 @@ describe('waitFor', () => {
     const path = join(dir, 'ready');
     setTimeout(() => writeFileSync(path, 'starting\nListening on 5223\n'), 700);
     const started = Date.now();
-    assert.equal(await (await step({ path, timeout: 10, interval: 0.2 })).run(shellIO()), false);
+    assert.equal(await (await step({ path, timeout: 10, interval: 0.2 })).run(), false);
     assert.ok(Date.now() - started >= 600, 'it waited for the file');
-    assert.equal(await (await step({ path, search: 'Listening on [0-9]+', timeout: 2 })).run(shellIO()), false);
-    await assert.rejects((await step({ path, search: 'Listening on [a-z]+$', timeout: 1, interval: 0.2 })).run(shellIO()), /waiting for \/Listening on \[a-z\]\+\$\/ in /);
-    await assert.rejects((await step({ path, state: 'absent', timeout: 1, interval: 0.2 })).run(shellIO()), /to be absent/);
-    assert.equal(await (await step({ path: join(dir, 'nothing'), state: 'absent', timeout: 1 })).run(shellIO()), false);
+    assert.equal(await (await step({ path, search: 'Listening on [0-9]+', timeout: 2 })).run(), false);
+    await assert.rejects((await step({ path, search: 'Listening on [a-z]+$', timeout: 1, interval: 0.2 })).run(), /waiting for \/Listening on \[a-z\]\+\$\/ in /);
+    await assert.rejects((await step({ path, state: 'absent', timeout: 1, interval: 0.2 })).run(), /to be absent/);
+    assert.equal(await (await step({ path: join(dir, 'nothing'), state: 'absent', timeout: 1 })).run(), false);
   });
 });
 
