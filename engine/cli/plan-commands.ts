@@ -72,6 +72,5 @@ function describe(step: unknown): string {
   const s = step as Record<string, unknown>;
   if (s.kind === 'run') return s.shell ? String(s.shell) : (s.argv as string[]).join(' ');
   if (s.kind === 'write') return `write ${s.path}${s.source ? ` from ${JSON.stringify(s.source)}` : ''}`;
-  if (s.kind === 'local') return String(s.describe);
   return `${s.kind} ${s.path ?? ''}`;
 }

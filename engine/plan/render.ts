@@ -8,7 +8,7 @@ import { RECEIVE_LIB } from '../remote/receive-lib.ts';
 import { quote, shellJoin } from '../quote.ts';
 import { isSecret, type Secret } from '../secret.ts';
 import { chownSpec, deadline, SIGNAL_TRAPS, type RenderOptions } from './render-shared.ts';
-import type { LocalStep, RunStep, Step } from './types.ts';
+import type { RunStep, Step } from './types.ts';
 
 export type Lib = 'path' | 'receive';
 
@@ -64,10 +64,12 @@ export function renderRun(step: RunStep, opts: RenderOptions = {}): Rendered {
 }
 
 /** What a step does, in a line: the log's and the error's name for it (the shell text says little). */
-export function describeStep(step: Exclude<Step, LocalStep>): string {
+export function describeStep(step: Step): string {
   switch (step.kind) {
     case 'wait':
       return `wait for ${step.what}`;
+    case 'reboot':
+      return `reboot and wait for the new boot (${step.timeoutS} s at most)`;
     case 'fetch':
       return step.chmodOnly ? `chmod ${step.mode} ${step.dest} (on the controller)` : `fetch ${step.src} to ${step.dest} (on the controller)`;
     case 'run':

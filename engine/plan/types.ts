@@ -131,16 +131,14 @@ export interface FetchStep {
   chmodOnly?: boolean;
 }
 
+/** A reboot: the host restarts, the engine reconnects once it is back with a new boot (within timeoutS). */
+export interface RebootStep {
+  kind: 'reboot';
+  timeoutS: number;
+}
+
 /** Steps that act on one path: rendered by the engine, safe in folders other users own. */
 export type PathStep = AttrsStep | MkdirStep | RemoveStep | SymlinkStep;
-
-/** Work done on the controller, not the host (transfer between hosts, wait from the controller). */
-export interface LocalStep {
-  kind: 'local';
-  describe: string;
-  /** Resolves true when it changed something (only read for steps of a plan without changes). */
-  run: (io: LocalIO) => Promise<boolean | void>;
-}
 
 export interface LocalExecOptions {
   stdin?: Buffer | string | NodeJS.ReadableStream;
@@ -149,16 +147,14 @@ export interface LocalExecOptions {
   logOutput?: boolean;
 }
 
+/** What the engine's steps reach beyond the task's own host: another inventory host (a transfer's source). */
 export interface LocalIO {
-  /** Run a shell command on the current host. */
-  exec(command: string, opts?: LocalExecOptions): Promise<{ code: number | null; stdout: Buffer; stderr: Buffer }>;
-  /** Run a shell command on another inventory host (for transfers). */
+  /** Run a shell command on another inventory host. */
   execOn(host: string, command: string, opts?: LocalExecOptions): Promise<{ code: number | null; stdout: Buffer; stderr: Buffer }>;
-  /** Reconnect to the current host (after a reboot). */
-  reconnect(timeoutMs: number): Promise<void>;
 }
 
-export type Step = RunStep | WriteStep | PathStep | WaitStep | FetchStep | LocalStep;
+/** Every step is data: a kind the engine executes (engine/run/execute.ts), never a closure of a module's. */
+export type Step = RunStep | WriteStep | PathStep | WaitStep | FetchStep | RebootStep;
 
 /** One difference between the host and the wanted state. */
 export interface Change {
@@ -176,7 +172,7 @@ export interface Change {
  * With changes, the steps make them: a dry run reports the task as changed and runs nothing.
  * Without changes but with steps, the steps are actions that change nothing known in advance (wait
  * for a port, refresh apt lists): a real run executes them and reports changed only when a step
- * says so (reportsChange, or a LocalStep resolving true); a dry run reports ok and runs nothing.
+ * says so (reportsChange, a reboot); a dry run reports ok and runs nothing.
  */
 export interface Plan {
   changes: Change[];

@@ -8,6 +8,7 @@ import { sourceInfo, sourceStream, withoutSpecialBits } from './host-stream.ts';
 import type { HostLink } from './host-link.ts';
 import { StepFailed } from './step-failed.ts';
 import { runFetch } from './steps/fetch.ts';
+import { runReboot } from './steps/reboot.ts';
 import { runWait } from './steps/wait.ts';
 
 export { StepFailed };
@@ -66,10 +67,6 @@ export async function executeSteps(steps: readonly Step[], link: HostLink, becom
       continue;
     }
     const step = group;
-    if (step.kind === 'local') {
-      if ((await step.run(localIO)) === true) reportedChange = true;
-      continue;
-    }
     if (step.kind === 'write') {
       const keep = step.keepPrevious || decidesLogin(step.path);
       const result = await runWrite(keep ? { ...step, keepPrevious: true } : step, link, become, localIO, timeoutMs);
@@ -84,6 +81,11 @@ export async function executeSteps(steps: readonly Step[], link: HostLink, becom
     }
     if (step.kind === 'fetch') {
       await runFetch(step, link, become, timeoutMs);
+      continue;
+    }
+    if (step.kind === 'reboot') {
+      await runReboot(step, link, become);
+      reportedChange = true;
       continue;
     }
     if (step.kind !== 'run') {

@@ -243,7 +243,7 @@ export async function runPlayOnHost(env: PlayEnv, state: HostState): Promise<voi
     let reportedChange = false;
     if (!env.check) {
       try {
-        const result = await executeSteps(plan.steps, link, become, localIO(become, timeoutMs), { timeoutMs });
+        const result = await executeSteps(plan.steps, link, become, { execOn: env.execOn }, { timeoutMs });
         if (result.last) output = { ...output, ...result.last };
         reportedChange = result.reportedChange;
         state.loginJournal.push(...result.previous);
@@ -278,14 +278,6 @@ export async function runPlayOnHost(env: PlayEnv, state: HostState): Promise<voi
     if (checked.errors.length > 0) throw new Error(checked.errors.map((e) => `field '${e.field}': ${e.message}`).join('; '));
     const prep = await task.call.module.prepare?.(checked.value as never, { host: state.host.name, vars, baseDir: env.baseDir });
     return { params: checked.value, prep };
-  }
-
-  function localIO(become: boolean, timeoutMs: number): LocalIO {
-    return {
-      exec: (command, opts) => link.exec(command, { stdin: opts?.stdin, timeoutMs: opts?.timeoutMs ?? timeoutMs, become, ...(opts?.logOutput === false ? { logOutput: false } : {}) }),
-      execOn: env.execOn,
-      reconnect: (timeoutMs) => link.reconnect(timeoutMs),
-    };
   }
 }
 

@@ -42,9 +42,8 @@ export interface PlannedTask {
 
 const SECRET = { secret: true } as const;
 
-/** A step as data: functions and secrets replaced by what they are, buffers as base64. */
+/** A step as it goes in the file: a function (reportsChange) and secrets replaced by what they are, buffers as base64. */
 export function stepData(step: Step): unknown {
-  if (step.kind === 'local') return { kind: 'local', describe: step.describe };
   const out: Record<string, unknown> = {};
   for (const [k, v] of Object.entries(step)) {
     if (v === undefined) continue;

@@ -308,10 +308,6 @@ describe('injection, property based: hostile values in every string param of eve
         counts.plans++;
         for (const step of plan.steps) {
           noteSinks(t, step);
-          if (step.kind === 'local') {
-            counts.localSteps++;
-            continue;
-          }
           if (step.kind === 'write') {
             // The argv of a write's content source (curl when the host downloads) is checked like a step's.
             if (step.source?.kind === 'command') {
@@ -323,7 +319,7 @@ describe('injection, property based: hostile values in every string param of eve
             checkWriteStep(step, t);
             continue;
           }
-          if (step.kind === 'wait' || step.kind === 'fetch') {
+          if (step.kind === 'wait' || step.kind === 'fetch' || step.kind === 'reboot') {
             counts.localSteps++;
             continue;
           }

@@ -12,7 +12,6 @@ export interface ShellOf {
 
 /** The text and stdin the engine would send for this step (writes from a source are not covered). */
 export function shellOf(step: Step): ShellOf {
-  if (step.kind === 'local') throw new Error(`a local step has no shell: ${step.describe}`);
   if (step.kind === 'write') {
     const header = { token: newToken(), ...(step.replaces ? { was: step.replaces } : {}) };
     if (step.source?.kind === 'command') return { command: script([renderWrite(step)]), stdin: Buffer.from(`${header.token} ${header.was ?? '-'}\n`) };
@@ -27,7 +26,7 @@ export function shellOf(step: Step): ShellOf {
     if (step.on === 'controller') throw new Error(`${describeStep(step)}: a wait from the controller has no shell`);
     return { command: step.script };
   }
-  if (step.kind === 'fetch') throw new Error(`${describeStep(step)}: a fetch needs the engine (executeSteps)`);
+  if (step.kind === 'fetch' || step.kind === 'reboot') throw new Error(`${describeStep(step)}: needs the engine (executeSteps)`);
   return { command: script([renderPathStep(step)]) };
 }
 
@@ -39,7 +38,7 @@ export function runLocally(step: Step, opts: { cwd?: string; allowFailure?: bool
   const r = spawnSync('setsid', ['-w', '/bin/sh', '-c', command], { input: stdin ?? '', cwd: opts.cwd, env: opts.env });
   const ok = step.kind === 'run' ? (step.okCodes ?? [0]) : [0];
   if (!opts.allowFailure && (r.status === null || !ok.includes(r.status))) {
-    throw new Error(`${describeStep(step as Exclude<Step, { kind: 'local' }>)} exited ${r.status}: ${r.stderr.toString()}`);
+    throw new Error(`${describeStep(step)} exited ${r.status}: ${r.stderr.toString()}`);
   }
   return r;
 }

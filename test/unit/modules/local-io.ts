@@ -1,12 +1,14 @@
 // A LocalIO that runs every command with the local /bin/sh (stdin may be a stream), for testing the
-// controller-side steps of transfer, fetch and waitFor without hosts. `calls` records each command
-// and the host it was meant for.
+// engine's steps that reach another host (a transfer's source) without hosts. `calls` records each
+// command and the host it was meant for.
 import { spawn } from 'node:child_process';
 import type { Readable } from 'node:stream';
 import type { LocalIO } from '../../../engine/plan/types.ts';
 
 export interface ShellIO extends LocalIO {
   calls: Array<{ host: string; command: string; logOutput?: boolean }>;
+  /** A command on the task's own host (`host`), for tests that run a script directly. */
+  exec: (command: string, opts?: { stdin?: Buffer | string | NodeJS.ReadableStream; logOutput?: boolean }) => Promise<{ code: number | null; stdout: Buffer; stderr: Buffer }>;
 }
 
 export function shellIO(host = 'web1'): ShellIO {
@@ -30,6 +32,5 @@ export function shellIO(host = 'web1'): ShellIO {
     calls,
     exec: (command, opts) => run(host, command, opts?.stdin, opts?.logOutput),
     execOn: (other, command, opts) => run(other, command, opts?.stdin, opts?.logOutput),
-    reconnect: async () => {},
   };
 }

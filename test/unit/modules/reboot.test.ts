@@ -1,7 +1,10 @@
 import { strict as assert } from 'node:assert';
 import { describe, it } from 'node:test';
-import type { LocalIO, LocalStep } from '../../../engine/plan/types.ts';
-import { reboot, REBOOT_ARGV } from '../../../modules/reboot.ts';
+import type { LocalIO } from '../../../engine/plan/types.ts';
+import { executeSteps } from '../../../engine/run/execute.ts';
+import type { HostLink } from '../../../engine/run/host-link.ts';
+import { REBOOT_ARGV } from '../../../engine/run/steps/reboot.ts';
+import { reboot } from '../../../modules/reboot.ts';
 import { aFile, nothingAt, planWith } from './fake-facts.ts';
 
 const FLAG = '/var/run/reboot-required';
@@ -12,29 +15,29 @@ function fakeHost(opts: { staleReconnects?: number; neverBack?: boolean } = {}) 
   let rebooted = false;
   let reconnects = 0;
   const commands: string[] = [];
-  const io: LocalIO = {
-    async exec(command) {
+  const link = {
+    host: { name: 'web1', become: {} },
+    async exec(command: string) {
       commands.push(command);
       if (command.includes('boot_id')) return { code: 0, stdout: Buffer.from(`${boot}\n`), stderr: Buffer.alloc(0) };
       if (command.startsWith('systemd-run')) rebooted = true;
       return { code: 0, stdout: Buffer.alloc(0), stderr: Buffer.alloc(0) };
     },
-    execOn: async () => { throw new Error('not used'); },
     async reconnect() {
       reconnects++;
       if (opts.neverBack) throw new Error('connection refused');
       if (rebooted && reconnects > (opts.staleReconnects ?? 0)) boot = 'boot-2';
     },
-  };
-  return { io, commands, reconnects: () => reconnects };
+  } as unknown as HostLink;
+  return { link, commands, reconnects: () => reconnects };
 }
 
 describe('reboot', () => {
-  it('always a change without ifPathExists: one local step, every fact read again after', async () => {
+  it('always a change without ifPathExists: one reboot step, every fact read again after', async () => {
     const plan = await planWith(reboot, {}, {});
     assert.deepEqual(plan.changes, [{ what: 'reboot', before: 'running', after: 'rebooted' }]);
     assert.deepEqual(plan.invalidates, ['*', 'base'], 'every fact, the base facts (kernel) too');
-    assert.equal(plan.steps[0]!.kind, 'local');
+    assert.deepEqual(plan.steps, [{ kind: 'reboot', timeoutS: 600 }]);
   });
 
   it('ifPathExists: no change when the path is absent, a reboot when present', async () => {
@@ -53,7 +56,7 @@ describe('reboot', () => {
   it('the step schedules the reboot, reconnects until the boot id changed, waits for the boot to finish', async () => {
     const host = fakeHost({ staleReconnects: 1 });
     const plan = await planWith(reboot, { timeout: 30 }, {});
-    assert.equal(await (plan.steps[0] as LocalStep).run(host.io), true);
+    assert.equal((await executeSteps(plan.steps, host.link, false, {} as LocalIO)).reportedChange, true);
     assert.equal(host.reconnects(), 2, 'a reconnection that still saw the old boot was made again');
     assert.equal(host.commands[1], REBOOT_ARGV.join(' '));
     assert.match(host.commands.at(-1)!, /^timeout \d+ systemctl is-system-running --wait$/);
@@ -61,6 +64,6 @@ describe('reboot', () => {
 
   it('a host that does not come back: fails after the timeout, saying why', async () => {
     const plan = await planWith(reboot, { timeout: 3 }, {});
-    await assert.rejects((plan.steps[0] as LocalStep).run(fakeHost({ neverBack: true }).io), /web1 did not come back with a new boot within 3 s \(connection refused\)/);
+    await assert.rejects(executeSteps(plan.steps, fakeHost({ neverBack: true }).link, false, {} as LocalIO), /web1 did not come back with a new boot within 3 s \(connection refused\)/);
   });
 });
