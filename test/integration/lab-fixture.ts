@@ -6,8 +6,11 @@ import { labStatus, labUp, labPaths, resetHosts } from '../lab/index.ts';
 // asks for the same ones. Module tests each take their own node (see the test files).
 const NODES = ['node1', 'node2', 'node3', 'node4', 'node5', 'node6', 'node7', 'node8'];
 const BENCH = ['bench1', 'bench2'];
-export const LAB_HOSTS = ['build', 'relay1', 'relay2', 'relay3', ...NODES, ...BENCH];
-export const LAB_GROUPS = { relays: ['relay1', 'relay2', 'relay3'], nodes: NODES, bench: BENCH };
+// The convergence harness (conv*) and the package-prediction tests (pkg*) reset their hosts per case.
+const CONV = ['conv1', 'conv2', 'conv3'];
+const PKG = ['pkg1', 'pkg2'];
+export const LAB_HOSTS = ['build', 'relay1', 'relay2', 'relay3', ...NODES, ...BENCH, ...CONV, ...PKG];
+export const LAB_GROUPS = { relays: ['relay1', 'relay2', 'relay3'], nodes: NODES, bench: BENCH, conv: CONV, pkg: PKG };
 
 export async function ensureLab(): Promise<typeof labPaths> {
   const status = await labStatus().catch(() => undefined);

@@ -12,7 +12,8 @@ export const BRIDGE = 'labbr0';
 export const BRIDGE_ADDR = '10.77.0.1';
 export const PREFIX = 24;
 export const FIRST_HOST_OCTET = 10;
-export const MAX_HOSTS = 60;
+// Host addresses run from .10 to .249 on the bridge's /24.
+export const MAX_HOSTS = 240;
 export const PROXY_URL = `http://${BRIDGE_ADDR}:3142`;
 
 export const labPaths = {

@@ -9,6 +9,7 @@ import { join } from 'node:path';
 import { REPO, engine, pairs, recap, type CliResult } from '../integration/engine-cli.ts';
 import { cutHost, healHost, killHost, labPaths, labUp, rebootHost } from '../lab/index.ts';
 import { rng } from '../unit/injection/hostile.ts';
+import { LAB_GROUPS, LAB_HOSTS } from '../integration/lab-fixture.ts';
 
 const COUNT = 50;
 const HOSTS = Array.from({ length: COUNT }, (_, i) => `s${String(i + 1).padStart(2, '0')}`);
@@ -41,7 +42,8 @@ describe(`scale: ${COUNT} hosts, 5 faults, seed ${SEED}`, { timeout: 1_200_000 }
 
   before(async () => {
     process.stdout.write(`# scale seed ${SEED} (SCALE_SEED): ${victims.map((v, i) => `${v} ${kinds[i]} at ${moments[i]} ms`).join(', ')}\n`);
-    await labUp({ hosts: HOSTS, groups: { scale: HOSTS } });
+    // Added after the suite's hosts, so their addresses and disks stay as they are.
+    await labUp({ hosts: [...LAB_HOSTS, ...HOSTS], groups: { ...LAB_GROUPS, scale: HOSTS } });
   });
   after(async () => {
     for (const [i, v] of victims.entries()) if (kinds[i] === 'cut') await healHost(v).catch(() => {});
