@@ -1,0 +1,11 @@
+// Every table of the harness. A new module's table is one import and one spread here.
+import type { ConvergeCase } from '../case.ts';
+import { fileCases } from './file.ts';
+
+export const ALL_CASES: ConvergeCase[] = [...fileCases];
+
+export function findCase(name: string): ConvergeCase {
+  const c = ALL_CASES.find((x) => x.name === name);
+  if (!c) throw new Error(`no convergence case named '${name}'`);
+  return c;
+}
