@@ -222,8 +222,10 @@ export async function runPlayOnHost(env: PlayEnv, state: HostState): Promise<voi
           return value;
         },
         initial: <T>(fact: Fact<T>): T | undefined => stores.get(fact.host ?? state.host.name)?.initial(fact.key) as T | undefined,
+        uncertain: <T>(fact: Fact<T>): boolean => stores.get(fact.host ?? state.host.name)?.uncertain(fact.key) ?? false,
       };
-      plan = module.plan(resolved.params as never, { host: state.host.name, base, facts: reader, sshPort: state.host.port, address: state.host.address, login: { user: state.host.user, keys: link.loginKeys } }, resolved.prep as never);
+      const writer = become || state.host.user === 'root' ? { user: 'root', group: 'root' } : { user: state.host.user, group: null };
+      plan = module.plan(resolved.params as never, { host: state.host.name, base, facts: reader, sshPort: state.host.port, address: state.host.address, login: { user: state.host.user, keys: link.loginKeys }, writer }, resolved.prep as never);
     } catch (err) {
       return finish('failed', [], (err as Error).message);
     }
@@ -264,7 +266,7 @@ export async function runPlayOnHost(env: PlayEnv, state: HostState): Promise<voi
     }
     state.facts.invalidate(plan.invalidates ?? [], { keepPredicted: env.check });
     for (const [k, v] of Object.entries(plan.after ?? {})) state.facts.predict(k, v);
-    if (env.check) for (const [k, v] of Object.entries(plan.guesses ?? {})) state.facts.predict(k, v);
+    if (env.check) for (const [k, v] of Object.entries(plan.guesses ?? {})) state.facts.predict(k, v, { guess: true });
     else state.facts.invalidate(Object.keys(plan.guesses ?? {}));
     if (!announced && !reportedChange) return finish('ok', [], plan.msg, output);
     return finish('changed', plan.changes, plan.msg, output);

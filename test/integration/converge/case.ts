@@ -15,8 +15,11 @@ export interface ConvergeCase {
   vars?: Record<string, string>;
   /** The tasks (and `handler NAME`s) the real run changes, in order: the case exercises what it says. */
   changed: string[];
-  /** A task the plan must refuse, dry run and real run alike: its name and the message it fails with. */
-  fails?: { task: string; msg: RegExp };
+  /**
+   * The run must fail, dry run and real run alike, with this message: from the plan of `task`, or
+   * (no task) refused before any host is touched (a bad template: every problem at once, no task runs).
+   */
+  fails?: { task?: string; msg: RegExp };
   /** Read back as root once the runs are done; the output must be exactly `want`. */
   readBack: string;
   want: string;

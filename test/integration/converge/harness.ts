@@ -28,9 +28,17 @@ export async function runCase(c: ConvergeCase, host: string): Promise<void> {
     const real = outcomes(cycle.real);
     assert.deepEqual(real.filter((o) => o.status === 'changed').map((o) => o.task), c.changed, 'the real run changes the tasks the case names');
     if (c.fails) {
-      const failed = real.find((o) => o.status === 'failed');
-      assert.equal(failed?.task, c.fails.task, 'the task that fails');
-      assert.match(failed?.msg ?? '', c.fails.msg);
+      for (const run of [cycle.dry, cycle.real]) {
+        const ran = outcomes(run);
+        if (c.fails.task) {
+          const failed = ran.find((o) => o.status === 'failed');
+          assert.equal(failed?.task, c.fails.task, 'the task that fails');
+          assert.match(failed?.msg ?? '', c.fails.msg);
+        } else {
+          assert.deepEqual(ran, [], 'refused before any task runs');
+          assert.match(run.stdout + run.stderr, c.fails.msg);
+        }
+      }
     }
     assert.equal(await root(host, c.readBack), c.want, 'the end state read back from the host');
   } finally {

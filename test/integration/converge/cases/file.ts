@@ -3,6 +3,7 @@
 import { task } from '../../../../engine/playbook/define.ts';
 import { copy } from '../../../../modules/copy.ts';
 import { file } from '../../../../modules/file.ts';
+import { template } from '../../../../modules/template.ts';
 import { table } from '../case.ts';
 
 const stat = (...paths: string[]) => `stat -c '%n %F %a %U:%G' ${paths.join(' ')}`;
@@ -32,5 +33,28 @@ export const fileCases = table(
     changed: ['copy'],
     readBack: stat('/srv/same'),
     want: '/srv/same regular file 644 root:root\n',
+  },
+  {
+    name: 'template: a conditional and a loop',
+    tasks: [task('render', template({ src: 'templates/loops.hbs', dest: '/srv/loops.conf', vars: { name: 'relay', tls: true, peers: ['a', 'b'] }, mode: '0640' }))],
+    changed: ['render'],
+    readBack: `${stat('/srv/loops.conf')}; cat /srv/loops.conf`,
+    want: '/srv/loops.conf regular file 640 root:root\nname=relay\ntls=on\npeer=a\npeer=b\n',
+  },
+  {
+    name: 'template: {{#if}} on a variable that is not defined fails, dry run and real run (defect 7)',
+    tasks: [task('render', template({ src: 'templates/if-flag.hbs', dest: '/srv/flag.conf' }))],
+    changed: [],
+    fails: { msg: /template templates\/if-flag.hbs: variable 'flag' is not defined \(line 1\)/ },
+    readBack: 'test -e /srv/flag.conf && echo written || echo absent',
+    want: 'absent\n',
+  },
+  {
+    name: 'template: {{#each}} over a variable that is not defined fails (defect 7)',
+    tasks: [task('render', template({ src: 'templates/each-items.hbs', dest: '/srv/items.conf' }))],
+    changed: [],
+    fails: { msg: /variable 'items' is not defined \(line 1\)/ },
+    readBack: 'test -e /srv/items.conf && echo written || echo absent',
+    want: 'absent\n',
   },
 );
