@@ -4,7 +4,8 @@
 import { createHash } from 'node:crypto';
 import { PrepareError, type FactReader } from '../../engine/module.ts';
 import { PlanError } from '../../engine/plan/types.ts';
-import { CONTENT_LIMIT, decodeText, fileKey, writtenFact, type FileFact } from '../../engine/facts/file.ts';
+import { posix } from 'node:path';
+import { CONTENT_LIMIT, decodeText, fileKey, writtenFact, writtenInFact, type FileFact } from '../../engine/facts/file.ts';
 import type { Change, Plan, Step } from '../../engine/plan/types.ts';
 import { Type } from '../../engine/schema.ts';
 import { isSecret, secret, type Secret } from '../../engine/secret.ts';
@@ -179,8 +180,9 @@ export function planWrite(path: string, current: FileFact, content: Content | 'k
   return {
     changes: [change, ...attributePlan.changes],
     steps: [...(opts.before ?? []), step],
-    // written:PATH tells a later task (systemd, for a unit file) that this run rewrites the file.
-    after: { [fileKey(path)]: after, [writtenFact(path).key]: true },
+    // written:PATH tells a later task (systemd, for a unit file) that this run rewrites the file;
+    // written-in:DIR that a file in DIR changes (a unit's drop-in folder).
+    after: { [fileKey(path)]: after, [writtenFact(path).key]: true, [writtenInFact(posix.dirname(path)).key]: true },
   };
 }
 
