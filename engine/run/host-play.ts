@@ -61,17 +61,23 @@ export async function runPlayOnHost(env: PlayEnv, state: HostState): Promise<voi
   const playBecome = Boolean(play.become) || play.tasks.some((t) => t.become);
   const selected = play.tasks.map((task, index) => ({ task, index })).filter(({ task }) => taskSelected(play, task, env.filter));
 
-  // One round trip: base facts plus every fact of every task whose params are known now.
-  const wanted: Fact[] = state.facts.has('base') ? [] : [baseFacts];
-  for (const { task, index } of selected) {
-    const prepared = env.prepared.get(env.playIndex, index, state.host.name);
-    if (prepared?.kind !== 'ready') continue;
-    try {
-      wanted.push(...task.call.module.facts(prepared.params as never, prepared.prep as never));
-    } catch {
-      // The task reports this itself when it runs.
+  /** The facts of the selected tasks from `from` on whose params are known before the play runs. */
+  const factsFrom = (from: number): Fact[] => {
+    const out: Fact[] = [];
+    for (const { task, index } of selected) {
+      if (index < from) continue;
+      const prepared = env.prepared.get(env.playIndex, index, state.host.name);
+      if (prepared?.kind !== 'ready') continue;
+      try {
+        out.push(...task.call.module.facts(prepared.params as never, prepared.prep as never));
+      } catch {
+        // The task reports this itself when it runs.
+      }
     }
-  }
+    return out;
+  };
+  // One round trip: base facts plus every fact of every task whose params are known now.
+  const wanted: Fact[] = [...(state.facts.has('base') ? [] : [baseFacts]), ...factsFrom(0)];
   // Notifications an earlier run wrote down and never acted on (see pending-handlers.ts).
   if (playBecome && !state.pending) wanted.push(pendingHandlersFact);
   if (!(await gather(wanted, playBecome, env.taskTimeoutMs))) return;
@@ -199,7 +205,12 @@ export async function runPlayOnHost(env: PlayEnv, state: HostState): Promise<voi
     } catch (err) {
       return finish('failed', [], (err as Error).message);
     }
-    if (!(await gather(facts, become, timeoutMs))) return 'failed';
+    // Facts dropped by an earlier task (a command, a package install: every fact is read again)
+    // are read for this task and, in the same exec, for the tasks after it, as at the start of the
+    // play: what a later task changes first is predicted over them, or dropped again.
+    const missing = facts.some((f) => (f.host === undefined || f.host === state.host.name) && !state.facts.has(f.key));
+    const ahead = missing && !handler && typeof key === 'number' && become === playBecome ? factsFrom(key + 1) : [];
+    if (!(await gather([...facts, ...ahead], become, timeoutMs))) return 'failed';
     const stores = new Map<string, FactStore>([[state.host.name, state.facts]]);
     try {
       for (const other of new Set(facts.map((f) => f.host).filter((h): h is string => h !== undefined && h !== state.host.name))) {
