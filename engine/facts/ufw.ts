@@ -142,8 +142,8 @@ const WILD = new Set(['0.0.0.0/0', '::/0', 'any']);
 /**
  * An address as ufw stores it, so that what a playbook asks compares equal to what the host holds
  * (else the rule is added again on every run): 'any' for wildcards; a single host without its /32
- * or /128; a network with its host bits cleared ('10.1.2.3/8' is 10.0.0.0/8); IPv6 lowercase and
- * compressed as inet_ntop writes it ('2001:DB8:0:0::5' is 2001:db8::5). Text that is not an address
+ * or /128; an IPv4 network with its host bits cleared ('10.1.2.3/8' is 10.0.0.0/8; an IPv6 one keeps
+ * them, as ufw does); IPv6 lowercase and compressed as inet_ntop writes it ('2001:DB8:0:0::5' is 2001:db8::5). Text that is not an address
  * is kept as it is (the schema and ufw refuse it).
  */
 export function normalAddress(a: string): string {
@@ -156,7 +156,8 @@ export function normalAddress(a: string): string {
   const prefix = slash < 0 ? width : Number(a.slice(slash + 1));
   if (!Number.isInteger(prefix) || prefix < 0 || prefix > width || !/^\d+$/.test(slash < 0 ? '0' : a.slice(slash + 1))) return a;
   if (prefix === 0) return 'any';
-  const shift = BigInt(width - prefix);
+  // ufw clears an IPv4 network's host bits but keeps an IPv6 one's (seen on ufw 0.36.2).
+  const shift = BigInt(bits.v6 ? 0 : width - prefix);
   const net = (bits.bits >> shift) << shift;
   const text = bits.v6 ? v6Text(net) : v4Text(net);
   return prefix === width ? text : `${text}/${prefix}`;

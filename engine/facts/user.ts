@@ -63,6 +63,11 @@ export function uidFact(uid: number): Fact<string | null> {
   return defineFact<string | null>(`uid:${uid}`, `getent passwd -- ${uid} | cut -d: -f1`, (out) => out.trim() || null);
 }
 
+/** `gid:N`: the name of the group that has gid N, or null. The group module predicts it as uid:N. */
+export function gidFact(gid: number): Fact<string | null> {
+  return defineFact<string | null>(`gid:${gid}`, `getent group -- ${gid} | cut -d: -f1`, (out) => out.trim() || null);
+}
+
 export interface UserProcess {
   pid: number;
   command: string;

@@ -86,7 +86,9 @@ export async function exactCycle(playbook: string, opts: { limit: string; extra?
   const again = await engine(args(['--log', againLog]), { env: opts.env });
   wantCode(again, 'the second run');
   assert.deepEqual(pairs(again, 'changed'), [], 'the second run changes nothing');
-  assert.equal(recap(again).hosts[opts.limit]?.changed, 0, 'the second run counts 0 changed');
+  // A run refused before any host is touched (a bad template) has no recap: nothing ran, nothing changed.
+  const refused = opts.failing && !again.events.some((e) => e.type === 'recap');
+  if (!refused) assert.equal(recap(again).hosts[opts.limit]?.changed, 0, 'the second run counts 0 changed');
   const againCommands = loggedCommands(againLog);
   assert.deepEqual(againCommands.filter((c) => !READ_ONLY.test(c)), [], 'the second run sends no command that changes the host');
   return { dry, real, again, againCommands };

@@ -6,6 +6,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { exactCycle, outcomes } from '../cycle.ts';
+import { recap } from '../engine-cli.ts';
 import { freshHosts } from '../lab-fixture.ts';
 import { sshRun } from '../../lab/index.ts';
 import type { ConvergeCase } from './case.ts';
@@ -25,6 +26,8 @@ export async function runCase(c: ConvergeCase, host: string): Promise<void> {
   try {
     const extra = Object.entries(c.vars ?? {}).flatMap(([k, v]) => ['-e', `${k}=${v}`]);
     const cycle = await exactCycle(PLAYBOOK, { limit: host, extra, env: { SS_CONVERGE_CASE: c.name }, failing: Boolean(c.fails), logDir });
+    // A converged host costs the lock and one exec reading every fact of the play (README).
+    if (!c.fails || c.fails.task) assert.equal(recap(cycle.again).roundTrips[host], 2, `the second run's SSH execs (lock + facts); it sent: ${cycle.againCommands.join(' | ')}`);
     const real = outcomes(cycle.real);
     assert.deepEqual(real.filter((o) => o.status === 'changed').map((o) => o.task), c.changed, 'the real run changes the tasks the case names');
     if (c.fails) {
