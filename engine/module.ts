@@ -37,6 +37,8 @@ export interface FactReader {
   get<T>(fact: Fact<T>): T;
   /** The value the host reported when this run first read the fact (before any task changed it). */
   initial<T>(fact: Fact<T>): T | undefined;
+  /** In a dry run: an earlier task (a command, a package) may change this fact in a way no plan predicted. */
+  uncertain?<T>(fact: Fact<T>): boolean;
 }
 
 export interface PlanContext {
@@ -49,6 +51,11 @@ export interface PlanContext {
   address?: string;
   /** Who the engine logs in as, and the public keys it may have used (authorizedKey's lockout guard keeps one of them). */
   login?: { user: string; keys: readonly PublicKeyId[] };
+  /**
+   * Who the steps run as, so a plan can predict the owner of a path it creates: root:root when the
+   * task becomes root, the login user otherwise (its group unknown: null).
+   */
+  writer?: { user: string; group: string | null };
 }
 
 export interface ModuleDef<S extends TObject = TObject, Prep = undefined> {

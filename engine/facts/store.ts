@@ -8,6 +8,13 @@ export class FactStore {
   readonly #predicted = new Set<string>();
   /** The first value the host reported for each key in this run: the state before any task. */
   readonly #initial = new Map<string, unknown>();
+  /**
+   * Dry run only: patterns of keys an earlier task changes in ways its plan cannot predict (a
+   * command, a package install), and the keys predicted for sure since. What the store holds for an
+   * unsure key is the host as it is now, not as the real run will find it.
+   */
+  readonly #unsure: string[] = [];
+  readonly #sure = new Set<string>();
 
   has(key: string): boolean {
     return this.#values.has(key);
@@ -33,10 +40,20 @@ export class FactStore {
     return this.#initial.get(key);
   }
 
-  /** A value a plan predicts. */
-  predict(key: string, value: unknown): void {
+  /** A value a plan predicts; a `guess` (a dry run's partial prediction) stays unsure. */
+  predict(key: string, value: unknown, opts: { guess?: boolean } = {}): void {
     this.#values.set(key, value);
     this.#predicted.add(key);
+    if (opts.guess) this.#sure.delete(key);
+    else this.#sure.add(key);
+  }
+
+  /**
+   * True in a dry run when an earlier task may change this key in a way no plan predicted: a plan
+   * must not refuse on its value (a folder a command will make), only a real run, which reads it again, may.
+   */
+  uncertain(key: string): boolean {
+    return !this.#sure.has(key) && this.#unsure.some((p) => matches(p, key));
   }
 
   /**
@@ -46,6 +63,10 @@ export class FactStore {
    * would forget the user or file an earlier task is going to create.
    */
   invalidate(patterns: readonly string[], opts: { keepPredicted?: boolean } = {}): void {
+    if (opts.keepPredicted) {
+      this.#unsure.push(...patterns);
+      for (const key of [...this.#sure]) if (patterns.some((p) => matches(p, key))) this.#sure.delete(key);
+    }
     const drop = (key: string, named = false) => {
       if ((key === 'base' && !named) || (opts.keepPredicted && this.#predicted.has(key))) return;
       this.#values.delete(key);
@@ -60,4 +81,8 @@ export class FactStore {
       }
     }
   }
+}
+
+function matches(pattern: string, key: string): boolean {
+  return pattern.endsWith('*') ? key.startsWith(pattern.slice(0, -1)) : key === pattern;
 }
