@@ -4,6 +4,8 @@
 // too, and everything left in the cgroup is killed when the run ends (no connection survives into
 // the next run). Memory: /proc/PID/status of every process in the cgroup, sampled every 50 ms; both
 // the largest single process and the sum over the tree are kept (see RESULTS.md for which is used).
+// With `watch`, the command lines of the tree's processes are matched too: how a run shows what it
+// really ran (Mitogen's ssh connections carry its bootstrap in their argv).
 import { spawn } from 'node:child_process';
 import { existsSync, mkdirSync, readdirSync, readFileSync, rmdirSync } from 'node:fs';
 import { join } from 'node:path';
@@ -24,6 +26,8 @@ export interface Measured {
   peakRssSumMb: number;
   /** Most processes alive at one sample. */
   peakProcs: number;
+  /** Processes seen whose command line matched `watch` (how a run proves what it ran, e.g. Mitogen's ssh bootstraps). */
+  watched?: number;
 }
 
 export interface MeasureOptions {
@@ -31,6 +35,8 @@ export interface MeasureOptions {
   env?: NodeJS.ProcessEnv;
   input?: string;
   timeoutMs?: number;
+  /** Counted into `watched`: each process whose argv (joined by spaces) matches, once per pid. */
+  watch?: RegExp;
 }
 
 let seq = 0;
@@ -47,12 +53,21 @@ function pidsOf(cg: string): number[] {
   }
 }
 
-function rssKb(pid: number): number {
+function cmdline(pid: number): string {
   try {
-    const m = /VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
-    return m ? Number(m[1]) : 0;
+    return readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0').join(' ');
   } catch {
-    return 0;
+    return '';
+  }
+}
+
+/** VmRSS (kB) and Name (the executable's name: it changes on exec) from /proc/PID/status. */
+function status(pid: number): { kb: number; name: string } {
+  try {
+    const text = readFileSync(`/proc/${pid}/status`, 'utf8');
+    return { kb: Number(/VmRSS:\s+(\d+)/.exec(text)?.[1] ?? 0), name: /^Name:\s*(.*)$/m.exec(text)?.[1] ?? '' };
+  } catch {
+    return { kb: 0, name: '' };
   }
 }
 
@@ -68,11 +83,19 @@ export async function measure(argv: string[], opts: MeasureOptions = {}): Promis
   let peakMax = 0;
   let peakSum = 0;
   let peakProcs = 0;
+  // The name each pid had when its command line was last read: read again only after an exec (a
+  // fork sampled before its exec has its parent's command line).
+  const seen = new Map<number, string>();
+  const watched = new Set<number>();
   const sample = () => {
     const pids = pidsOf(cg);
     let sum = 0;
     for (const p of pids) {
-      const kb = rssKb(p);
+      const { kb, name } = status(p);
+      if (opts.watch && seen.get(p) !== name) {
+        seen.set(p, name);
+        if (opts.watch.test(cmdline(p))) watched.add(p);
+      }
       sum += kb;
       if (kb > peakMax) peakMax = kb;
     }
@@ -131,6 +154,7 @@ export async function measure(argv: string[], opts: MeasureOptions = {}): Promis
     peakRssMaxMb: peakMax / 1024,
     peakRssSumMb: peakSum / 1024,
     peakProcs,
+    ...(opts.watch ? { watched: watched.size } : {}),
   };
 }
 
