@@ -3,6 +3,8 @@
 // and Ansible side by side, prints the tables and writes the measured part of bench/RESULTS.md.
 // Every record is appended to bench/results/<start>.jsonl as it is made, so an interrupted bench
 // keeps what it measured: `--from bench/results/<start>.jsonl` rebuilds RESULTS.md from it.
+// Every write of RESULTS.md also draws the charts (bench/results/wall.svg, memory.svg) from the same
+// records; `--from FILE --charts-only` draws only them.
 // `--suite-lab` runs on the test suite's two bench hosts instead (no labUp; N ≤ 2), `--lab-hosts
 // a,b,...` on any hosts the lab already has up (no labUp: the other hosts are left alone).
 // `--peers ansible,mitogen,pyinfra` chooses the peers (default all; pyinfra when installed).
@@ -15,6 +17,7 @@ import { labStatus, labUp } from '../test/lab/index.ts';
 import { ensureLab } from '../test/integration/lab-fixture.ts';
 import { renderResults, runBench } from './lib/bench.ts';
 import { BENCH } from './lib/tools.ts';
+import { writeCharts } from './lib/chart.ts';
 import { LAB_INVENTORY, type Record_, type W2Fleet, type Workload } from './lib/suite.ts';
 import { labHosts } from './lib/fleet.ts';
 import { ALL_PEERS } from './lib/peers.ts';
@@ -33,6 +36,7 @@ const { values } = parseArgs({
     out: { type: 'string', default: join(BENCH, 'RESULTS.md') },
     'no-write': { type: 'boolean', default: false },
     from: { type: 'string' },
+    'charts-only': { type: 'boolean', default: false },
   },
 });
 
@@ -58,9 +62,12 @@ if (values.from) {
     return xs.length ? `; 1-min load average during it ${Math.min(...xs).toFixed(1)}–${Math.max(...xs).toFixed(1)}` : '';
   };
   const metas = lines.filter((l) => l.meta).map((l) => `- \`${l.file.replace(`${BENCH}/`, 'bench/')}\`: ${['hosts', 'runs', 'cold-runs', 'warmup', 'workloads', 'suite-lab'].filter((k) => l.meta[k] !== undefined).map((k) => `${k} ${l.meta[k]}`).join(', ')}${loads(l.file)}`);
-  const { markdown } = renderResults(`Assembled from saved runs:\n\n${metas.join('\n')}`, records, []);
-  console.log(markdown);
-  if (!values['no-write']) writeResults(markdown);
+  const { markdown, rows } = renderResults(`Assembled from saved runs:\n\n${metas.join('\n')}`, records, []);
+  if (!values['charts-only']) {
+    console.log(markdown);
+    if (!values['no-write']) writeResults(markdown);
+  }
+  if (!values['no-write']) console.log(`charts: ${(await writeCharts(rows, join(BENCH, 'results'))).join(', ')}`);
   process.exit(0);
 }
 
@@ -145,4 +152,7 @@ const result = await runBench({
 });
 rmSync(join(BENCH, 'results', '.w2-suite-lab-inventory.ts'), { force: true });
 console.log(`\n${result.markdown}`);
-if (!values['no-write']) writeResults(result.markdown);
+if (!values['no-write']) {
+  writeResults(result.markdown);
+  console.log(`charts: ${(await writeCharts(result.rows, rawDir)).join(', ')}`);
+}
