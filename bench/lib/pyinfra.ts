@@ -27,18 +27,24 @@ export function pyinfraVersion(path: string): string {
 
 const ANSI = /\x1b\[[0-9;]*m/g;
 
-/** Per-host `Changed: N   No change: M` from pyinfra's closing summary (ANSI colours stripped). */
-export function pyinfraTallies(output: string): { changed: number; ok: number; hosts: number } {
+/**
+ * Tallies from pyinfra's progress lines: each operation prints `[host] Success` on a host where it
+ * ran commands (a change), `[host] No changes` where it had nothing to do, `[host] Error` where it
+ * failed. (v3.0b0's closing table counts "Success" for both, so it cannot tell a change.)
+ */
+export function pyinfraTallies(output: string): { changed: number; ok: number; errors: number; hosts: number } {
   const text = output.replace(ANSI, '');
+  const hosts = new Set<string>();
   let changed = 0;
   let ok = 0;
-  let hosts = 0;
-  for (const m of text.matchAll(/^\s*\[[^\]]+\]\s+Changed: (\d+)(?: \(\d+ partial\))?\s+No change: (\d+)/gm)) {
-    changed += Number(m[1]);
-    ok += Number(m[2]);
-    hosts++;
+  let errors = 0;
+  for (const m of text.matchAll(/^\s*\[([^\]]+)\] (Success|No changes|Error)\b/gm)) {
+    hosts.add(m[1]);
+    if (m[2] === 'Success') changed++;
+    else if (m[2] === 'No changes') ok++;
+    else errors++;
   }
-  return { changed, ok, hosts };
+  return { changed, ok, errors, hosts: hosts.size };
 }
 
 /**
@@ -49,11 +55,12 @@ export function pyinfraTallies(output: string): { changed: number; ok: number; h
 export async function pyinfraRun(pyinfra: string, deploy: string, files: FleetFiles, hosts: BenchHost[], opts: { check?: boolean } = {}): Promise<ToolRun> {
   const argv = [pyinfra, '-y', files.pyinfraInventory, deploy, '--parallel', String(Math.max(hosts.length, 1))];
   if (opts.check) argv.push('--dry');
-  // No colours, no progress spinner; the home for its caches in the fleet's folder.
+  // No colours, no progress spinner; run from the fleet's folder (pyinfra writes pyinfra-debug.log
+  // into its working directory on errors), with a home there (no ~/.ssh/config of root's).
   const env = { ...process.env, TERM: 'dumb', NO_COLOR: '1', HOME: join(files.dir, 'home') };
-  const m = await measure(argv, { cwd: BENCH, env, timeoutMs: 30 * 60_000 });
+  const m = await measure(argv, { cwd: files.dir, env, timeoutMs: 30 * 60_000 });
   if (m.code !== 0) throw new RunFailed('pyinfra', m);
   const t = pyinfraTallies(`${m.stdout}\n${m.stderr}`);
-  if (t.hosts !== hosts.length) throw new RunFailed('pyinfra', { ...m, stderr: `summary for ${t.hosts} of ${hosts.length} hosts\n${m.stderr}` });
+  if (t.hosts !== hosts.length || t.errors) throw new RunFailed('pyinfra', { ...m, stderr: `results for ${t.hosts} of ${hosts.length} hosts, ${t.errors} error(s)\n${m.stderr}` });
   return { ...m, tool: 'pyinfra', changed: t.changed, ok: t.ok };
 }

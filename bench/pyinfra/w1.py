@@ -3,7 +3,12 @@
 # the user, key and strict host-key checking come from the inventory bench/lib/fleet.ts writes.
 # files.file without `touch` creates the log file when missing and leaves an existing one alone,
 # as the engine's touch and Ansible's touch with both times preserved do.
+import os
+
 from pyinfra.operations import files, server
+
+# The same file Ansible copies. Absolute: pyinfra runs from the bench's work folder.
+TEST_FILE = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "ansible", "files", "test_file.txt")
 
 server.user(
     name="Add pyinfra user",
@@ -19,10 +24,9 @@ files.file(
     mode="777",
 )
 
-# "./" makes the path relative to this file (pyinfra's get_file_path): the same file Ansible copies.
 files.put(
     name="Copy a file",
-    src="./../ansible/files/test_file.txt",
+    src=TEST_FILE,
     dest="/home/pyinfra/test_file.txt",
     user="pyinfra",
 )
