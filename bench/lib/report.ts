@@ -156,14 +156,15 @@ export interface CostRow {
   memMb: number;
 }
 
-/** The cost curve: what each added host costs each tool, for the W1 workloads and the floor. */
+/** The cost curve: what each added host costs each tool, for the W1 workloads and the floor (3 host counts or more). */
 export function costCurve(rows: Row[]): CostRow[] {
   const out: CostRow[] = [];
   for (const w of ['W1 warm', 'W1 cold', 'W3 floor']) {
     for (const tool of [...new Set(rows.filter((r) => r.workload === w).map((r) => r.tool))].sort()) {
       const rs = rows.filter((r) => r.workload === w && r.tool === tool).sort((a, b) => a.n - b.n);
-      const wall = slope(rs.map((r) => [r.n, r.wall.median]));
-      if (wall === undefined) continue;
+      // Two host counts give a line through two noisy medians, not a curve: three at least.
+      if (rs.length < 3) continue;
+      const wall = slope(rs.map((r) => [r.n, r.wall.median]))!;
       out.push({
         workload: w,
         tool,

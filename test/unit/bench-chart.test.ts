@@ -71,6 +71,8 @@ describe('bench charts from records', () => {
     assert.ok(Math.abs(of('W1 warm', 'ansible').memMb - 60) < 1e-6);
     assert.ok(Math.abs(of('W3 floor', 'floor').wallMs - 70) < 1e-6);
     assert.equal(curve.find((c) => c.tool === 'mitogen'), undefined, 'one N is no curve');
+    const two = costCurve(summarize(records.filter((r) => r.n !== 50)));
+    assert.equal(two.length, 0, 'two host counts are not a curve either');
   });
 
   test('targets: a miss is reported as a miss', () => {
