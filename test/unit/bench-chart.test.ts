@@ -78,7 +78,9 @@ describe('bench charts from records', () => {
   test('targets: a miss is reported as a miss', () => {
     const [engine50, ansible50, floor50] = (['engine', 'ansible', 'floor'] as const).map((t) => rows.find((r) => r.n === 50 && r.tool === t)!);
     // engine 5.3 s against a floor of 3.68 s at 50 hosts: over 1.0x; faster than Ansible.
-    assert.deepEqual(targets('W1 warm', 50, engine50, { ansible: ansible50, fastest: ansible50, floor: floor50 }), ['met: faster than every peer', 'missed: ≤1.0× floor']);
+    assert.deepEqual(targets('W1 warm', 50, engine50, { ansible: ansible50, fastest: ansible50, floor: floor50, peers: ['Ansible'] }), ['met: faster than Ansible', 'missed: ≤1.0× floor']);
+    const slow = { ...engine50, wall: { median: 99, min: 99, max: 99 } };
+    assert.ok(targets('W1 warm', 50, slow, { fastest: ansible50, peers: ['Ansible', 'pyinfra'] }).includes('missed: faster than Ansible, pyinfra'));
     const fat = { ...engine50, mem: { median: 300, min: 300, max: 300 } };
     assert.ok(targets('W1 warm', 200, fat, {}).includes('missed: ≤260 MB'));
   });
