@@ -13,6 +13,7 @@ import { sshArgs } from '../../test/lab/ssh.ts';
 import { MITOGEN_STRATEGIES, type BenchHost } from './fleet.ts';
 
 const DEB_CACHE = '/var/cache/shipshape-bench/python3-debs';
+const DEBIAN_COLLECTIONS = '/usr/lib/python3/dist-packages/ansible_collections';
 
 /**
  * ansible-core; with `mitogen`, Debian's ansible-mitogen (0.3.3, for its ansible-core 2.14) and its
@@ -31,7 +32,9 @@ export async function ensureAnsible(log: (m: string) => void, opts: { collection
     if (!existsSync(join(MITOGEN_STRATEGIES, 'mitogen_linear.py'))) throw new Error(`ansible-mitogen installed, but ${MITOGEN_STRATEGIES}/mitogen_linear.py is not there`);
   }
   const collections = opts.collections;
-  if (collections && spawnSync('ansible-doc', ['community.general.ufw']).status !== 0) {
+  // Where Debian's `ansible` package puts the collections (`ansible-doc NAME` exits 0 even for a
+  // module it cannot find, so it cannot tell).
+  if (collections && !existsSync(join(DEBIAN_COLLECTIONS, 'community', 'general', 'plugins', 'modules', 'ufw.py'))) {
     log('installing the ansible collections (apt-get install ansible)');
     await run(['apt-get', 'install', '-y', '-q', '--no-install-recommends', 'ansible'], { env });
   }
