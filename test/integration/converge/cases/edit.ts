@@ -113,4 +113,15 @@ export const editCases = table(
     readBack: 'cat /home/ss-keys/.ssh/authorized_keys',
     want: `from="10.77.0.0/24" ${KEY_B}\n`,
   },
+  {
+    name: 'lineinfile and blockinfile: create makes a missing folder (as Ansible does), and a copy into it next is planned',
+    tasks: [
+      task('line', lineinfile({ path: '/srv/made/a.conf', line: 'a=1', create: true })),
+      task('copy', copy({ dest: '/srv/made/b.conf', content: 'b=1\n' })),
+      task('block', blockinfile({ path: '/srv/made2/c.conf', block: 'c=1', create: true })),
+    ],
+    changed: ['line', 'copy', 'block'],
+    readBack: "stat -c '%n %F %a %U:%G' /srv/made /srv/made/a.conf /srv/made/b.conf /srv/made2/c.conf",
+    want: '/srv/made directory 755 root:root\n/srv/made/a.conf regular file 644 root:root\n/srv/made/b.conf regular file 644 root:root\n/srv/made2/c.conf regular file 644 root:root\n',
+  },
 );
