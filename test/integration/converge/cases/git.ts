@@ -5,6 +5,7 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { task } from '../../../../engine/playbook/define.ts';
+import { copy } from '../../../../modules/copy.ts';
 import { gitModule as git } from '../../../../modules/git.ts';
 import { table } from '../case.ts';
 
@@ -47,5 +48,17 @@ export const gitCases = table(
     changed: ['move'],
     readBack: 'cat /srv/repo/version.txt; git -C /srv/repo status --porcelain | wc -l',
     want: 'two\n0\n',
+  },
+  {
+    name: 'git: a clone makes the folders above it; a copy into one of them next',
+    controller: publish,
+    prepare: INSTALL,
+    tasks: [
+      task('clone', git({ repo: URL, dest: '/srv/apps/relay', version: 'v2' })),
+      task('config', copy({ dest: '/srv/apps/relay.conf', content: 'version=2\n' })),
+    ],
+    changed: ['clone', 'config'],
+    readBack: 'cat /srv/apps/relay/version.txt /srv/apps/relay.conf',
+    want: 'two\nversion=2\n',
   },
 );
