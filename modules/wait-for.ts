@@ -115,6 +115,8 @@ export const waitFor = defineModule({
   plan(p, ctx) {
     const wanted: Params = p.from === 'controller' && p.address === undefined ? { ...p, address: ctx.address } : p;
     if (p.from === 'controller' && wanted.address === undefined) throw new PlanError(`the address of ${ctx.host} is not known: give address`);
-    return { changes: [], steps: [waitStep(wanted, ctx.host)], msg: `wait for ${describeWait(wanted, ctx.host)}` };
+    // What a wait waits for is the host changing by itself (a server starting writes its files):
+    // every fact read before it may be stale, so later tasks read the host again, as after a command.
+    return { changes: [], steps: [waitStep(wanted, ctx.host)], invalidates: ['*'], msg: `wait for ${describeWait(wanted, ctx.host)}` };
   },
 });
