@@ -75,6 +75,16 @@ export const systemd = defineModule({
       return { changes, steps };
     }
     const name = unitName(p.unit);
+    // A restart or reload acts whatever the unit's state: a dry run that cannot know the state of a
+    // unit a package brings (its scripts may start it) still knows the task changes something.
+    const always = p.state === 'restarted' || p.state === 'reloaded';
+    const doubt = facts.doubt?.(unitFact(p.unit));
+    if (always && doubt !== undefined && p.enabled === undefined && p.masked === undefined) {
+      return {
+        changes: [{ what: 'state', before: '(state known once its package is installed)', after: p.state }],
+        steps: [{ kind: 'run', argv: ['systemctl', p.state === 'restarted' ? 'restart' : 'reload-or-restart', '--', name] }],
+      };
+    }
     const observed = facts.get(unitFact(p.unit));
     const files = unitFilePaths(p.unit).map((path) => ({ path, fact: facts.get(fileFact(path)), written: facts.get(writtenFact(path)) }));
     const present = files.filter((f) => f.fact.exists);
@@ -91,11 +101,20 @@ export const systemd = defineModule({
         reload = written.length > 0 ? `${written[0]!.path} written by an earlier task` : `${present[0]!.path} not loaded yet`;
       } else {
         const wantsIt = p.masked === false || p.enabled === true || (p.state !== undefined && p.state !== 'stopped');
+        const installs = facts.get(aptInstallsFact);
+        if (!wantsIt && installs.length > 0 && p.masked !== true) {
+          // Issue 16 defect 10: a package an earlier task installs may ship the unit and start it;
+          // stopping or disabling it is then a change no dry run can rule out (a real run reads it).
+          return {
+            changes: [],
+            steps: [],
+            unknown: `${name} is not on the host yet; an earlier task installs ${installs.join(', ')}, which may ship and start it: whether it must be stopped or disabled is known only once installed`,
+          };
+        }
         if (!wantsIt) {
           // Nothing to stop or disable; masking a unit without a file is allowed (a link to /dev/null).
           unit = { ...observed, unitFileState: 'disabled' };
         } else {
-          const installs = facts.get(aptInstallsFact);
           if (installs.length > 0) {
             // Only a dry run gets here (a real run read the unit again after the install): say so; a
             // real run that still finds no unit fails on the check. A restart or reload acts on every
@@ -109,7 +128,7 @@ export const systemd = defineModule({
             return {
               changes: [],
               steps: [{ kind: 'run', argv: ['systemctl', 'cat', '--', name] }],
-              msg: `${name} is not on the host yet; an earlier task installs ${installs.join(', ')}, which may ship it: its state is known only once installed`,
+              unknown: `${name} is not on the host yet; an earlier task installs ${installs.join(', ')}, which may ship it: its state is known only once installed`,
             };
           }
           throw new PlanError(

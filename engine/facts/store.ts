@@ -8,6 +8,12 @@ export class FactStore {
   readonly #predicted = new Set<string>();
   /** The first value the host reported for each key in this run: the state before any task. */
   readonly #initial = new Map<string, unknown>();
+  /**
+   * Dry run only: keys whose value no dry run can know, with why (a path a pending package's
+   * maintainer scripts may create). A task that plans on one is reported unknown, and what it
+   * predicts inherits the doubt.
+   */
+  readonly #doubts = new Map<string, string>();
 
   has(key: string): boolean {
     return this.#values.has(key);
@@ -21,6 +27,7 @@ export class FactStore {
   set(key: string, value: unknown): void {
     this.#values.set(key, value);
     this.#predicted.delete(key);
+    this.#doubts.delete(key);
     if (!this.#initial.has(key)) this.#initial.set(key, value);
   }
 
@@ -33,10 +40,17 @@ export class FactStore {
     return this.#initial.get(key);
   }
 
-  /** A value a plan predicts. */
-  predict(key: string, value: unknown): void {
+  /** A value a plan predicts; `doubt` says why no dry run can be sure of it (unset: it is certain). */
+  predict(key: string, value: unknown, doubt?: string): void {
     this.#values.set(key, value);
     this.#predicted.add(key);
+    if (doubt === undefined) this.#doubts.delete(key);
+    else this.#doubts.set(key, doubt);
+  }
+
+  /** Why this key's value cannot be known in a dry run; undefined when it can. */
+  doubt(key: string): string | undefined {
+    return this.#doubts.get(key);
   }
 
   /**
@@ -50,6 +64,7 @@ export class FactStore {
       if ((key === 'base' && !named) || (opts.keepPredicted && this.#predicted.has(key))) return;
       this.#values.delete(key);
       this.#predicted.delete(key);
+      this.#doubts.delete(key);
     };
     for (const pattern of patterns) {
       if (pattern.endsWith('*')) {

@@ -1,0 +1,153 @@
+// The pure parts of the dry run's package preview: dpkg-deb's listing and conffiles, the preview
+// script's output, and the overlay that turns them into the facts later tasks plan on.
+import { describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import { modeOf, parseConffiles, parseDebListing } from '../../engine/packages/deb-listing.ts';
+import { overlay } from '../../engine/packages/overlay.ts';
+import { parsePreview, type PreviewedPackage } from '../../engine/packages/preview.ts';
+import { ABSENT_FILE, type FileFact } from '../../engine/facts/file.ts';
+import { FactStore } from '../../engine/facts/store.ts';
+import type { UnitFact } from '../../engine/facts/unit.ts';
+
+const LISTING = [
+  'drwxr-xr-x root/root         0 2024-05-30 10:00 ./',
+  'drwxr-xr-x root/root         0 2024-05-30 10:00 ./etc/nginx/',
+  'drwxr-xr-x root/root         0 2024-05-30 10:00 ./etc/nginx/sites-enabled/',
+  '-rw-r--r-- root/root      1447 2024-05-30 10:00 ./etc/nginx/nginx.conf',
+  '-rwsr-xr-x root/root     12345 2024-05-30 10:00 ./usr/bin/su do',
+  'lrwxrwxrwx root/root         0 2024-05-30 10:00 ./etc/nginx/modules-enabled/50-mod.conf -> /usr/share/nginx/modules-available/mod.conf',
+  'hrw-r--r-- root/root         0 2024-05-30 10:00 ./usr/bin/b link to ./usr/bin/a',
+  '-rw-r--r-- root/root         3 2024-05-30 10:00 ./../../etc/shadow',
+  'garbage line',
+].join('\n');
+
+describe('package preview: parsing', () => {
+  it('dpkg-deb -c: paths made absolute, modes with special bits, links, hard links; names climbing out dropped', () => {
+    const entries = parseDebListing(LISTING);
+    assert.deepEqual(entries.map((e) => `${e.type} ${e.path} ${e.mode}${e.linkTarget ? ` ${e.linkTarget}` : ''}`), [
+      'directory / 0755',
+      'directory /etc/nginx 0755',
+      'directory /etc/nginx/sites-enabled 0755',
+      'file /etc/nginx/nginx.conf 0644',
+      'file /usr/bin/su do 4755',
+      'link /etc/nginx/modules-enabled/50-mod.conf 0777 /usr/share/nginx/modules-available/mod.conf',
+      'hardlink /usr/bin/b 0644 /usr/bin/a',
+    ]);
+    assert.equal(entries[3]!.size, 1447);
+    assert.equal(modeOf('rwxr-sr-t'), '3755');
+    assert.equal(modeOf('rw-r--r-T'), '1644');
+  });
+
+  it('conffiles: absolute paths only (remove-on-upgrade lines are not installed)', () => {
+    assert.deepEqual(parseConffiles('/etc/nginx/nginx.conf\nremove-on-upgrade /etc/old\n\n/etc/default/nginx\n'), ['/etc/nginx/nginx.conf', '/etc/default/nginx']);
+  });
+
+  it('the preview script output: simulated upgrades marked, scripts and contents decoded, too-large content null', () => {
+    const b64 = (t: string) => Buffer.from(t).toString('base64');
+    const out = [
+      'status=previewed',
+      '== simulated',
+      'Inst nginx-common (1.22.1-9 Debian:12.8/stable [all])',
+      'Inst hello [2.10-2] (2.10-3 Debian:12.8/stable [amd64])',
+      '== deb',
+      'Package: nginx-common',
+      'Version: 1.22.1-9',
+      '-- list',
+      LISTING,
+      '-- conffiles',
+      '/etc/nginx/nginx.conf',
+      '-- script postinst',
+      b64('#!/bin/sh\nln -s /etc/nginx/sites-available/default /etc/nginx/sites-enabled/default\n'),
+      '-- content /etc/nginx/nginx.conf',
+      b64('user www-data;\n'),
+      '-- content /usr/bin/su do',
+      Buffer.from([0x7f, 0x45, 0x00]).toString('base64'),
+      '== deb',
+      'Package: hello',
+      'Version: 2.10-3',
+      '-- list',
+      '-- conffiles',
+      '',
+    ].join('\n');
+    const preview = parsePreview(out);
+    assert.equal(preview.status, 'previewed');
+    const [nginx, hello] = preview.packages;
+    assert.equal(nginx!.name, 'nginx-common');
+    assert.equal(nginx!.action, 'install');
+    assert.deepEqual(nginx!.conffiles, ['/etc/nginx/nginx.conf']);
+    assert.match(nginx!.scripts.postinst!, /sites-enabled\/default/);
+    assert.deepEqual(nginx!.contents, { '/etc/nginx/nginx.conf': 'user www-data;\n', '/usr/bin/su do': null });
+    assert.deepEqual([hello!.action, hello!.before], ['upgrade', '2.10-2']);
+  });
+
+  it('a failure anywhere is a failed preview with the reason, and no packages', () => {
+    assert.deepEqual(parsePreview("status=failed\nerror=apt-get -s install failed: E: Unable to locate package nope\n"), { status: 'failed', error: 'apt-get -s install failed: E: Unable to locate package nope', packages: [] });
+    const late = parsePreview('status=previewed\n== simulated\nInst x (1 d [all])\n== end\nstatus=failed\nerror=apt-get download failed: Err:1 x\n');
+    assert.equal(late.status, 'failed');
+    assert.match(late.error!, /download failed/);
+  });
+});
+
+function pkg(over: Partial<PreviewedPackage> = {}): PreviewedPackage {
+  return {
+    name: 'nginx-common', version: '1.22.1-9', action: 'install', before: null,
+    files: parseDebListing(LISTING + '\n-rw-r--r-- root/root       300 2024-05-30 10:00 ./lib/systemd/system/nginx.service'),
+    conffiles: ['/etc/nginx/nginx.conf'],
+    scripts: { postinst: 'if [ ! -e /etc/nginx/sites-enabled/default ]; then ln -s ../sites-available/default /etc/nginx/sites-enabled/default; fi\ndeb-systemd-invoke start nginx.service\n' },
+    contents: { '/etc/nginx/nginx.conf': 'user www-data;\n', '/lib/systemd/system/nginx.service': '[Unit]\n[Service]\n[Install]\nWantedBy=multi-user.target\n' },
+    ...over,
+  };
+}
+const absent = { ...ABSENT_FILE };
+
+describe('package preview: the overlay later tasks plan on', () => {
+  it('a packaged file absent on the host: predicted from the package, content and checksum included, certain', () => {
+    const got = overlay([pkg()], 'file:/etc/nginx/nginx.conf', absent);
+    const value = got?.value as FileFact;
+    assert.equal(got?.doubt, undefined);
+    assert.deepEqual([value.exists, value.type, value.mode, value.owner, value.content, value.size], [true, 'file', '0644', 'root', 'user www-data;\n', 15]);
+    assert.match(value.sha256 ?? '', /^[0-9a-f]{64}$/);
+  });
+
+  it('a conffile already on the host is kept (--force-confold); a packaged file whose content was not read is doubted', () => {
+    const there: FileFact = { ...absent, exists: true, type: 'file', mode: '0600', owner: 'root', group: 'root', size: 1, sha256: 'x', content: 'mine' };
+    assert.equal(overlay([pkg()], 'file:/etc/nginx/nginx.conf', there), undefined);
+    assert.match(overlay([pkg()], 'file:/usr/bin/su do', absent)?.doubt ?? '', /not read by the dry run.*not text, or too large|not read by the dry run/);
+  });
+
+  it('a link the package ships; a path its scripts name, or in a folder it ships, is doubted naming the package; elsewhere nothing', () => {
+    const link = overlay([pkg()], 'file:/etc/nginx/modules-enabled/50-mod.conf', absent)?.value as FileFact;
+    assert.deepEqual([link.type, link.linkTarget], ['link', '/usr/share/nginx/modules-available/mod.conf']);
+    const made = overlay([pkg()], 'file:/etc/nginx/sites-enabled/default', absent);
+    assert.deepEqual(made?.value, absent, 'the host as it is now, but doubted');
+    assert.match(made?.doubt ?? '', /nginx-common.*postinst/);
+    assert.match(overlay([pkg({ scripts: { postinst: 'true' } })], 'file:/etc/nginx/sites-enabled/other', absent)?.doubt ?? '', /nginx-common ships \/etc\/nginx\/sites-enabled/);
+    assert.equal(overlay([pkg()], 'file:/etc/motd', absent), undefined, 'a shared folder (/etc) is nobody\'s');
+    assert.equal(overlay([pkg({ scripts: {} })], 'file:/etc/nginx/sites-enabled/default', absent), undefined, 'no maintainer scripts: nothing but what is shipped');
+    assert.equal(overlay([], 'file:/etc/nginx/nginx.conf', absent), undefined);
+  });
+
+  it('a unit the package ships: loaded once installed, its running state doubted (its scripts may start it)', () => {
+    const notFound: UnitFact = { name: 'nginx.service', loadState: 'not-found', activeState: 'inactive', subState: 'dead', unitFileState: '', needDaemonReload: false, fragmentPath: null };
+    const got = overlay([pkg()], 'unit:nginx.service', notFound);
+    assert.deepEqual((got?.value as UnitFact).loadState, 'loaded');
+    assert.deepEqual((got?.value as UnitFact).unitFileState, 'disabled');
+    assert.match(got?.doubt ?? '', /nginx\.service comes with nginx-common/);
+    assert.equal(overlay([pkg()], 'unit:other.service', notFound), undefined);
+    assert.equal(overlay([pkg({ scripts: {} })], 'unit:nginx.service', notFound)?.doubt, undefined, 'no scripts: installed, not started');
+  });
+
+  it('the fact store keeps a doubt with a prediction until the key is read again or predicted for sure', () => {
+    const store = new FactStore();
+    store.predict('file:/x', absent, 'why');
+    assert.equal(store.doubt('file:/x'), 'why');
+    store.predict('file:/x', absent);
+    assert.equal(store.doubt('file:/x'), undefined);
+    store.predict('file:/x', absent, 'why');
+    store.set('file:/x', absent);
+    assert.equal(store.doubt('file:/x'), undefined);
+    store.predict('file:/y', absent, 'why');
+    store.invalidate(['*'], { keepPredicted: true });
+    assert.equal(store.doubt('file:/y'), 'why', 'a dry run keeps its doubted predictions');
+  });
+});
