@@ -6,6 +6,7 @@
 // Pure: table-tested in test/unit/packages-overlay.test.ts.
 import { createHash } from 'node:crypto';
 import { posix } from 'node:path';
+import type { PackageFact } from '../facts/apt.ts';
 import type { FileFact } from '../facts/file.ts';
 import type { UnitFact } from '../facts/unit.ts';
 import type { DebEntry } from './deb-listing.ts';
@@ -37,7 +38,15 @@ export function overlay(packages: readonly PreviewedPackage[], key: string, obse
   if (packages.length === 0) return undefined;
   if (key.startsWith('file:')) return overlayFile(packages, key.slice(5), observed as FileFact);
   if (key.startsWith('unit:')) return overlayUnit(packages, key.slice(5), observed as UnitFact);
+  if (key.startsWith('pkg:')) return overlayPackage(packages, observed as PackageFact);
   return undefined;
+}
+
+/** A package apt pulls in as a dependency is installed too: a later apt task naming it has nothing to do. */
+function overlayPackage(packages: readonly PreviewedPackage[], observed: PackageFact): Overlaid | undefined {
+  const pkg = packages.find((p) => p.name === observed.name.split(':')[0]);
+  if (!pkg || (observed.installed && observed.version === pkg.version)) return undefined;
+  return { value: { ...observed, installed: true, configFiles: false, version: pkg.version, candidate: observed.candidate ?? pkg.version } satisfies PackageFact };
 }
 
 function overlayFile(packages: readonly PreviewedPackage[], path: string, observed: FileFact): Overlaid | undefined {
@@ -70,8 +79,9 @@ function fromEntry(pkg: PreviewedPackage, entry: DebEntry): Overlaid {
 
 /**
  * Why a path no pending package ships may still be made by one when it installs, or undefined: a
- * package with maintainer scripts that name the path (or its file name), or that ships the path's
- * own folder (not a shared one, see SHARED): nginx-common's postinst links sites-enabled/default.
+ * package whose maintainer scripts name the path (or its file name), or name the path's folder
+ * when the package ships it (not a shared one, see SHARED). A new file in a package's folder its
+ * scripts leave alone (nginx's conf.d) is certain: absent until a task writes it.
  */
 export function influence(packages: readonly PreviewedPackage[], path: string): string | undefined {
   const name = posix.basename(path);
@@ -80,10 +90,12 @@ export function influence(packages: readonly PreviewedPackage[], path: string): 
     const scripts = Object.entries(pkg.scripts);
     if (scripts.length === 0) continue;
     const naming = scripts.find(([, text]) => text.includes(path) || (name.length > 2 && containsWord(text, name)));
+    // Its own folder (not a shared one), which its scripts name: they make things in it.
     const ownsFolder = !SHARED.has(folder) && pkg.files.some((f) => f.type === 'directory' && f.path === folder);
-    if (naming || ownsFolder) {
+    const inFolder = ownsFolder ? scripts.find(([, text]) => containsWord(text, folder)) : undefined;
+    if (naming || inFolder) {
       const list = scripts.map(([s]) => s).join(', ');
-      return `${path} is not in ${pkg.name}, but ${naming ? `its ${naming[0]} names it` : `${pkg.name} ships ${folder}`}: what its maintainer scripts (${list}) make there is known only once they run`;
+      return `${path} is not in ${pkg.name}, but its ${naming ? `${naming[0]} names it` : `${inFolder![0]} works in ${folder}`}: what its maintainer scripts (${list}) make there is known only once they run`;
     }
   }
   return undefined;

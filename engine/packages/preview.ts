@@ -58,7 +58,7 @@ const SCRIPTS = ['preinst', 'postinst'];
  * Run by _apt in the downloads folder ($1), the asked paths after it: for each .deb, its control
  * fields, listing, conffiles, scripts (base64) and the asked or small conffile/unit contents (base64).
  */
-const READER = `cd "$1" || exit 1; shift
+export const READER = `cd "$1" || exit 1; shift
 for f in ./*.deb; do
   [ -f "$f" ] || continue
   printf '== deb\\n'

@@ -4,7 +4,11 @@ import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { modeOf, parseConffiles, parseDebListing } from '../../engine/packages/deb-listing.ts';
 import { overlay } from '../../engine/packages/overlay.ts';
-import { parsePreview, type PreviewedPackage } from '../../engine/packages/preview.ts';
+import { parsePreview, READER, type PreviewedPackage } from '../../engine/packages/preview.ts';
+import { execFileSync } from 'node:child_process';
+import { existsSync, mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { ABSENT_FILE, type FileFact } from '../../engine/facts/file.ts';
 import { FactStore } from '../../engine/facts/store.ts';
 import type { UnitFact } from '../../engine/facts/unit.ts';
@@ -80,6 +84,35 @@ describe('package preview: parsing', () => {
     assert.deepEqual([hello!.action, hello!.before], ['upgrade', '2.10-2']);
   });
 
+  it('the reader on a real .deb with hostile names: listed escaped, contents only of asked paths, nothing run or unpacked', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'ss-deb-'));
+    try {
+      const root = join(dir, 'pkg');
+      const evil = '$(touch ss-pwned)';
+      const pwned = join(dir, 'out/ss-pwned');
+      mkdirSync(join(root, 'DEBIAN'), { recursive: true });
+      mkdirSync(join(root, 'etc/demo/conf.d'), { recursive: true });
+      writeFileSync(join(root, 'DEBIAN/control'), 'Package: demo\nVersion: 1.0\nArchitecture: all\nMaintainer: x <x@example.org>\nDescription: d\n');
+      writeFileSync(join(root, 'DEBIAN/conffiles'), '/etc/demo/demo.conf\n');
+      writeFileSync(join(root, 'DEBIAN/postinst'), '#!/bin/sh\nln -s x /etc/demo/conf.d/default\n', { mode: 0o755 });
+      writeFileSync(join(root, 'etc/demo/demo.conf'), 'a=1\n');
+      writeFileSync(join(root, `etc/demo/${evil}`), 'x\n');
+      symlinkSync('/etc/shadow', join(root, 'etc/demo/link'));
+      mkdirSync(join(dir, 'out'));
+      execFileSync('dpkg-deb', ['--root-owner-group', '-b', root, join(dir, 'out/demo_1.0_all.deb')], { stdio: 'ignore' });
+      const out = execFileSync('sh', ['-c', READER, 'sh', join(dir, 'out'), '/etc/demo/demo.conf', `/etc/demo/${evil}`, '/etc/demo/link']).toString();
+      const [pkg] = parsePreview(`status=previewed\n${out}`).packages;
+      assert.equal(existsSync(pwned), false, 'no name reached a shell');
+      assert.deepEqual(pkg!.conffiles, ['/etc/demo/demo.conf']);
+      assert.deepEqual(pkg!.contents, { '/etc/demo/demo.conf': 'a=1\n', [`/etc/demo/${evil}`]: 'x\n' }, 'a link has no content');
+      assert.equal(pkg!.files.find((f) => f.path === '/etc/demo/link')?.linkTarget, '/etc/shadow');
+      assert.deepEqual(Object.keys(pkg!.scripts), ['postinst']);
+      assert.equal(existsSync(join(dir, 'out/etc')), false, 'nothing unpacked');
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
   it('a failure anywhere is a failed preview with the reason, and no packages', () => {
     assert.deepEqual(parsePreview("status=failed\nerror=apt-get -s install failed: E: Unable to locate package nope\n"), { status: 'failed', error: 'apt-get -s install failed: E: Unable to locate package nope', packages: [] });
     const late = parsePreview('status=previewed\n== simulated\nInst x (1 d [all])\n== end\nstatus=failed\nerror=apt-get download failed: Err:1 x\n');
@@ -121,7 +154,8 @@ describe('package preview: the overlay later tasks plan on', () => {
     const made = overlay([pkg()], 'file:/etc/nginx/sites-enabled/default', absent);
     assert.deepEqual(made?.value, absent, 'the host as it is now, but doubted');
     assert.match(made?.doubt ?? '', /nginx-common.*postinst/);
-    assert.match(overlay([pkg({ scripts: { postinst: 'true' } })], 'file:/etc/nginx/sites-enabled/other', absent)?.doubt ?? '', /nginx-common ships \/etc\/nginx\/sites-enabled/);
+    assert.match(overlay([pkg({ scripts: { postinst: 'mkdir -p /etc/nginx/sites-enabled\n' } })], 'file:/etc/nginx/sites-enabled/other', absent)?.doubt ?? '', /postinst works in \/etc\/nginx\/sites-enabled/);
+    assert.equal(overlay([pkg()], 'file:/etc/nginx/conf.d/mine.conf', absent), undefined, 'a folder the scripts never name: a new file there is certain');
     assert.equal(overlay([pkg()], 'file:/etc/motd', absent), undefined, 'a shared folder (/etc) is nobody\'s');
     assert.equal(overlay([pkg({ scripts: {} })], 'file:/etc/nginx/sites-enabled/default', absent), undefined, 'no maintainer scripts: nothing but what is shipped');
     assert.equal(overlay([], 'file:/etc/nginx/nginx.conf', absent), undefined);
@@ -135,6 +169,12 @@ describe('package preview: the overlay later tasks plan on', () => {
     assert.match(got?.doubt ?? '', /nginx\.service comes with nginx-common/);
     assert.equal(overlay([pkg()], 'unit:other.service', notFound), undefined);
     assert.equal(overlay([pkg({ scripts: {} })], 'unit:nginx.service', notFound)?.doubt, undefined, 'no scripts: installed, not started');
+  });
+
+  it('a package pulled in as a dependency is predicted installed at the previewed version', () => {
+    const observed = { name: 'nginx-common', installed: false, configFiles: false, version: null, candidate: null, stamp: 'x' };
+    assert.deepEqual(overlay([pkg()], 'pkg:nginx-common', observed)?.value, { ...observed, installed: true, version: '1.22.1-9', candidate: '1.22.1-9' });
+    assert.equal(overlay([pkg()], 'pkg:hello', { ...observed, name: 'hello' }), undefined);
   });
 
   it('the fact store keeps a doubt with a prediction until the key is read again or predicted for sure', () => {
