@@ -79,4 +79,27 @@ describe('dry run on a fresh host: what the packages it installs will put there'
     const again = await engine(args([]));
     assert.deepEqual(results(again).filter((e) => e.status !== 'ok').map((e) => `${e.task} ${e.status}`), [], 'the second run changes nothing');
   });
+
+  // Issue 16 defects 2 and 3 (pkg2): wget brought in with its dependencies marked automatic, then
+  // removed. Before the fixes the dry run of `after` said autoremove ok (the real run removed
+  // libpsl5 and publicsuffix), and `same` reported wget alone in both runs.
+  for (const mode of ['after', 'same'] as const) {
+    test(`autoremove ${mode === 'after' ? 'after a removal' : 'in the removing task'}: the dry run names what the real run removes`, async () => {
+      const host = 'pkg2';
+      await freshHosts(host);
+      await sshRun(host, 'apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq wget >/dev/null && apt-mark auto libpsl5 publicsuffix >/dev/null', { user: 'root', check: true });
+      const args = (more: string[]) => ['run', 'test/fixtures/playbooks/apt-autoremove.ts', '-i', inventory, '--limit', host, '--json', '-e', `mode=${mode}`, ...more];
+      const dry = await engine(args(['--check']));
+      assert.equal(dry.code, 0, dry.stdout.slice(-3000) + dry.stderr);
+      const real = await engine(args([]));
+      assert.equal(real.code, 0, real.stdout.slice(-3000) + real.stderr);
+      const summary = (r: CliResult) => results(r).filter((e) => e.status !== 'skipped').map((e) => ({ task: e.task, status: e.status, changes: e.changes }));
+      assert.deepEqual(summary(dry), summary(real), 'the dry run says what the real run did, task for task');
+      const removed = summary(real).flatMap((t) => t.changes.map((c: { what: string }) => c.what));
+      assert.ok(removed.includes('package libpsl5') && removed.includes('package publicsuffix'), `libpsl5 and publicsuffix are reported: ${removed.join(', ')}`);
+      const left = await sshRun(host, "dpkg-query -W -f '${Package} ${Status}\\n' wget libpsl5 publicsuffix 2>/dev/null | grep -c ' installed$'; true", { user: 'root' });
+      assert.equal(left.stdout.trim(), '0', 'all three are gone');
+    });
+  }
 });
+
