@@ -262,6 +262,9 @@ export const apt = defineModule({
     if (steps.length === 0) return { changes: [], steps: [] };
     const touchesPackages = steps.length > (update !== 'none' ? 1 : 0);
     if (touchesPackages) invalidates = CHANGING_INVALIDATES;
+    // Installing leaves the lists as they were: a later task reads them as this one did (in a real
+    // run too, so that it says about versions what the dry run, which keeps predictions, says).
+    if (touchesPackages && update === 'none') after['apt:lists'] = lists;
     // Only in a dry run: what later apt tasks, whose apt-get -s is read from the host as it is, must add or leave out.
     const left = autoremoveHere ? [] : leftOver;
     const guesses = Object.keys(versions).length > 0 || left.length > 0 ? { [plannedPackagesFact.key]: plannedAfter(planned, versions, left) } : undefined;

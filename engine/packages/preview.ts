@@ -93,7 +93,7 @@ export function packagePreviewFact(q: PreviewQuery): Fact<PackagePreview> {
   const names = q.names.map(quote).join(' ');
   const fail = (what: string) => `printf 'status=failed\\nerror=%s\\n' "${what}: $(printf '%s' "$out" | grep -E '^(E|Err|W):' | head -n 3 | tr '\\n' ' ')"; exit 0`;
   const script = [
-    't=$(mktemp -d /var/cache/apt/shipshape-preview-XXXXXX) || exit 1',
+    't=$(mktemp -d /var/tmp/shipshape-preview-XXXXXX) || exit 1',
     'l=',
     `trap 'rm -rf -- "$t"; [ -z "$l" ] || rm -rf -- "$l"' EXIT`,
     "opts='-o Debug::NoLocking=1 -o Dir::Cache::pkgcache= -o Dir::Cache::srcpkgcache='",

@@ -18,8 +18,10 @@ async function packageState(): Promise<string> {
   const script = [
     'sha256sum /var/lib/dpkg/status /var/lib/apt/extended_states 2>/dev/null',
     "cd /var/lib/apt && find lists -printf '%p %s %T@ %i\\n' | sort | sha256sum",
-    "find /var/cache/apt /var/lib/dpkg -printf '%p %s %T@\\n' | sort | sha256sum",
-    'ls -d /var/cache/apt/shipshape-* /var/lib/apt/lists.shipshape-* 2>/dev/null',
+    // apt's binary caches aside: on a fresh image the fact gathering's apt-cache policy (not the
+    // preview, whose apt calls have no pkgcache) builds them, main's engine as well.
+    "find /var/cache/apt /var/lib/dpkg -mindepth 1 ! -name '*pkgcache.bin' -printf '%p %s %T@\\n' | sort | sha256sum",
+    'ls -d /var/tmp/shipshape-* /var/lib/apt/lists.shipshape-* 2>/dev/null',
     "find / -xdev -name '*.deb' -newer /etc/hostname 2>/dev/null",
     'getent passwd | sha256sum; getent group | sha256sum',
     'true',
