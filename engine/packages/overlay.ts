@@ -24,7 +24,7 @@ export interface Overlaid {
  * /etc/nginx). A package's own folders (/etc/nginx/sites-enabled) are.
  */
 const SHARED = new Set([
-  '/', '/etc', '/usr', '/usr/lib', '/usr/share', '/usr/bin', '/usr/sbin', '/usr/include', '/usr/libexec', '/usr/local',
+  '/', '/etc', '/usr', '/usr/lib', '/usr/share', '/usr/bin', '/usr/sbin', '/usr/include', '/usr/libexec', '/usr/local', '/usr/local/bin', '/usr/local/sbin', '/usr/local/lib', '/usr/local/share', '/usr/local/etc',
   '/bin', '/sbin', '/lib', '/lib64', '/var', '/var/lib', '/var/log', '/var/cache', '/var/spool', '/var/www', '/run', '/srv', '/opt', '/tmp',
   '/etc/default', '/etc/init.d', '/etc/logrotate.d', '/etc/cron.d', '/etc/cron.daily', '/etc/sudoers.d', '/etc/apt', '/etc/profile.d',
   '/etc/systemd', '/etc/systemd/system', '/lib/systemd', '/lib/systemd/system', '/usr/lib/systemd', '/usr/lib/systemd/system',
@@ -84,12 +84,14 @@ function fromEntry(pkg: PreviewedPackage, entry: DebEntry): Overlaid {
  * scripts leave alone (nginx's conf.d) is certain: absent until a task writes it.
  */
 export function influence(packages: readonly PreviewedPackage[], path: string): string | undefined {
-  const name = posix.basename(path);
+  if (SHARED.has(path)) return undefined;
   const folder = posix.dirname(path);
   for (const pkg of packages) {
     const scripts = Object.entries(pkg.scripts);
     if (scripts.length === 0) continue;
-    const naming = scripts.find(([, text]) => text.includes(path) || (name.length > 2 && containsWord(text, name)));
+    // The path, or its last two names (sites-enabled/default): a bare file name says too little.
+    const tail = path.split('/').slice(-2).join('/');
+    const naming = scripts.find(([, text]) => containsWord(text, path) || (tail.includes('/') && tail !== path.slice(1) && containsWord(text, tail)));
     // Its own folder (not a shared one), which its scripts name: they make things in it.
     const ownsFolder = !SHARED.has(folder) && pkg.files.some((f) => f.type === 'directory' && f.path === folder);
     const inFolder = ownsFolder ? scripts.find(([, text]) => containsWord(text, folder)) : undefined;

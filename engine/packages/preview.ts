@@ -8,8 +8,8 @@
 // (Debug::NoLocking), no pkgcache written, none of apt's hooks (see HOOK_LISTS), the lists copied
 // into a scratch folder when they must be refreshed first (as the scratch refresh does). dpkg is
 // never called, only dpkg-deb, which reads an archive. A .deb's names and contents are hostile:
-// the archives are read by apt's sandbox user (_apt, through setpriv), never unpacked onto disk (a
-// member is printed to a pipe with `tar -xO`), and the only names that reach a shell are the paths
+// the archives are read by apt's sandbox user (_apt, through setpriv), never unpacked onto disk (the
+// data archive is decompressed to one file in the scratch folder, a member printed to a pipe with `tar -xO`), and the only names that reach a shell are the paths
 // the playbook asked for, as quoted arguments.
 import { decodeText, CONTENT_LIMIT } from '../facts/file.ts';
 import { aptWithoutHooks, INDEX_COUNT_SH, LISTS_DIR, parseSimulation, type SimulatedPackage } from '../facts/apt.ts';
@@ -19,6 +19,10 @@ import { parseConffiles, parseDebListing, type DebEntry } from './deb-listing.ts
 
 /** Maintainer scripts longer than this are cut (their text is only searched for paths and names). */
 export const SCRIPT_LIMIT = 64 * 1024;
+/** A .deb larger than this is not fetched (toolchains, kernels): what it ships is not predicted. */
+export const PACKAGE_LIMIT = 16 * 1024 * 1024;
+/** All .debs of one preview together: the packages beyond it are not fetched either. */
+export const DOWNLOAD_BUDGET = 64 * 1024 * 1024;
 /** Conffiles and unit files up to this size have their content read even when no task names them. */
 export const AUTO_CONTENT_LIMIT = 64 * 1024;
 
@@ -49,6 +53,8 @@ export interface PackagePreview {
   status: 'previewed' | 'failed';
   error?: string;
   packages: PreviewedPackage[];
+  /** Packages apt would unpack that were not fetched (too large, or beyond the budget): name=version and size. */
+  skipped?: string[];
 }
 
 /** Scripts that run while dpkg installs (the ones that can make files, users, links and start units). */
@@ -59,12 +65,15 @@ const SCRIPTS = ['preinst', 'postinst'];
  * fields, listing, conffiles, scripts (base64) and the asked or small conffile/unit contents (base64).
  */
 export const READER = `cd "$1" || exit 1; shift
+printf '%s\\n' "$@" > ./.asked
 for f in ./*.deb; do
   [ -f "$f" ] || continue
   printf '== deb\\n'
   dpkg-deb -f "$f" Package Version || exit 1
   printf -- '-- list\\n'
-  dpkg-deb -c "$f" > ./.list || exit 1
+  # The data archive decompressed once (a file in this folder, not unpacked): listed and read from it.
+  dpkg-deb --fsys-tarfile "$f" > ./.tar || exit 1
+  tar -tvf ./.tar > ./.list || exit 1
   cat ./.list
   printf -- '-- conffiles\\n'
   # Only lines that are paths: a line of the package's own text cannot pass for one of these markers.
@@ -73,14 +82,14 @@ for f in ./*.deb; do
   for s in ${SCRIPTS.join(' ')}; do
     if dpkg-deb -I "$f" "$s" > ./.script 2>/dev/null; then printf -- '-- script %s\\n' "$s"; head -c ${SCRIPT_LIMIT} ./.script | base64; fi
   done
-  # The asked paths, then small conffiles and unit files: regular files in the listing only.
-  { printf '%s\\n' "$@"; cat ./.conffiles; awk '/^-/ && $3 <= ${AUTO_CONTENT_LIMIT} && match($0, / \\.\\/(usr\\/)?lib\\/systemd\\/system\\/[^ ]+$/) { print substr($0, RSTART + 2) }' ./.list; } | sort -u > ./.want
-  while IFS= read -r p; do
-    case $p in /*) ;; *) continue;; esac
-    awk -v s=" .$p" 'substr($0, 1, 1) == "-" && length($0) > length(s) && substr($0, length($0) - length(s) + 1) == s { f = 1 } END { exit !f }' ./.list || continue
-    printf -- '-- content %s\\n' "$p"
-    dpkg-deb --fsys-tarfile "$f" | tar -xOf - --no-wildcards -- ".$p" | head -c ${CONTENT_LIMIT + 1} | base64
-  done < ./.want
+  # One pass over the listing: its regular files that were asked for, or are small conffiles or units.
+  awk 'FILENAME == "./.asked" { asked[$0] = 1; next } FILENAME == "./.conffiles" { conf[$0] = 1; next }
+    /^-/ && match($0, / [0-9][0-9]:[0-9][0-9](:[0-9][0-9])? [.]\\//) { name = substr($0, RSTART + RLENGTH - 1)
+      if (name in asked || ($3 <= ${AUTO_CONTENT_LIMIT} && (name in conf || name ~ /^\\/(usr\\/)?lib\\/systemd\\/system\\//))) print name }' ./.asked ./.conffiles ./.list > ./.want
+  # One pass over the archive: tar hands each wanted member to the command (its name in TAR_FILENAME, never evaluated).
+  sed 's|^|.|' ./.want > ./.members
+  [ -s ./.members ] && tar -xf ./.tar --no-wildcards -T ./.members --to-command='printf -- "-- content %s\\n" "\${TAR_FILENAME#.}"; { head -c ${CONTENT_LIMIT + 1}; cat > /dev/null; } | base64' 2>/dev/null
+  rm -f ./.tar
 done`;
 
 export function previewKey(q: PreviewQuery): string {
@@ -111,10 +120,16 @@ export function packagePreviewFact(q: PreviewQuery): Fact<PackagePreview> {
     "echo '== simulated'",
     'cat "$t/inst"',
     // name=version of each package apt would unpack (names come from the lists: passed as arguments).
+    // name=version of each package apt would unpack, its .deb's size from --print-uris; the named
+    // packages first, then their kin (nginx-common for nginx-light), then the rest, within the
+    // limits (see DOWNLOAD_BUDGET): the others are listed as skipped.
+    `sed -n 's/^Inst \\([^ ]*\\) \\(\\[[^]]*\\] \\)\\{0,1\\}(\\([^ ]*\\) .*/\\1=\\3/p' "$t/inst" > "$t/want"`,
+    `${aptWithoutHooks('apt-get', `--print-uris -qq $opts install -- ${names}`)} 2>/dev/null > "$t/uris"`,
+    `awk -v named=${quote(` ${q.names.map((n) => n.split(':')[0]).join(' ')} `)} 'FNR == NR { f = $2; sub(/_.*/, "", f); size[f] = $3; next } { n = $0; sub(/=.*/, "", n); sub(/:.*/, "", n); stem = n; sub(/-.*/, "", stem); p = index(named, " " n " ") ? 0 : (index(named, " " stem) ? 1 : 2); print p, (n in size ? size[n] : 0), $0 }' "$t/uris" "$t/want" | sort -s -k1,1n | awk -v per=${PACKAGE_LIMIT} -v budget=${DOWNLOAD_BUDGET} '{ if ($2 > per || total + $2 > budget) { print "skipped " $3 " " $2 > "/dev/stderr" } else { total += $2; print $3 } }' > "$t/get" 2> "$t/skipped"`,
+    "echo '== skipped'",
+    'cat "$t/skipped"',
     'set --',
-    `while IFS= read -r a; do set -- "$@" "$a"; done <<EOF_SS
-$(sed -n 's/^Inst \\([^ ]*\\) \\(\\[[^]]*\\] \\)\\{0,1\\}(\\([^ ]*\\) .*/\\1=\\3/p' "$t/inst")
-EOF_SS`,
+    `while IFS= read -r a; do set -- "$@" "$a"; done < "$t/get"`,
     '[ -n "$1" ] || exit 0',
     'd="$t/debs"; mkdir "$d" && chown _apt:root "$d" && chmod 0700 "$d" && chmod 0711 "$t" || exit 1',
     `out=$(cd "$d" && ${aptWithoutHooks('apt-get', '-q $opts download -- "$@"')} 2>&1) || { echo '== end'; ${fail('apt-get download failed')}; }`,
@@ -136,11 +151,13 @@ export function parsePreview(out: string): PackagePreview {
   let simulated: SimulatedPackage[] = [];
   const packages: PreviewedPackage[] = [];
   let failed: string | undefined;
+  const skipped: string[] = [];
   for (const section of sections) {
     const nl = section.indexOf('\n');
     const title = section.slice(0, nl < 0 ? undefined : nl).trim();
     const body = nl < 0 ? '' : section.slice(nl + 1);
     if (title === 'simulated') simulated = parseSimulation(body);
+    else if (title === 'skipped') skipped.push(...[...body.matchAll(/^skipped (\S+) (\d+)$/gm)].map((m) => `${m[1]} (${Math.round(Number(m[2]) / 1048576)} MiB)`));
     else if (title === 'deb') packages.push(parseDeb(body));
     else if (title === 'end') {
       const error = /^error=(.*)$/m.exec(body)?.[1];
@@ -153,7 +170,7 @@ export function parsePreview(out: string): PackagePreview {
     const sim = simulated.find((s) => s.name === p.name || s.name.split(':')[0] === p.name);
     if (sim?.action === 'upgrade') Object.assign(p, { action: 'upgrade', before: sim.before });
   }
-  return { status, ...(status === 'failed' ? { error: error || 'the package preview failed' } : {}), packages: status === 'failed' ? [] : packages };
+  return { status, ...(status === 'failed' ? { error: error || 'the package preview failed' } : {}), packages: status === 'failed' ? [] : packages, ...(skipped.length > 0 ? { skipped } : {}) };
 }
 
 function parseDeb(body: string): PreviewedPackage {

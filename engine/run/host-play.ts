@@ -204,6 +204,7 @@ export async function runPlayOnHost(env: PlayEnv, state: HostState): Promise<voi
       }
       if (value.status === 'previewed') state.previews.push(...value.packages);
       else env.bus.emit({ type: 'message', host: state.host.name, text: `what ${names.join(', ')} would put on the host is unknown: ${value.error ?? 'the package preview failed'}` });
+      if (value.skipped) env.bus.emit({ type: 'message', host: state.host.name, text: `not previewed (too large to fetch for a dry run): ${value.skipped.join(', ')}; what they ship is not predicted` });
       return true;
     };
 

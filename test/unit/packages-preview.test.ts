@@ -157,6 +157,8 @@ describe('package preview: the overlay later tasks plan on', () => {
     assert.match(overlay([pkg({ scripts: { postinst: 'mkdir -p /etc/nginx/sites-enabled\n' } })], 'file:/etc/nginx/sites-enabled/other', absent)?.doubt ?? '', /postinst works in \/etc\/nginx\/sites-enabled/);
     assert.equal(overlay([pkg()], 'file:/etc/nginx/conf.d/mine.conf', absent), undefined, 'a folder the scripts never name: a new file there is certain');
     assert.equal(overlay([pkg()], 'file:/etc/motd', absent), undefined, 'a shared folder (/etc) is nobody\'s');
+    assert.equal(overlay([pkg()], 'file:/etc/systemd/system/nginx.service', absent), undefined, 'a bare file name in a script (deb-systemd-invoke start nginx.service) says nothing of a path');
+    assert.equal(overlay([pkg({ scripts: { postinst: 'rm -f /usr/local/bin/x' } })], 'file:/usr/local/bin', absent), undefined, 'a shared folder named in a script is not doubted');
     assert.equal(overlay([pkg({ scripts: {} })], 'file:/etc/nginx/sites-enabled/default', absent), undefined, 'no maintainer scripts: nothing but what is shipped');
     assert.equal(overlay([], 'file:/etc/nginx/nginx.conf', absent), undefined);
   });
