@@ -44,6 +44,8 @@ export interface FactReader {
    * with get() is reported unknown.
    */
   doubt?<T>(fact: Fact<T>): string | undefined;
+  /** In a dry run: an earlier task (a command, a package) may change this fact in a way no plan predicted. */
+  uncertain?<T>(fact: Fact<T>): boolean;
 }
 
 export interface PlanContext {
@@ -56,6 +58,11 @@ export interface PlanContext {
   address?: string;
   /** Who the engine logs in as, and the public keys it may have used (authorizedKey's lockout guard keeps one of them). */
   login?: { user: string; keys: readonly PublicKeyId[] };
+  /**
+   * Who the steps run as, so a plan can predict the owner of a path it creates: root:root when the
+   * task becomes root, the login user otherwise (its group unknown: null).
+   */
+  writer?: { user: string; group: string | null };
 }
 
 export interface ModuleDef<S extends TObject = TObject, Prep = undefined> {

@@ -7,7 +7,7 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { defineInventory, type NativeHost, type NativeInventory } from '../engine/inventory/index.ts';
 import { secret } from '../engine/secret.ts';
-import { labAddress } from './lab.ts';
+import { labAddress } from './lab-address.ts';
 
 const LAB_DIR = process.env.LAB_DIR ?? '/var/lib/shipshape-lab';
 const RELEASE_TEXTS = join(LAB_DIR, 'apt', 'simplexmq', 'releases', 'tag');

@@ -3,24 +3,12 @@
 // ACME server, and the fixture simplexmq repository from the lab's git server. (Upstream mode on
 // the lab: inventory/lab-upstream.ts.) Addresses come from the lab's
 // own record of what it brought up.
-import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { defineInventory, type NativeHost, type NativeInventory } from '../engine/inventory/index.ts';
 import { secret } from '../engine/secret.ts';
+import { labAddress } from './lab-address.ts';
 
 const LAB_DIR = process.env.LAB_DIR ?? '/var/lib/shipshape-lab';
-
-export function labAddress(name: string): string {
-  let state: { hosts: Array<{ name: string; address: string }> };
-  try {
-    state = JSON.parse(readFileSync(join(LAB_DIR, 'hosts.json'), 'utf8'));
-  } catch {
-    throw new Error(`inventory/lab.ts: the lab is not up (no ${LAB_DIR}/hosts.json): run npm run lab -- up --hosts build,relay1,relay2,relay3`);
-  }
-  const host = state.hosts.find((h) => h.name === name);
-  if (!host) throw new Error(`inventory/lab.ts: the lab has no host named ${name}`);
-  return host.address;
-}
 
 /** Which lab host plays each part of the fleet. */
 export interface LabFleet {

@@ -9,6 +9,7 @@ import { fileFact } from '../engine/facts/file.ts';
 import { SecretString, Type } from '../engine/schema.ts';
 import { attributeFacts, attributeParams } from './shared/attributes.ts';
 import { checkValidate, contentOf, planWrite, writeParams, type Content } from './shared/content.ts';
+import { folderFacts, newPathSite } from './shared/new-path.ts';
 
 const params = Type.Object(
   {
@@ -55,10 +56,10 @@ export const copy = defineModule({
     if (p.content !== undefined) return contentOf(p.content);
     return contentOf(await readLocal(ctx.baseDir, p.src!, 'src'));
   },
-  facts: (p) => [fileFact(p.dest), ...attributeFacts(p)],
+  facts: (p) => [fileFact(p.dest), ...folderFacts(p.dest), ...attributeFacts(p)],
   plan(p, ctx, content) {
     const current = ctx.facts.get(fileFact(p.dest));
     // force false: an existing file keeps its content; its attributes still apply, as in Ansible.
-    return planWrite(p.dest, current, p.force === false && current.exists ? 'keep' : content, p, ctx.facts);
+    return planWrite(p.dest, current, p.force === false && current.exists ? 'keep' : content, p, ctx.facts, { site: current.exists ? undefined : newPathSite(p.dest, ctx) });
   },
 });

@@ -2,12 +2,14 @@
 // empty file touched into existence), with mode, owner and group. Never writes content.
 import { posix } from 'node:path';
 import { defineModule, PrepareError } from '../engine/module.ts';
-import { ABSENT_FILE, fileFact, fileKey, type FileFact } from '../engine/facts/file.ts';
+import { ABSENT_FILE, fileFact, fileKey, writtenInFact, type FileFact } from '../engine/facts/file.ts';
 import type { Fact } from '../engine/facts/types.ts';
 import { PlanError, type Change, type Plan, type Step } from '../engine/plan/types.ts';
 import { Type } from '../engine/schema.ts';
 import { Choice } from '../engine/schema.ts';
 import { attributeFacts, attributeParams, planAttributes, resolveAttributes } from './shared/attributes.ts';
+import { ancestors, folderFacts, newPathSite, siteIn, type NewPathSite } from './shared/new-path.ts';
+import type { PlanContext } from '../engine/module.ts';
 
 const params = Type.Object(
   {
@@ -62,7 +64,9 @@ export const file = defineModule({
     if (state === 'absent' && (p.mode || p.owner || p.group)) throw new PrepareError('mode, owner and group make no sense with state absent', 'state');
   },
   facts(p) {
-    const facts: Fact[] = [fileFact(p.path), ...attributeFacts(p)];
+    // A folder is made with its parents (mkdir -p): each of them is read, to predict the ones it makes.
+    const above = p.state === 'directory' ? ancestors(p.path).map((d) => fileFact(d)) : p.state === 'touch' || p.state === 'link' ? folderFacts(p.path) : [];
+    const facts: Fact[] = [fileFact(p.path), ...above, ...attributeFacts(p)];
     if (p.state === 'link' && p.src !== undefined) facts.push(fileFact(srcPath(p.path, p.src)));
     return facts;
   },
@@ -78,7 +82,8 @@ export const file = defineModule({
       return {
         changes: [{ what: 'state', before: describe(current), after: 'absent' }],
         steps: [{ kind: 'remove', path: p.path }],
-        after: { [key]: { ...ABSENT_FILE } },
+        // A removed drop-in (NAME.service.d/x.conf) calls for a daemon-reload as a written one does.
+        after: { [key]: { ...ABSENT_FILE }, [writtenInFact(posix.dirname(p.path)).key]: true },
         // What was inside a removed directory is gone too.
         invalidates: current.type === 'directory' ? [`${key}/*`] : [],
       };
@@ -96,7 +101,7 @@ export const file = defineModule({
         if (current.type === 'link') throw new PlanError(`${p.path} is a symbolic link to ${current.linkTarget}: give the target's path`);
         return attributesOnly(p.path, current, wanted);
       }
-      return create(p.path, 'file', wanted, {
+      return create(p.path, 'file', wanted, newPathSite(p.path, ctx), {
         size: 0,
         sha256: 'e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855',
         content: '',
@@ -109,7 +114,7 @@ export const file = defineModule({
         if (current.type === 'link') throw new PlanError(`${p.path} is a symbolic link to ${current.linkTarget}: give the target's path`);
         throw new PlanError(`${p.path} exists and is a ${current.type}, not a directory`);
       }
-      return create(p.path, 'directory', wanted, {});
+      return createFolder(p.path, wanted, ctx);
     }
 
     // state link
@@ -152,14 +157,46 @@ function attributesOnly(path: string, current: FileFact, wanted: ReturnType<type
  * it), or an empty file that is only created, never replaced. Unset attributes of the new path are
  * unknown (umask, the user running it): null.
  */
-function create(path: string, type: 'file' | 'directory', wanted: ReturnType<typeof resolveAttributes>, extra: Partial<FileFact>): Plan {
-  const fresh: FileFact = { ...ABSENT_FILE, exists: true, type, ...extra };
-  const attrs = planAttributes(path, fresh, wanted);
+function create(path: string, type: 'file' | 'directory', wanted: ReturnType<typeof resolveAttributes>, site: NewPathSite, extra: Partial<FileFact>, made: Record<string, FileFact> = {}): Plan {
+  // What the new path is before its attributes are set: a file is written 0644 (renderWrite), a
+  // folder made with umask 022 (ss_mkcd) and a setgid folder's bit; owned by who writes it (site).
+  const mode = type === 'file' ? '0644' : site.setgid === null ? null : site.setgid ? '2755' : '0755';
+  const fresh: FileFact = { ...ABSENT_FILE, exists: true, type, mode, owner: site.owner, group: site.group, ...extra };
+  const attrs = planAttributes(path, { ...ABSENT_FILE, exists: true, type }, wanted);
   const given = { ...(wanted.mode ? { mode: wanted.mode } : {}), ...(wanted.owner ? { owner: wanted.owner } : {}), ...(wanted.group ? { group: wanted.group } : {}) };
   const step: Step = type === 'directory' ? { kind: 'mkdir', path, ...given } : { kind: 'write', path, content: '', createOnly: true, ...given };
   return {
     changes: [{ what: 'state', before: 'absent', after: type }, ...attrs.changes],
     steps: [step],
-    after: { [fileKey(path)]: { ...fresh, ...attrs.after } },
+    after: { ...made, [fileKey(path)]: { ...fresh, ...Object.fromEntries(Object.entries(attrs.after).filter(([, v]) => v !== null)) } },
   };
+}
+
+/**
+ * A missing folder and the missing folders above it, all made by one mkdir -p: each of them is
+ * predicted (a later task on /srv/p after /srv/p/q/r finds it there), from the nearest folder that
+ * exists (its setgid bit and group pass down).
+ */
+function createFolder(path: string, wanted: ReturnType<typeof resolveAttributes>, ctx: PlanContext): Plan {
+  const missing: string[] = [];
+  let site: NewPathSite = { owner: ctx.writer?.user ?? null, group: ctx.writer?.group ?? null, setgid: false };
+  for (const dir of ancestors(path)) {
+    const fact = fileFact(dir);
+    if (ctx.facts.uncertain?.(fact)) {
+      site = { owner: site.owner, group: null, setgid: null };
+      break;
+    }
+    const f = ctx.facts.get(fact);
+    if (!f.exists) {
+      missing.push(dir);
+      continue;
+    }
+    if (f.type !== 'directory' && f.type !== 'link') throw new PlanError(`${dir} is a ${f.type}, not a folder: ${path} cannot be made under it`);
+    site = siteIn(f, ctx.writer);
+    break;
+  }
+  const made: Record<string, FileFact> = {};
+  const mode = site.setgid === null ? null : site.setgid ? '2755' : '0755';
+  for (const dir of missing) made[fileKey(dir)] = { ...ABSENT_FILE, exists: true, type: 'directory', mode, owner: site.owner, group: site.group };
+  return create(path, 'directory', wanted, site, {}, made);
 }

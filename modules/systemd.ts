@@ -2,9 +2,9 @@
 // daemon-reload/daemon-reexec. The unit's state comes from `systemctl show`; the files of the unit
 // (predicted when an earlier task writes them) let a dry run plan a unit that does not exist yet.
 import { aptInstallsFact } from '../engine/facts/apt.ts';
-import { fileFact, writtenFact } from '../engine/facts/file.ts';
+import { fileFact, writtenFact, writtenInFact } from '../engine/facts/file.ts';
 import type { Fact } from '../engine/facts/types.ts';
-import { unitFact, unitFilePaths, unitKey, unitName, type UnitFact } from '../engine/facts/unit.ts';
+import { dropInDirs, unitFact, unitFilePaths, unitKey, unitName, type UnitFact } from '../engine/facts/unit.ts';
 import { defineModule, PrepareError } from '../engine/module.ts';
 import { PlanError, type Change, type Step } from '../engine/plan/types.ts';
 import { Choice, Type, UnitName } from '../engine/schema.ts';
@@ -66,7 +66,7 @@ export const systemd = defineModule({
   },
   facts(p) {
     if (p.unit === undefined) return [];
-    return [unitFact(p.unit), aptInstallsFact, ...unitFilePaths(p.unit).flatMap((path) => [fileFact(path), writtenFact(path)])] as Fact[];
+    return [unitFact(p.unit), aptInstallsFact, ...unitFilePaths(p.unit).flatMap((path) => [fileFact(path), writtenFact(path)]), ...dropInDirs(p.unit).map((d) => writtenInFact(d))] as Fact[];
   },
   plan(p, { facts }) {
     const steps: Step[] = [];
@@ -91,6 +91,8 @@ export const systemd = defineModule({
     const files = unitFilePaths(p.unit).map((path) => ({ path, fact: facts.get(fileFact(path)), written: facts.get(writtenFact(path)) }));
     const present = files.filter((f) => f.fact.exists);
     const written = present.filter((f) => f.written);
+    // Drop-ins an earlier task wrote or removed: their names are not known, their folder is.
+    const dropIns = dropInDirs(p.unit).filter((d) => facts.get(writtenInFact(d)));
 
     let unit: UnitFact = observed;
     let reload: string | undefined;
@@ -138,16 +140,23 @@ export const systemd = defineModule({
           );
         }
       }
-    } else if (observed.needDaemonReload || written.length > 0) {
-      if (p.daemonReload) reload = written.length > 0 ? `${written[0]!.path} written by an earlier task` : 'systemd reports NeedDaemonReload=yes';
+    } else if (observed.needDaemonReload || observed.dropInsChanged || written.length > 0 || dropIns.length > 0) {
+      if (p.daemonReload) {
+        reload =
+          written.length > 0 ? `${written[0]!.path} written by an earlier task`
+          : dropIns.length > 0 ? `a drop-in in ${dropIns[0]} written by an earlier task`
+          : observed.needDaemonReload ? 'systemd reports NeedDaemonReload=yes'
+          : 'drop-ins on disk are not the ones systemd loaded';
+      }
     }
 
     const after: Record<string, unknown> = {};
     if (reload !== undefined) {
       changes.push({ what: 'daemon-reload', before: reload, after: 'reloaded' });
       steps.push({ kind: 'run', argv: ['systemctl', 'daemon-reload'] });
-      unit = { ...unit, needDaemonReload: false };
+      unit = { ...unit, needDaemonReload: false, dropInsChanged: false };
       for (const f of written) after[writtenFact(f.path).key] = false;
+      for (const d of dropIns) after[writtenInFact(d).key] = false;
     }
 
     let masked = unit.loadState === 'masked' || unit.unitFileState === 'masked';
@@ -201,6 +210,8 @@ export const systemd = defineModule({
 
     if (changes.length === 0) return { changes: [], steps };
     after[unitKey(name)] = unit;
-    return { changes, steps, after };
+    // Starting or stopping a unit changes which processes run as its user (a user removed next).
+    const procs = steps.some((st) => st.kind === 'run' && ['start', 'stop', 'restart', 'reload', 'mask'].includes(st.argv[1]!)) ? ['procs:*'] : [];
+    return { changes, steps, after, ...(procs.length ? { invalidates: procs } : {}) };
   },
 });

@@ -8,6 +8,7 @@ import { isSecret, secret } from '../engine/secret.ts';
 import { readLocal } from './copy.ts';
 import { attributeFacts, attributeParams } from './shared/attributes.ts';
 import { checkValidate, contentOf, planWrite, writeParams, type Content } from './shared/content.ts';
+import { folderFacts, newPathSite } from './shared/new-path.ts';
 
 const params = Type.Object(
   {
@@ -46,14 +47,46 @@ function contextWithSecrets(value: unknown, used: { secret: boolean }): unknown 
   return value;
 }
 
+/** A block helper's argument that is not defined, where it stands in the template. */
+class UndefinedArgument extends Error {
+  constructor(readonly line: number, readonly column: number) {
+    super('undefined block argument');
+  }
+}
+
+/**
+ * Handlebars' strict mode checks `{{name}}` but not the argument of a block helper: `{{#if flag}}`
+ * or `{{#each items}}` with the variable missing render as false or empty, silently. In our own
+ * Handlebars environment the four built-in block helpers refuse an undefined argument (a variable
+ * that exists but is false, null or empty still works as in Handlebars).
+ */
+const strictHandlebars = (() => {
+  const hb = Handlebars.create();
+  for (const name of ['if', 'unless', 'each', 'with']) {
+    const builtin = hb.helpers[name]!;
+    hb.registerHelper(name, function (this: unknown, ...args: unknown[]) {
+      const options = args.at(-1) as { loc?: { start: { line: number; column: number } } };
+      if (args.length === 2 && args[0] === undefined) throw new UndefinedArgument(options.loc?.start.line ?? 0, options.loc?.start.column ?? 0);
+      return (builtin as (...a: unknown[]) => unknown).apply(this, args);
+    });
+  }
+  return hb;
+})();
+
 /** Renders `source` strictly; a missing variable is a PrepareError on 'src' naming the template and the variable. */
 export function renderTemplate(source: string, name: string, context: Record<string, unknown>): { text: string; sensitive: boolean } {
   const used = { secret: false };
   try {
-    const render = Handlebars.compile(source, { strict: true, noEscape: true });
+    const render = strictHandlebars.compile(source, { strict: true, noEscape: true });
     const text = render(contextWithSecrets(context, used), { allowProtoPropertiesByDefault: false });
     return { text, sensitive: used.secret };
   } catch (err) {
+    if (err instanceof UndefinedArgument) {
+      // `{{#if flag}}` (or `{{~#each a.b}}`) at that place: name the argument as written.
+      const at = source.split('\n')[err.line - 1]?.slice(err.column) ?? '';
+      const argument = /^\{\{~?#\s*[\w-]+\s+([^\s}~]+)/.exec(at)?.[1] ?? '(the block argument)';
+      throw new PrepareError(`template ${name}: variable '${argument}' is not defined (line ${err.line})`, 'src');
+    }
     const message = (err as Error).message;
     const missing = /^"(.+)" not defined in .* - (\d+):(\d+)/.exec(message);
     if (missing) {
@@ -76,7 +109,8 @@ export const template = defineModule({
   doc: [
     "Renders src, a handlebars file relative to the playbook's folder, before any host is touched. The",
     "context is the host's variables, then `vars`, plus `inventoryHostname`. Rendering is strict: a",
-    'variable that does not exist is an error naming the template and the variable. Output is not HTML',
+    'variable that does not exist is an error naming the template and the variable, also as the argument of',
+    '`{{#if}}`, `{{#unless}}`, `{{#each}}` and `{{#with}}` (define it as false or [] to make it optional). Output is not HTML',
     'escaped. A secret variable renders its real value, and then the whole file is treated as secret (no',
     'diff text). The result is written as copy writes: compared by sha256, atomic, with validate and backup.',
     '',
@@ -89,8 +123,9 @@ export const template = defineModule({
     const { text, sensitive } = renderTemplate(source, p.src, { ...ctx.vars, ...(p.vars ?? {}), inventoryHostname: ctx.host });
     return contentOf(sensitive ? secret(text) : text, sensitive);
   },
-  facts: (p) => [fileFact(p.dest), ...attributeFacts(p)],
+  facts: (p) => [fileFact(p.dest), ...folderFacts(p.dest), ...attributeFacts(p)],
   plan(p, ctx, content) {
-    return planWrite(p.dest, ctx.facts.get(fileFact(p.dest)), content, p, ctx.facts);
+    const current = ctx.facts.get(fileFact(p.dest));
+    return planWrite(p.dest, current, content, p, ctx.facts, { site: current.exists ? undefined : newPathSite(p.dest, ctx) });
   },
 });

@@ -2,7 +2,7 @@
 // with a nologin shell. Its predicted user (and same-name group) lets a later task in the same
 // dry run plan a file owned by the user that does not exist yet.
 import { createHash, randomBytes } from 'node:crypto';
-import { groupFact, groupKey, userFact, userKey, type GroupFact, type UserFact } from '../engine/facts/user.ts';
+import { groupFact, groupKey, uidFact, userFact, userKey, userProcessesFact, type GroupFact, type UserFact } from '../engine/facts/user.ts';
 import { defineFact, type Fact } from '../engine/facts/types.ts';
 import { defineModule } from '../engine/module.ts';
 import { PlanError, type Change, type Step } from '../engine/plan/types.ts';
@@ -71,19 +71,40 @@ export const user = defineModule({
     if (p.group) facts.push(groupFact(p.group));
     for (const g of p.groups ?? []) facts.push(groupFact(g));
     if (p.password !== undefined) facts.push(shadowFact(p.name));
+    // What would make useradd/usermod/userdel fail, read so that the dry run says it as the real run will.
+    if (p.uid !== undefined && p.state !== 'absent') facts.push(uidFact(p.uid));
+    if (p.state === 'absent') facts.push(userProcessesFact(p.name));
     return facts;
   },
   plan(p, { facts }) {
     const current = facts.get(userFact(p.name));
     if (p.state === 'absent') {
       if (!current.exists) return { changes: [], steps: [] };
+      const procs = userProcessesFact(p.name);
+      const running = facts.get(procs);
+      // A service stopped by an earlier task of a dry run may be these processes: the real run reads them again.
+      if (running.length > 0 && !facts.uncertain?.(procs)) {
+        const shown = running.slice(0, 5).map((r) => `${r.pid} ${r.command}`).join(', ');
+        throw new PlanError(
+          `user '${p.name}' has ${running.length} running process${running.length > 1 ? 'es' : ''} (${shown}${running.length > 5 ? ', ...' : ''}): userdel would refuse; stop them first (a systemd task stopping the user's service, or pkill -u ${p.name} in a command task)`,
+        );
+      }
       const argv = ['userdel', ...(p.remove ? ['--remove'] : []), '--', p.name];
       return {
         changes: [{ what: 'user', before: 'present', after: 'absent' }],
         steps: [{ kind: 'run', argv }],
-        after: { [userKey(p.name)]: { exists: false, name: p.name, uid: null, gid: null, home: null, shell: null } satisfies UserFact },
+        after: {
+          [userKey(p.name)]: { exists: false, name: p.name, uid: null, gid: null, home: null, shell: null } satisfies UserFact,
+          ...(current.uid !== null ? { [uidFact(current.uid).key]: null } : {}),
+        },
         invalidates: [`group:${p.name}`, ...(current.home ? [`file:${current.home}`] : [])],
       };
+    }
+    if (p.uid !== undefined && p.uid !== current.uid) {
+      const holder = facts.get(uidFact(p.uid));
+      if (holder !== null && holder !== p.name) {
+        throw new PlanError(`uid ${p.uid} is already used by the user '${holder}': ${current.exists ? 'usermod' : 'useradd'} would refuse; choose another uid, or renumber or remove '${holder}' in an earlier task`);
+      }
     }
     for (const g of [p.group, ...(p.groups ?? [])].filter((g): g is string => Boolean(g))) {
       if (!facts.get(groupFact(g)).exists) throw new PlanError(`group '${g}' does not exist (create it with the group module first)`);
@@ -156,6 +177,10 @@ export const user = defineModule({
       }
     }
     if (changes.length === 0) return { changes: [], steps: [] };
+    if (p.uid !== undefined && p.uid !== current.uid) {
+      after[uidFact(p.uid).key] = p.name;
+      if (current.uid !== null) after[uidFact(current.uid).key] = null;
+    }
     return { changes, steps, after: { ...after, [userKey(p.name)]: predicted } };
   },
 });

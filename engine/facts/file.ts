@@ -58,6 +58,15 @@ export function writtenFact(path: string): Fact<boolean> {
 }
 
 /**
+ * `written-in:DIR`: true once an earlier task of this run plans writing or removing a file directly
+ * in DIR; never read from the host. A unit's drop-ins (NAME.service.d/*.conf) have names no module
+ * can know in advance: systemd reads this for the drop-in folders to know a daemon-reload is due.
+ */
+export function writtenInFact(dir: string): Fact<boolean> {
+  return defineFact<boolean>(`written-in:${fileKey(dir).slice('file:'.length)}`, ':', () => false);
+}
+
+/**
  * ss_file_fact PATH prints what parseFileFact reads: key=value lines (lstat: links are not
  * followed), then for a regular file its sha256 and, when small, `content` and the base64 text.
  * The folder is entered with ss_cd and the file read through a descriptor checked against the name

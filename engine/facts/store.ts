@@ -9,6 +9,13 @@ export class FactStore {
   /** The first value the host reported for each key in this run: the state before any task. */
   readonly #initial = new Map<string, unknown>();
   /**
+   * Dry run only: patterns of keys an earlier task changes in ways its plan cannot predict (a
+   * command, a package install), and the keys predicted for sure since. What the store holds for an
+   * unsure key is the host as it is now, not as the real run will find it.
+   */
+  readonly #unsure: string[] = [];
+  readonly #sure = new Set<string>();
+  /**
    * Dry run only: keys whose value no dry run can know, with why (a path a pending package's
    * maintainer scripts may create). A task that plans on one is reported unknown, and what it
    * predicts inherits the doubt.
@@ -40,17 +47,30 @@ export class FactStore {
     return this.#initial.get(key);
   }
 
-  /** A value a plan predicts; `doubt` says why no dry run can be sure of it (unset: it is certain). */
-  predict(key: string, value: unknown, doubt?: string): void {
+  /**
+   * A value a plan predicts; a `guess` (a dry run's partial prediction) stays unsure; `doubt` says
+   * why no dry run can know it (unset: it is known).
+   */
+  predict(key: string, value: unknown, opts: { guess?: boolean; doubt?: string } = {}): void {
     this.#values.set(key, value);
     this.#predicted.add(key);
-    if (doubt === undefined) this.#doubts.delete(key);
-    else this.#doubts.set(key, doubt);
+    if (opts.guess) this.#sure.delete(key);
+    else this.#sure.add(key);
+    if (opts.doubt === undefined) this.#doubts.delete(key);
+    else this.#doubts.set(key, opts.doubt);
   }
 
   /** Why this key's value cannot be known in a dry run; undefined when it can. */
   doubt(key: string): string | undefined {
     return this.#doubts.get(key);
+  }
+
+  /**
+   * True in a dry run when an earlier task may change this key in a way no plan predicted: a plan
+   * must not refuse on its value (a folder a command will make), only a real run, which reads it again, may.
+   */
+  uncertain(key: string): boolean {
+    return !this.#sure.has(key) && this.#unsure.some((p) => matches(p, key));
   }
 
   /**
@@ -60,6 +80,10 @@ export class FactStore {
    * would forget the user or file an earlier task is going to create.
    */
   invalidate(patterns: readonly string[], opts: { keepPredicted?: boolean } = {}): void {
+    if (opts.keepPredicted) {
+      this.#unsure.push(...patterns);
+      for (const key of [...this.#sure]) if (patterns.some((p) => matches(p, key))) this.#sure.delete(key);
+    }
     const drop = (key: string, named = false) => {
       if ((key === 'base' && !named) || (opts.keepPredicted && this.#predicted.has(key))) return;
       this.#values.delete(key);
@@ -75,4 +99,8 @@ export class FactStore {
       }
     }
   }
+}
+
+function matches(pattern: string, key: string): boolean {
+  return pattern.endsWith('*') ? key.startsWith(pattern.slice(0, -1)) : key === pattern;
 }

@@ -139,10 +139,54 @@ export function parseUfw(out: string): UfwFact {
 
 const WILD = new Set(['0.0.0.0/0', '::/0', 'any']);
 
-/** 'any' for wildcards; a single host without its /32 or /128. */
+/**
+ * An address as ufw stores it, so that what a playbook asks compares equal to what the host holds
+ * (else the rule is added again on every run): 'any' for wildcards; a single host without its /32
+ * or /128; an IPv4 network with its host bits cleared ('10.1.2.3/8' is 10.0.0.0/8; an IPv6 one keeps
+ * them, as ufw does); IPv6 lowercase and compressed as inet_ntop writes it ('2001:DB8:0:0::5' is 2001:db8::5). Text that is not an address
+ * is kept as it is (the schema and ufw refuse it).
+ */
 export function normalAddress(a: string): string {
   if (WILD.has(a)) return 'any';
-  return a.includes(':') ? a.replace(/\/128$/, '') : a.replace(/\/32$/, '');
+  const slash = a.indexOf('/');
+  const base = slash < 0 ? a : a.slice(0, slash);
+  const bits = ipBits(base);
+  if (!bits) return a;
+  const width = bits.v6 ? 128 : 32;
+  const prefix = slash < 0 ? width : Number(a.slice(slash + 1));
+  if (!Number.isInteger(prefix) || prefix < 0 || prefix > width || !/^\d+$/.test(slash < 0 ? '0' : a.slice(slash + 1))) return a;
+  if (prefix === 0) return 'any';
+  // ufw clears an IPv4 network's host bits but keeps an IPv6 one's (seen on ufw 0.36.2).
+  const shift = BigInt(bits.v6 ? 0 : width - prefix);
+  const net = (bits.bits >> shift) << shift;
+  const text = bits.v6 ? v6Text(net) : v4Text(net);
+  return prefix === width ? text : `${text}/${prefix}`;
+}
+
+function v4Text(n: bigint): string {
+  return [24n, 16n, 8n, 0n].map((s) => String((n >> s) & 0xffn)).join('.');
+}
+
+/** inet_ntop's text: the longest run of two or more zero groups (the first of equals) as '::'; an embedded IPv4 for ::ffff:a.b.c.d and ::a.b.c.d. */
+function v6Text(n: bigint): string {
+  const g = Array.from({ length: 8 }, (_, i) => Number((n >> BigInt(16 * (7 - i))) & 0xffffn));
+  let best = { at: -1, len: 0 };
+  for (let i = 0; i < 8; ) {
+    if (g[i] !== 0) {
+      i++;
+      continue;
+    }
+    let j = i;
+    while (j < 8 && g[j] === 0) j++;
+    if (j - i > best.len) best = { at: i, len: j - i };
+    i = j;
+  }
+  if (best.len < 2) best = { at: -1, len: 0 };
+  const v4 = best.at === 0 && (best.len === 6 || (best.len === 5 && g[5] === 0xffff)) ? v4Text(n & 0xffffffffn) : undefined;
+  const hex = g.slice(0, v4 ? 6 : 8).map((x) => x.toString(16));
+  if (v4) return best.len === 6 ? `::${v4}` : `::ffff:${v4}`;
+  if (best.at < 0) return hex.join(':');
+  return `${hex.slice(0, best.at).join(':')}::${hex.slice(best.at + best.len).join(':')}`;
 }
 
 /**

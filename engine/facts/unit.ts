@@ -14,6 +14,8 @@ export interface UnitFact {
   unitFileState: string;
   /** The unit file changed on disk since systemd last loaded it. */
   needDaemonReload: boolean;
+  /** The drop-ins in /etc or /run (NAME.d/*.conf) are not the ones systemd loaded: a reload is due too. */
+  dropInsChanged?: boolean;
   fragmentPath: string | null;
 }
 
@@ -29,6 +31,11 @@ export function unitKey(name: string): string {
   return `unit:${unitName(name)}`;
 }
 
+/** The folders an admin puts a unit's drop-ins in (NAME.service.d/*.conf): the ones compared with what systemd loaded. */
+export function dropInDirs(name: string): string[] {
+  return ['/etc/systemd/system', '/run/systemd/system'].map((dir) => `${dir}/${unitName(name)}.d`);
+}
+
 /** Where a unit file for this name may be: the admin's folder first, then the packages' folders (the template's file for an instance). */
 export function unitFilePaths(name: string): string[] {
   const full = unitName(name);
@@ -41,16 +48,29 @@ export function unitFilePaths(name: string): string[] {
 export function unitFact(name: string): Fact<UnitFact> {
   const full = unitName(name);
   // `--` before the name: a unit named -Hhost would be systemctl's --host, and show would go over ssh.
-  const script = `LC_ALL=C systemctl show -p Id,LoadState,ActiveState,SubState,UnitFileState,NeedDaemonReload,FragmentPath -- ${quote(full)}`;
+  // The drop-ins on disk in the admin's folders, to compare with DropInPaths (what systemd loaded):
+  // systemd 252 reports NeedDaemonReload=no for a drop-in that is new since the last reload.
+  const onDisk = dropInDirs(full).map((d) => `${quote(d)}/*.conf`).join(' ');
+  const script = [
+    `LC_ALL=C systemctl show -p Id,LoadState,ActiveState,SubState,UnitFileState,NeedDaemonReload,FragmentPath,DropInPaths -- ${quote(full)}`,
+    `for ss_f in ${onDisk}; do [ -f "$ss_f" ] && printf 'DropInOnDisk=%s\\n' "$ss_f"; done; true`,
+  ].join('\n');
   return defineFact<UnitFact>(`unit:${full}`, script, (out, code) => parseUnit(full, out, code));
 }
 
 export function parseUnit(name: string, out: string, code: number): UnitFact {
   const kv = new Map<string, string>();
+  const onDisk: string[] = [];
   for (const line of out.split('\n')) {
     const eq = line.indexOf('=');
-    if (eq > 0) kv.set(line.slice(0, eq), line.slice(eq + 1));
+    if (eq <= 0) continue;
+    if (line.startsWith('DropInOnDisk=')) onDisk.push(line.slice(eq + 1));
+    else kv.set(line.slice(0, eq), line.slice(eq + 1));
   }
+  // Loaded drop-ins from the admin's folders, against the ones on disk: any difference is a reload due.
+  const admin = (p: string) => p.startsWith('/etc/systemd/system/') || p.startsWith('/run/systemd/system/');
+  const loaded = (kv.get('DropInPaths') ?? '').split(/\s+/).filter((p) => p && admin(p)).sort();
+  const stale = kv.get('LoadState') === 'loaded' && loaded.join('\n') !== [...onDisk].sort().join('\n');
   if (!kv.has('LoadState')) throw new Error(`systemctl show ${name} printed no state (exit ${code}): is systemd running?`);
   return {
     name,
@@ -59,6 +79,7 @@ export function parseUnit(name: string, out: string, code: number): UnitFact {
     subState: kv.get('SubState') ?? '',
     unitFileState: kv.get('UnitFileState') ?? '',
     needDaemonReload: kv.get('NeedDaemonReload') === 'yes',
+    ...(stale ? { dropInsChanged: true } : {}),
     fragmentPath: kv.get('FragmentPath') || null,
   };
 }

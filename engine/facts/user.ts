@@ -57,3 +57,35 @@ export function parseGroup(name: string, out: string): GroupFact {
   if (f.length < 4) return { exists: false, name, gid: null, members: [] };
   return { exists: true, name: f[0]!, gid: Number(f[2]), members: f[3] ? f[3].split(',') : [] };
 }
+
+/** `uid:N`: the name of the account that has uid N, or null. The user module predicts it for the accounts it creates, renumbers and removes. */
+export function uidFact(uid: number): Fact<string | null> {
+  return defineFact<string | null>(`uid:${uid}`, `getent passwd -- ${uid} | cut -d: -f1`, (out) => out.trim() || null);
+}
+
+/** `gid:N`: the name of the group that has gid N, or null. The group module predicts it as uid:N. */
+export function gidFact(gid: number): Fact<string | null> {
+  return defineFact<string | null>(`gid:${gid}`, `getent group -- ${gid} | cut -d: -f1`, (out) => out.trim() || null);
+}
+
+export interface UserProcess {
+  pid: number;
+  command: string;
+}
+
+/**
+ * `procs:NAME`: the processes running as the user (real uid, as userdel checks), from /proc (no
+ * procps on a minimal host); [] when there is no such user. Read only to remove the user.
+ */
+export function userProcessesFact(name: string): Fact<UserProcess[]> {
+  const script = [
+    `ss_u=$(id -u -- ${quote(name)} 2>/dev/null) || exit 0`,
+    'for ss_d in /proc/[0-9]*; do',
+    '  ss_r=$(sed -n "s/^Uid:[[:space:]]*\\([0-9]*\\).*/\\1/p" "$ss_d/status" 2>/dev/null) || continue',
+    '  [ "$ss_r" = "$ss_u" ] && printf \'%s %s\\n\' "${ss_d#/proc/}" "$(cat "$ss_d/comm" 2>/dev/null)"',
+    'done; true',
+  ].join('\n');
+  return defineFact<UserProcess[]>(`procs:${name}`, script, (out) =>
+    out.split('\n').filter((l) => /^\d+ /.test(l)).map((l) => ({ pid: Number(l.slice(0, l.indexOf(' '))), command: l.slice(l.indexOf(' ') + 1) })),
+  );
+}

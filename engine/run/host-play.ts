@@ -63,17 +63,23 @@ export async function runPlayOnHost(env: PlayEnv, state: HostState): Promise<voi
   const playBecome = Boolean(play.become) || play.tasks.some((t) => t.become);
   const selected = play.tasks.map((task, index) => ({ task, index })).filter(({ task }) => taskSelected(play, task, env.filter));
 
-  // One round trip: base facts plus every fact of every task whose params are known now.
-  const wanted: Fact[] = state.facts.has('base') ? [] : [baseFacts];
-  for (const { task, index } of selected) {
-    const prepared = env.prepared.get(env.playIndex, index, state.host.name);
-    if (prepared?.kind !== 'ready') continue;
-    try {
-      wanted.push(...task.call.module.facts(prepared.params as never, prepared.prep as never));
-    } catch {
-      // The task reports this itself when it runs.
+  /** The facts of the selected tasks from `from` on whose params are known before the play runs. */
+  const factsFrom = (from: number): Fact[] => {
+    const out: Fact[] = [];
+    for (const { task, index } of selected) {
+      if (index < from) continue;
+      const prepared = env.prepared.get(env.playIndex, index, state.host.name);
+      if (prepared?.kind !== 'ready') continue;
+      try {
+        out.push(...task.call.module.facts(prepared.params as never, prepared.prep as never));
+      } catch {
+        // The task reports this itself when it runs.
+      }
     }
-  }
+    return out;
+  };
+  // One round trip: base facts plus every fact of every task whose params are known now.
+  const wanted: Fact[] = [...(state.facts.has('base') ? [] : [baseFacts]), ...factsFrom(0)];
   // Notifications an earlier run wrote down and never acted on (see pending-handlers.ts).
   if (playBecome && !state.pending) wanted.push(pendingHandlersFact);
   // Paths the play's tasks read: a dry run's package preview brings back their packaged content.
@@ -228,7 +234,12 @@ export async function runPlayOnHost(env: PlayEnv, state: HostState): Promise<voi
     } catch (err) {
       return finish('failed', [], (err as Error).message);
     }
-    if (!(await gather(facts, become, timeoutMs))) return 'failed';
+    // Facts dropped by an earlier task (a command, a package install: every fact is read again)
+    // are read for this task and, in the same exec, for the tasks after it, as at the start of the
+    // play: what a later task changes first is predicted over them, or dropped again.
+    const missing = facts.some((f) => (f.host === undefined || f.host === state.host.name) && !state.facts.has(f.key));
+    const ahead = missing && !handler && typeof key === 'number' && become === playBecome ? factsFrom(key + 1) : [];
+    if (!(await gather([...facts, ...ahead], become, timeoutMs))) return 'failed';
     const stores = new Map<string, FactStore>([[state.host.name, state.facts]]);
     try {
       for (const other of new Set(facts.map((f) => f.host).filter((h): h is string => h !== undefined && h !== state.host.name))) {
@@ -257,8 +268,10 @@ export async function runPlayOnHost(env: PlayEnv, state: HostState): Promise<voi
         get: readFact,
         doubt: <T>(fact: Fact<T>): string | undefined => stores.get(fact.host ?? state.host.name)?.doubt(fact.key),
         initial: <T>(fact: Fact<T>): T | undefined => stores.get(fact.host ?? state.host.name)?.initial(fact.key) as T | undefined,
+        uncertain: <T>(fact: Fact<T>): boolean => stores.get(fact.host ?? state.host.name)?.uncertain(fact.key) ?? false,
       };
-      plan = module.plan(resolved.params as never, { host: state.host.name, base, facts: reader, sshPort: state.host.port, address: state.host.address, login: { user: state.host.user, keys: link.loginKeys } }, resolved.prep as never);
+      const writer = become || state.host.user === 'root' ? { user: 'root', group: 'root' } : { user: state.host.user, group: null };
+      plan = module.plan(resolved.params as never, { host: state.host.name, base, facts: reader, sshPort: state.host.port, address: state.host.address, login: { user: state.host.user, keys: link.loginKeys }, writer }, resolved.prep as never);
     } catch (err) {
       // Planned on what no dry run can know (a file a package's scripts may make): not a failure.
       if (env.check && doubts.size > 0) return unknown([], `${[...doubts].join('; ')} (planned on the host as it is now: ${(err as Error).message})`);
@@ -280,8 +293,8 @@ export async function runPlayOnHost(env: PlayEnv, state: HostState): Promise<voi
       const doubt = [...doubts].join('; ');
       const lists = packageLists(state.facts);
       state.facts.invalidate(plan.invalidates ?? [], { keepPredicted: true });
-      for (const [k, v] of Object.entries(plan.after ?? {})) state.facts.predict(k, v, doubt);
-      for (const [k, v] of Object.entries(plan.guesses ?? {})) state.facts.predict(k, v, doubt);
+      for (const [k, v] of Object.entries(plan.after ?? {})) state.facts.predict(k, v, { doubt });
+      for (const [k, v] of Object.entries(plan.guesses ?? {})) state.facts.predict(k, v, { guess: true, doubt });
       if (plan.packages) recordPackageEffect(state.facts, plan.packages, true, lists);
       return unknown(plan.changes, plan.msg ? `${doubt} (${plan.msg})` : doubt);
     }
@@ -314,7 +327,7 @@ export async function runPlayOnHost(env: PlayEnv, state: HostState): Promise<voi
     const lists = packageLists(state.facts);
     state.facts.invalidate(plan.invalidates ?? [], { keepPredicted: env.check });
     for (const [k, v] of Object.entries(plan.after ?? {})) state.facts.predict(k, v);
-    if (env.check) for (const [k, v] of Object.entries(plan.guesses ?? {})) state.facts.predict(k, v);
+    if (env.check) for (const [k, v] of Object.entries(plan.guesses ?? {})) state.facts.predict(k, v, { guess: true });
     else state.facts.invalidate(Object.keys(plan.guesses ?? {}));
     if (plan.packages) recordPackageEffect(state.facts, plan.packages, env.check, lists);
     if (!announced && !reportedChange) return finish('ok', [], plan.msg, output);

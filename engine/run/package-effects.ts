@@ -28,6 +28,6 @@ export function overlayFacts(store: FactStore, values: Iterable<[string, unknown
   for (const [key, value] of values) {
     store.set(key, value);
     const over = overlay(previews, key, value);
-    if (over) store.predict(key, over.value, over.doubt);
+    if (over) store.predict(key, over.value, over.doubt === undefined ? {} : { doubt: over.doubt });
   }
 }

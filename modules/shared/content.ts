@@ -4,11 +4,13 @@
 import { createHash } from 'node:crypto';
 import { PrepareError, type FactReader } from '../../engine/module.ts';
 import { PlanError } from '../../engine/plan/types.ts';
-import { CONTENT_LIMIT, decodeText, fileKey, writtenFact, type FileFact } from '../../engine/facts/file.ts';
+import { posix } from 'node:path';
+import { CONTENT_LIMIT, decodeText, fileKey, writtenFact, writtenInFact, type FileFact } from '../../engine/facts/file.ts';
 import type { Change, Plan, Step } from '../../engine/plan/types.ts';
 import { Type } from '../../engine/schema.ts';
 import { isSecret, secret, type Secret } from '../../engine/secret.ts';
 import { planAttributes, resolveAttributes, type Attributes } from './attributes.ts';
+import type { NewPathSite } from './new-path.ts';
 
 export const writeParams = {
   validate: Type.Optional(
@@ -107,7 +109,7 @@ function pendingEdit(path: string): Plan {
 export function planWrite(path: string, current: FileFact, content: Content | 'keep',
   wanted: WriteOptions,
   facts: FactReader,
-  opts: { what?: string; before?: Step[] } = {},
+  opts: { what?: string; before?: Step[]; site?: NewPathSite } = {},
 ): Plan {
   assertWritable(path, current);
   const attrs = resolveAttributes(wanted, facts);
@@ -164,10 +166,11 @@ export function planWrite(path: string, current: FileFact, content: Content | 'k
   const after: FileFact = {
     exists: true,
     type: 'file',
-    // A new file without a mode is created 0644 (see renderWrite); its owner is whoever runs the write.
+    // A new file without a mode is created 0644 (see renderWrite); its owner is whoever runs the
+    // write, its group theirs or a setgid folder's (opts.site, from new-path.ts; null: not known).
     mode: mode ?? (current.exists ? current.mode : '0644'),
-    owner: attrs.owner ?? (current.exists ? current.owner : null),
-    group: attrs.group ?? (current.exists ? current.group : null),
+    owner: attrs.owner ?? (current.exists ? current.owner : (opts.site?.owner ?? null)),
+    group: attrs.group ?? (current.exists ? current.group : (opts.site?.group ?? null)),
     size: content.size,
     sha256: content.sha256,
     linkTarget: null,
@@ -177,8 +180,9 @@ export function planWrite(path: string, current: FileFact, content: Content | 'k
   return {
     changes: [change, ...attributePlan.changes],
     steps: [...(opts.before ?? []), step],
-    // written:PATH tells a later task (systemd, for a unit file) that this run rewrites the file.
-    after: { [fileKey(path)]: after, [writtenFact(path).key]: true },
+    // written:PATH tells a later task (systemd, for a unit file) that this run rewrites the file;
+    // written-in:DIR that a file in DIR changes (a unit's drop-in folder).
+    after: { [fileKey(path)]: after, [writtenFact(path).key]: true, [writtenInFact(posix.dirname(path)).key]: true },
   };
 }
 

@@ -181,14 +181,14 @@ describe('package preview: the overlay later tasks plan on', () => {
 
   it('the fact store keeps a doubt with a prediction until the key is read again or predicted for sure', () => {
     const store = new FactStore();
-    store.predict('file:/x', absent, 'why');
+    store.predict('file:/x', absent, { doubt: 'why' });
     assert.equal(store.doubt('file:/x'), 'why');
     store.predict('file:/x', absent);
     assert.equal(store.doubt('file:/x'), undefined);
-    store.predict('file:/x', absent, 'why');
+    store.predict('file:/x', absent, { doubt: 'why' });
     store.set('file:/x', absent);
     assert.equal(store.doubt('file:/x'), undefined);
-    store.predict('file:/y', absent, 'why');
+    store.predict('file:/y', absent, { doubt: 'why' });
     store.invalidate(['*'], { keepPredicted: true });
     assert.equal(store.doubt('file:/y'), 'why', 'a dry run keeps its doubted predictions');
   });

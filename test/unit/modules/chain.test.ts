@@ -11,17 +11,18 @@ import { ABSENT_FILE, fileKey } from '../../../engine/facts/file.ts';
 import type { ModuleFn } from '../../../engine/module.ts';
 import { secret } from '../../../engine/secret.ts';
 import { command, copy, file, lineinfile, shell, template } from '../../../modules/index.ts';
-import { aGroup, aUser, planWith } from './fake-facts.ts';
+import { aDir, aGroup, aUser, planWith } from './fake-facts.ts';
 
 type Task = [string, ModuleFn<TObject>, Record<string, unknown>];
 
-/** Plans each task against the store, unknown file facts absent, and records predictions. Returns the names of changed tasks. */
+/** Plans each task against the store, unknown file facts absent (but /srv), and records predictions. Returns the names of changed tasks. */
 async function pass(tasks: Task[], store: Record<string, unknown>, opts: { baseDir: string; vars: Record<string, unknown> }): Promise<string[]> {
   const changed: string[] = [];
   for (const [name, mod, params] of tasks) {
     const facts = new Proxy(store, {
       has: (t, k) => k in t || String(k).startsWith('file:'),
-      get: (t, k) => (k in t ? t[k as string] : String(k).startsWith('file:') ? { ...ABSENT_FILE } : undefined),
+      // A fresh Debian host has /srv (a folder the tasks write in).
+      get: (t, k) => (k in t ? t[k as string] : k === 'file:/srv' ? aDir('/srv')['file:/srv'] : String(k).startsWith('file:') ? { ...ABSENT_FILE } : undefined),
     });
     const plan = await planWith(mod, params, facts, { ...opts, host: 'relay1' });
     if (plan.changes.length > 0) changed.push(name);

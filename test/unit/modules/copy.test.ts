@@ -14,6 +14,8 @@ import { aDir, aFile, aLink, aUser, nothingAt, planWith, sha256 } from './fake-f
 
 const DEST = '/etc/app/app.conf';
 
+const pick = (f: unknown) => { const x = f as FileFact; return [x.mode, x.owner, x.group]; };
+
 describe('copy', () => {
   it('creates a missing file: one content change with diff text, one write, the predicted fact', async () => {
     const plan = await planWith(copy, { dest: DEST, content: 'a=1\n', mode: '0640' }, nothingAt(DEST));
@@ -25,6 +27,19 @@ describe('copy', () => {
     assert.deepEqual(plan.after?.[fileKey(DEST)], {
       exists: true, type: 'file', mode: '0640', owner: null, group: null, size: 4, sha256: sha256('a=1\n'), linkTarget: null, content: 'a=1\n',
     } satisfies FileFact);
+  });
+
+  it('a new file belongs to whoever writes it, in a setgid folder to its group (issue 16, defect 11)', async () => {
+    const root = { writer: { user: 'root', group: 'root' } };
+    const plain = await planWith(copy, { dest: '/srv/a', content: 'a\n' }, { ...nothingAt('/srv/a'), ...aDir('/srv') }, root);
+    assert.deepEqual(pick(plain.after?.[fileKey('/srv/a')]), ['0644', 'root', 'root']);
+    const shared = await planWith(copy, { dest: '/srv/s/a', content: 'a\n' }, { ...nothingAt('/srv/s/a'), ...aDir('/srv/s', { mode: '2775', group: 'staff' }) }, root);
+    assert.deepEqual(pick(shared.after?.[fileKey('/srv/s/a')]), ['0644', 'root', 'staff']);
+  });
+
+  it('a file in a folder that does not exist, or is a file, is refused in the plan (issue 16, defect 6)', async () => {
+    await assert.rejects(planWith(copy, { dest: '/srv/none/a', content: 'a' }, { ...nothingAt('/srv/none/a'), ...nothingAt('/srv/none') }), (e: unknown) => e instanceof PlanError && /^the folder \/srv\/none does not exist \(and no earlier task creates it\): create it first, with file\(\{ path: '\/srv\/none', state: 'directory' \}\)$/.test(e.message));
+    await assert.rejects(planWith(copy, { dest: '/srv/f/a', content: 'a' }, { ...nothingAt('/srv/f/a'), ...aFile('/srv/f', '') }), /\/srv\/f is a file, not a folder/);
   });
 
   it('no change when content and attributes match', async () => {

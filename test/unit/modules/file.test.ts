@@ -28,11 +28,27 @@ describe('file: directory', () => {
     assert.deepEqual(plan.steps, []);
   });
 
-  it('an unset mode/owner of a new directory is unknown (null), not guessed', async () => {
+  it('an unset mode of a new directory is what mkdir makes (umask 022), its owner whoever writes it (unknown without a writer)', async () => {
     const plan = await planWith(file, { path: '/srv/x', state: 'directory' }, nothingAt('/srv/x'));
     const after = plan.after?.[fileKey('/srv/x')] as Record<string, unknown>;
-    assert.equal(after.mode, null);
+    assert.equal(after.mode, '0755');
     assert.equal(after.owner, null);
+    assert.equal(after.group, null);
+  });
+
+  it('a new directory under a setgid folder gets its bit and its group; its missing parents are predicted too (issue 16, defects 4 and 11)', async () => {
+    const facts = { ...nothingAt('/srv/p/q/r'), ...nothingAt('/srv/p/q'), ...nothingAt('/srv/p'), ...aDir('/srv', { mode: '2775', group: 'staff' }) };
+    const plan = await planWith(file, { path: '/srv/p/q/r', state: 'directory' }, facts, { writer: { user: 'root', group: 'root' } });
+    for (const d of ['/srv/p/q/r', '/srv/p/q', '/srv/p']) {
+      const f = plan.after?.[fileKey(d)] as Record<string, unknown>;
+      assert.deepEqual([f.type, f.mode, f.owner, f.group], ['directory', '2755', 'root', 'staff'], d);
+    }
+    const given = await planWith(file, { path: '/srv/p', state: 'directory', mode: '0755' }, { ...nothingAt('/srv/p'), ...aDir('/srv', { mode: '2775', group: 'staff' }) }, { writer: { user: 'root', group: 'root' } });
+    assert.equal((given.after?.[fileKey('/srv/p')] as Record<string, unknown>).mode, '0755', 'a given mode clears the inherited bit (chmod 00755)');
+  });
+
+  it('touch in a folder that does not exist is refused in the plan (issue 16, defect 6)', async () => {
+    await assert.rejects(planWith(file, { path: '/srv/none/f', state: 'touch' }, { ...nothingAt('/srv/none/f'), ...nothingAt('/srv/none') }), /the folder \/srv\/none does not exist \(and no earlier task creates it\)/);
   });
 
   it('only the differing attribute changes: owner alone is chown OWNER, group alone chown :GROUP', async () => {

@@ -81,6 +81,23 @@ describe('systemd planning', () => {
     assert.deepEqual(loaded, { changes: [], steps: [] });
   });
 
+  it('daemonReload for drop-ins (issue 16, defect 1): one written by an earlier task, or on disk and not loaded', async () => {
+    const dir = '/etc/systemd/system/relay.service.d';
+    const written = await planWith(systemd, { unit: 'relay', state: 'started', daemonReload: true }, { ...world('relay', {}), [`written-in:${dir}`]: true });
+    assert.deepEqual(written.changes[0], { what: 'daemon-reload', before: `a drop-in in ${dir} written by an earlier task`, after: 'reloaded' });
+    assert.deepEqual(cmds(written.steps), ['systemctl daemon-reload', 'systemctl start -- relay.service']);
+    assert.equal(written.after?.[`written-in:${dir}`], false);
+    const show = 'Id=relay.service\nLoadState=loaded\nActiveState=active\nSubState=running\nUnitFileState=enabled\nNeedDaemonReload=no\nFragmentPath=/etc/systemd/system/relay.service\n';
+    const fresh = parseUnit('relay.service', `${show}DropInPaths=\nDropInOnDisk=${dir}/override.conf\n`, 0);
+    assert.equal(fresh.dropInsChanged, true, 'a new drop-in systemd has not loaded (NeedDaemonReload=no on systemd 252)');
+    const loaded = parseUnit('relay.service', `${show}DropInPaths=${dir}/override.conf /usr/lib/systemd/system/service.d/10-timeout.conf\nDropInOnDisk=${dir}/override.conf\n`, 0);
+    assert.equal(loaded.dropInsChanged, undefined);
+    const removed = parseUnit('relay.service', `${show}DropInPaths=${dir}/override.conf\n`, 0);
+    assert.equal(removed.dropInsChanged, true);
+    const plan = await planWith(systemd, { unit: 'relay', daemonReload: true }, world('relay', { dropInsChanged: true }));
+    assert.deepEqual(plan.changes, [{ what: 'daemon-reload', before: 'drop-ins on disk are not the ones systemd loaded', after: 'reloaded' }]);
+  });
+
   it('daemonReload: a change only when NeedDaemonReload=yes or the file was written in this run', async () => {
     const needed = await planWith(systemd, { unit: 'relay', daemonReload: true }, world('relay', { needDaemonReload: true }));
     assert.deepEqual(needed.changes, [{ what: 'daemon-reload', before: 'systemd reports NeedDaemonReload=yes', after: 'reloaded' }]);

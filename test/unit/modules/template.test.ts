@@ -8,7 +8,7 @@ import { PrepareError } from '../../../engine/module.ts';
 import { renderWrite, script } from '../../../engine/plan/render.ts';
 import type { WriteStep } from '../../../engine/plan/types.ts';
 import { isSecret, secret } from '../../../engine/secret.ts';
-import { template } from '../../../modules/template.ts';
+import { renderTemplate, template } from '../../../modules/template.ts';
 import { aFile, aGroup, nothingAt, planWith, sha256 } from './fake-facts.ts';
 
 function playbookDir(templates: Record<string, string>): string {
@@ -58,6 +58,15 @@ describe('template', () => {
 
   it('a missing nested property is an error too', async () => {
     await assert.rejects(planWith(template, { src: 'templates/nested.hbs', dest: DEST }, {}, { baseDir: dir, vars: { app: {} } }), /variable 'app.missing' is not defined \(line 1\)/);
+  });
+
+  it('a block helper whose argument is missing is an error naming it (issue 16, defect 7); false and [] still render', () => {
+    const vars = { flag: false, items: [] as string[] };
+    for (const [src, line, name] of [['a\n{{#if flag2}}x{{/if}}', 2, 'flag2'], ['{{#each items2}}{{this}}{{/each}}', 1, 'items2'], ['{{~#unless cfg.off}}y{{/unless}}', 1, 'cfg.off'], ['{{#with o}}{{x}}{{/with}}', 1, 'o']] as const) {
+      assert.throws(() => renderTemplate(src, 't.hbs', { ...vars, cfg: {} }), (e: unknown) => e instanceof PrepareError && e.message === `template t.hbs: variable '${name}' is not defined (line ${line})`);
+    }
+    assert.equal(renderTemplate('{{#if flag}}x{{else}}n{{/if}}{{#each items}}i{{/each}}{{#unless flag}}u{{/unless}}', 't.hbs', vars).text, 'nu');
+    assert.equal(renderTemplate('{{#each list}}{{#if this.on}}{{this.name}}{{/if}}{{/each}}', 't.hbs', { list: [{ on: true, name: 'a' }, { on: false, name: 'b' }] }).text, 'a');
   });
 
   it('a missing template file is a PrepareError on src', async () => {

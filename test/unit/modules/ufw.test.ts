@@ -1,6 +1,6 @@
 import { strict as assert } from 'node:assert';
 import { describe, it } from 'node:test';
-import { inNetwork, parseChainRule, parseSshConnection, parseTuple, parseUfw, UFW_KEY, type UfwChainRule, type UfwFact, type UfwRule, type UfwSshConnection } from '../../../engine/facts/ufw.ts';
+import { inNetwork, normalAddress, parseChainRule, parseSshConnection, parseTuple, parseUfw, UFW_KEY, type UfwChainRule, type UfwFact, type UfwRule, type UfwSshConnection } from '../../../engine/facts/ufw.ts';
 import { PlanError } from '../../../engine/plan/types.ts';
 import { matchRule, ruleArgv, ufw, verdict } from '../../../modules/ufw.ts';
 import { planWith, stepsOf } from './fake-facts.ts';
@@ -68,6 +68,15 @@ describe('ufw fact: parsing ufw files', () => {
     assert.equal(parseSshConnection('x y z w'), null);
     assert.equal(parseUfw('ssh=\nnotinstalled\n').ssh, null);
     assert.deepEqual(parseUfw('ssh=10.77.0.1 40312 10.77.0.17 22\nnotinstalled\n').ssh, SEEN);
+  });
+  it('normalAddress: every form ufw rewrites compares as ufw stores it (issue 16, defect 5)', () => {
+    const table: Array<[string, string]> = [
+      ['2001:DB8::1', '2001:db8::1'], ['2001:db8:0:0::5', '2001:db8::5'], ['2001:db8:0:0:0:0:0:5/128', '2001:db8::5'],
+      ['2001:DB8:1:2:3:4:5:6/64', '2001:db8:1:2:3:4:5:6/64'], ['2001:db8:0:0:1:0:0:0/64', '2001:db8:0:0:1::/64'], ['1:0:0:1:0:0:0:1', '1:0:0:1::1'], ['2001:0:0:1::1', '2001:0:0:1::1'],
+      ['fe80::1:0:0:1', 'fe80::1:0:0:1'], ['::ffff:10.0.0.1', '::ffff:10.0.0.1'], ['::1', '::1'], ['::/0', 'any'],
+      ['10.1.2.3/8', '10.0.0.0/8'], ['192.168.1.77/24', '192.168.1.0/24'], ['10.1.2.3/32', '10.1.2.3'], ['10.9.9.9/0', 'any'], ['0.0.0.0/0', 'any'],
+    ];
+    for (const [given, stored] of table) assert.equal(normalAddress(given), stored, given);
   });
   it('inNetwork: IPv4 and IPv6 networks, single addresses, other families', () => {
     assert.equal(inNetwork('10.77.0.1', '10.77.0.0/24'), true);

@@ -95,3 +95,20 @@ describe('user password', () => {
     assert.equal(plan.after?.['shadow:app'], shadowDigest(HASH));
   });
 });
+
+describe('user plans that cannot apply are refused in the plan (issue 16, defect 8)', () => {
+  it('a uid another user has: refused for a new user and for a renumbering; free or its own uid: planned', async () => {
+    await assert.rejects(planWith(user, { name: 'ops', uid: 1500 }, { ...aUser('ops', false), 'uid:1500': 'other' }), /^PlanError: uid 1500 is already used by the user 'other': useradd would refuse/);
+    await assert.rejects(planWith(user, { name: 'ops', uid: 1500 }, { ...aUser('ops'), 'uid:1500': 'other' }), /usermod would refuse/);
+    const fresh = await planWith(user, { name: 'ops', uid: 1500 }, { ...aUser('ops', false), 'uid:1500': null });
+    assert.equal(fresh.after?.['uid:1500'], 'ops', 'the uid is predicted taken, for a later task');
+    assert.deepEqual((await planWith(user, { name: 'ops', uid: 1000 }, { ...aUser('ops'), 'uid:1000': 'ops' })).changes, []);
+  });
+
+  it('removing a user with running processes is refused naming them; unless an earlier task of a dry run may stop them', async () => {
+    const busy = { ...aUser('ops'), 'procs:ops': [{ pid: 42, command: 'sleep' }] };
+    await assert.rejects(planWith(user, { name: 'ops', state: 'absent' }, busy), /^PlanError: user 'ops' has 1 running process \(42 sleep\): userdel would refuse; stop them first/);
+    const idle = await planWith(user, { name: 'ops', state: 'absent' }, { ...aUser('ops'), 'procs:ops': [] });
+    assert.deepEqual((idle.steps[0] as RunStep).argv, ['userdel', '--', 'ops']);
+  });
+});

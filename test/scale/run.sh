@@ -1,0 +1,7 @@
+#!/usr/bin/env bash
+# `npm run test:scale`: the 50-host scale test (issue 11). Like `npm test`, it brings the lab up
+# itself and takes it down at the end, whatever happens. Root only.
+set -euo pipefail
+cd "$(dirname "$0")/../.."
+trap 'npx tsx test/lab/cli.ts down >/dev/null 2>&1 || true' EXIT
+node --import tsx --test --test-concurrency=1 test/scale/*.test.ts
