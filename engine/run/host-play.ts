@@ -22,8 +22,7 @@ import type { PreparedTasks } from './preflight.ts';
 import { hostContext, resolveParams } from './resolve.ts';
 import { taskSelected, type TagFilter } from './tags.ts';
 import { hostVars } from './vars.ts';
-import { overlayFacts, packageLists, recordPackageEffect } from './package-effects.ts';
-import { packagePreviewFact } from '../packages/preview.ts';
+import { overlayFacts, packageLists, previewInto, recordPackageEffect } from './package-effects.ts';
 
 export interface PlayEnv {
   bus: EventBus;
@@ -200,18 +199,13 @@ export async function runPlayOnHost(env: PlayEnv, state: HostState): Promise<voi
 
     /** Dry run: what the packages this task installs ship, for the later tasks (see engine/packages/). */
     const previewPackages = async (names: string[], update: boolean, asRoot: boolean, ms: number): Promise<boolean> => {
-      const fact = packagePreviewFact({ names, update, paths: playPaths });
-      let value;
       try {
-        value = (await gatherFacts(link, [fact], asRoot, ms)).get(fact.key) as Awaited<ReturnType<typeof fact.parse>>;
+        for (const text of await previewInto(state.previews, link, { names, update, paths: playPaths }, asRoot, ms)) env.bus.emit({ type: 'message', host: state.host.name, text });
+        return true;
       } catch (err) {
         hostError(err, task.name);
         return false;
       }
-      if (value.status === 'previewed') state.previews.push(...value.packages);
-      else env.bus.emit({ type: 'message', host: state.host.name, text: `what ${names.join(', ')} would put on the host is unknown: ${value.error ?? 'the package preview failed'}` });
-      if (value.skipped) env.bus.emit({ type: 'message', host: state.host.name, text: `not previewed (too large to fetch for a dry run): ${value.skipped.join(', ')}; what they ship is not predicted` });
-      return true;
     };
 
     try {

@@ -5,7 +5,9 @@
 // afterwards passes (see overlayFacts).
 import type { FactStore } from '../facts/store.ts';
 import { overlay } from '../packages/overlay.ts';
-import type { PreviewedPackage } from '../packages/preview.ts';
+import { packagePreviewFact, type PreviewedPackage, type PreviewQuery } from '../packages/preview.ts';
+import { gatherFacts } from './gather-facts.ts';
+import type { HostLink } from './host-link.ts';
 import type { PackageEffect } from '../plan/types.ts';
 
 export const INSTALLS_KEY = 'apt:installs';
@@ -30,4 +32,19 @@ export function overlayFacts(store: FactStore, values: Iterable<[string, unknown
     const over = overlay(previews, key, value);
     if (over) store.predict(key, over.value, over.doubt === undefined ? {} : { doubt: over.doubt });
   }
+}
+
+/**
+ * Dry run: previews the packages of q on the host (one exec) and adds them to `previews`. Returns
+ * what to tell the user (a preview that failed, packages too large to fetch); throws when the host
+ * cannot be reached.
+ */
+export async function previewInto(previews: PreviewedPackage[], link: HostLink, q: PreviewQuery, become: boolean, timeoutMs: number): Promise<string[]> {
+  const fact = packagePreviewFact(q);
+  const value = (await gatherFacts(link, [fact], become, timeoutMs)).get(fact.key) as ReturnType<typeof fact.parse>;
+  const messages: string[] = [];
+  if (value.status === 'previewed') previews.push(...value.packages);
+  else messages.push(`what ${q.names.join(', ')} would put on the host is unknown: ${value.error ?? 'the package preview failed'}`);
+  if (value.skipped) messages.push(`not previewed (too large to fetch for a dry run): ${value.skipped.join(', ')}; what they ship is not predicted`);
+  return messages;
 }
