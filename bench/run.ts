@@ -3,7 +3,12 @@
 // and Ansible side by side, prints the tables and writes the measured part of bench/RESULTS.md.
 // Every record is appended to bench/results/<start>.jsonl as it is made, so an interrupted bench
 // keeps what it measured: `--from bench/results/<start>.jsonl` rebuilds RESULTS.md from it.
-// `--suite-lab` runs on the test suite's two bench hosts instead (no labUp; N ≤ 2).
+// Every write of RESULTS.md also draws the charts (bench/results/wall.svg, memory.svg) from the same
+// records; `--from FILE --charts-only` draws only them.
+// `--suite-lab` runs on the test suite's two bench hosts instead (no labUp; N ≤ 2), `--lab-hosts
+// a,b,...` on any hosts the lab already has up (no labUp: the other hosts are left alone).
+// `--peers ansible,mitogen,pyinfra` chooses the peers (default all; pyinfra when installed).
+// N goes up to the lab's MAX_HOSTS less W2's 4 relay hosts (200 fits: 204 of 240 addresses).
 import { appendFileSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { execFileSync } from 'node:child_process';
 import { dirname, join } from 'node:path';
@@ -12,8 +17,11 @@ import { labStatus, labUp } from '../test/lab/index.ts';
 import { ensureLab } from '../test/integration/lab-fixture.ts';
 import { renderResults, runBench } from './lib/bench.ts';
 import { BENCH } from './lib/tools.ts';
+import { writeCharts } from './lib/chart.ts';
 import { LAB_INVENTORY, type Record_, type W2Fleet, type Workload } from './lib/suite.ts';
 import { labHosts } from './lib/fleet.ts';
+import { ALL_PEERS } from './lib/peers.ts';
+import type { Peer } from './lib/tools.ts';
 
 const { values } = parseArgs({
   options: {
@@ -23,9 +31,12 @@ const { values } = parseArgs({
     warmup: { type: 'string', default: '1' },
     workloads: { type: 'string', default: 'w1-warm,w1-cold,w3,w2' },
     'suite-lab': { type: 'boolean', default: false },
+    'lab-hosts': { type: 'string' },
+    peers: { type: 'string', default: ALL_PEERS.join(',') },
     out: { type: 'string', default: join(BENCH, 'RESULTS.md') },
     'no-write': { type: 'boolean', default: false },
     from: { type: 'string' },
+    'charts-only': { type: 'boolean', default: false },
   },
 });
 
@@ -51,15 +62,20 @@ if (values.from) {
     return xs.length ? `; 1-min load average during it ${Math.min(...xs).toFixed(1)}–${Math.max(...xs).toFixed(1)}` : '';
   };
   const metas = lines.filter((l) => l.meta).map((l) => `- \`${l.file.replace(`${BENCH}/`, 'bench/')}\`: ${['hosts', 'runs', 'cold-runs', 'warmup', 'workloads', 'suite-lab'].filter((k) => l.meta[k] !== undefined).map((k) => `${k} ${l.meta[k]}`).join(', ')}${loads(l.file)}`);
-  const { markdown } = renderResults(`Assembled from saved runs:\n\n${metas.join('\n')}`, records, []);
-  console.log(markdown);
-  if (!values['no-write']) writeResults(markdown);
+  const { markdown, rows } = renderResults(`Assembled from saved runs:\n\n${metas.join('\n')}`, records, []);
+  if (!values['charts-only']) {
+    console.log(markdown);
+    if (!values['no-write']) writeResults(markdown);
+  }
+  if (!values['no-write']) console.log(`charts: ${(await writeCharts(rows, join(BENCH, 'results'))).join(', ')}`);
   process.exit(0);
 }
 
 const counts = values.hosts!.split(',').map(Number).filter((n) => n > 0);
 const workloads = values.workloads!.split(',') as Workload[];
 const max = Math.max(...counts);
+const peers = values.peers!.split(',').filter(Boolean) as Peer[];
+for (const p of peers) if (!ALL_PEERS.includes(p)) throw new Error(`--peers: ${p} is not one of ${ALL_PEERS.join(', ')}`);
 const W2_HOSTS = ['build', 'relay1', 'relay2', 'relay3'];
 
 let hostNames: string[];
@@ -78,13 +94,27 @@ if (values['suite-lab']) {
     const [b1, b2] = labHosts(['bench1', 'bench2']);
     w2 = { hosts: [{ name: 'build', address: b2.address }, { name: 'relay1', address: b1.address }], engineInventory: writeW2Inventory(b2.address, b1.address) };
   }
+} else if (values['lab-hosts']) {
+  // Hosts the lab already has, used as they are: no labUp (it would remove every host not asked for).
+  hostNames = values['lab-hosts'].split(',').filter(Boolean);
+  if (max > hostNames.length) throw new Error(`--lab-hosts has ${hostNames.length} hosts: N ≤ ${hostNames.length}`);
+  const status = await labStatus();
+  const up = new Set(status.hosts.filter((h) => h.running && h.ssh).map((h) => h.name));
+  const missing = hostNames.filter((h) => !up.has(h));
+  if (missing.length) throw new Error(`--lab-hosts: not up in the lab: ${missing.join(', ')}`);
+  if (workloads.includes('w2')) throw new Error('--lab-hosts: W2 needs the relay hosts (full lab) or --suite-lab');
 } else {
   const tests = execFileSync('sh', ['-c', 'ps -eo args | grep -c "^node.*--test" || true'], { encoding: 'utf8' }).trim();
   if (Number(tests) > 0) throw new Error(`${tests} test process(es) are running on the lab: the full bench takes the lab's hosts away; wait, or use --suite-lab`);
   hostNames = Array.from({ length: max }, (_, i) => `bench${i + 1}`);
   const relayHosts = workloads.includes('w2') ? W2_HOSTS : [];
   console.log(`lab up: ${hostNames.length} bench hosts${relayHosts.length ? ' + build, relay1-3' : ''}`);
-  await labUp({ hosts: [...relayHosts, ...hostNames], groups: { bench: hostNames, ...(relayHosts.length ? { relays: ['relay1', 'relay2', 'relay3'] } : {}) } });
+  // The lab's default wait for sshd (120 s) is for a dozen hosts; 200 booting on 2 CPUs take longer.
+  await labUp({
+    hosts: [...relayHosts, ...hostNames],
+    groups: { bench: hostNames, ...(relayHosts.length ? { relays: ['relay1', 'relay2', 'relay3'] } : {}) },
+    readyTimeoutMs: 120_000 + 3_000 * hostNames.length,
+  });
   if (relayHosts.length) w2 = { hosts: labHosts(W2_HOSTS), engineInventory: LAB_INVENTORY };
 }
 
@@ -116,9 +146,13 @@ const result = await runBench({
   coldRuns: values['cold-runs'] ? Number(values['cold-runs']) : undefined,
   warmup: Number(values.warmup),
   workloads,
+  peers,
   w2,
   onRecord: ({ stdout, stderr, ...r }) => appendFileSync(raw, `${JSON.stringify(r)}\n`),
 });
 rmSync(join(BENCH, 'results', '.w2-suite-lab-inventory.ts'), { force: true });
 console.log(`\n${result.markdown}`);
-if (!values['no-write']) writeResults(result.markdown);
+if (!values['no-write']) {
+  writeResults(result.markdown);
+  console.log(`charts: ${(await writeCharts(result.rows, rawDir)).join(', ')}`);
+}

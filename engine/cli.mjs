@@ -7,8 +7,8 @@
 // installed packages or this file changed, so editing engine/ or modules/ needs no build step.
 // Plain JavaScript on purpose: this file must start without tsx.
 import { createHash } from 'node:crypto';
-import { mkdirSync, readdirSync, readFileSync, renameSync } from 'node:fs';
-import { dirname, join, relative, sep } from 'node:path';
+import { mkdirSync, readdirSync, readFileSync, renameSync, rmSync } from 'node:fs';
+import { basename, dirname, join, relative, sep } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { stamp, writeAtomically } from './bundle/files.mjs';
 import { sourceLocation } from './bundle/source-location.mjs';
@@ -76,7 +76,11 @@ function entrySource(/** @type {string[]} */ files, /** @type {string} */ build)
 async function build(/** @type {{ stamps: Record<string, string>, files: string[] }} */ current) {
   const esbuild = await import('esbuild');
   mkdirSync(CACHE, { recursive: true });
-  const tmp = `${BUNDLE}.${process.pid}.tmp`;
+  // Built under its final name in a folder of this process's own, so the bundle's
+  // sourceMappingURL (a name relative to the bundle) names the map it will sit beside.
+  const tmpDir = join(CACHE, `.build-${process.pid}`);
+  mkdirSync(tmpDir, { recursive: true });
+  const tmp = join(tmpDir, basename(BUNDLE));
   await esbuild.build({
     stdin: { contents: entrySource(current.files, createHash('sha256').update(JSON.stringify(current.stamps)).digest('hex').slice(0, 16)), resolveDir: REPO, sourcefile: 'engine-entry.js', loader: 'js' },
     bundle: true,
@@ -97,6 +101,7 @@ async function build(/** @type {{ stamps: Record<string, string>, files: string[
   // Renamed into place, so a concurrent start never imports half a file; the map first.
   renameSync(`${tmp}.map`, `${BUNDLE}.map`);
   renameSync(tmp, BUNDLE);
+  rmSync(tmpDir, { recursive: true, force: true });
   writeAtomically(STAMPS, JSON.stringify(current.stamps));
 }
 

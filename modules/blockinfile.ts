@@ -7,6 +7,7 @@ import { fileFact } from '../engine/facts/file.ts';
 import type { Plan } from '../engine/plan/types.ts';
 import { Choice, SecretString, Type } from '../engine/schema.ts';
 import { isSecret, secret } from '../engine/secret.ts';
+import { folderFacts, siteMakingFolder } from './shared/new-path.ts';
 import { attributeFacts, attributeParams } from './shared/attributes.ts';
 import { checkValidate, contentOf, editableText, planWrite, writeParams } from './shared/content.ts';
 import { compilePattern } from './lineinfile.ts';
@@ -122,7 +123,7 @@ export const blockinfile = defineModule({
     if (p.insertafter !== undefined && p.insertafter !== 'EOF') compilePattern(p.insertafter, 'insertafter');
     if (p.insertbefore !== undefined && p.insertbefore !== 'BOF') compilePattern(p.insertbefore, 'insertbefore');
   },
-  facts: (p) => [fileFact(p.path), ...attributeFacts(p)],
+  facts: (p) => [fileFact(p.path), ...(p.create ? folderFacts(p.path) : []), ...attributeFacts(p)],
   plan(p, ctx): Plan {
     const state = p.state ?? 'present';
     const current = ctx.facts.get(fileFact(p.path));
@@ -132,10 +133,12 @@ export const blockinfile = defineModule({
     const sensitive = isSecret(p.block);
     const edit = editBlock(before, { ...p, block: isSecret(p.block) ? p.block.reveal() : (p.block ?? '') });
     if (current.exists && edit.text === before) return { ...planWrite(p.path, current, 'keep', p, ctx.facts), msg: undefined };
+    const making = current.exists ? undefined : siteMakingFolder(p.path, ctx);
     const plan = planWrite(p.path, current, contentOf(sensitive ? secret(edit.text) : edit.text, sensitive), p, ctx.facts, {
+      ...(making ? { site: making.site } : {}),
       what: edit.msg || 'content',
       before: current.exists ? [] : [{ kind: 'mkdir', path: posix.dirname(p.path) }],
     });
-    return { ...plan, msg: edit.msg || undefined };
+    return { ...plan, after: { ...(making?.after ?? {}), ...(plan.after ?? {}) }, msg: edit.msg || undefined };
   },
 });

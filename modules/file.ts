@@ -127,6 +127,8 @@ export const file = defineModule({
       return attributesOnly(p.path, current, wanted, true);
     }
     if (current.exists && current.type === 'directory') throw new PlanError(`${p.path} is a directory: remove it first (state absent) to put a link there`);
+    // A new link needs its folder, as a new file does (refused here rather than by ln in the real run).
+    if (!current.exists) newPathSite(p.path, ctx);
     if (current.exists && current.type !== 'link' && !p.force) {
       throw new PlanError(`${p.path} exists and is a ${current.type}: set force to replace it with a link`);
     }

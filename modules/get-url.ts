@@ -9,6 +9,7 @@ import { fileFact, fileKey, type FileFact } from '../engine/facts/file.ts';
 import { programFact } from '../engine/facts/program.ts';
 import { PlanError, type Change, type Plan, type WriteStep } from '../engine/plan/types.ts';
 import { Choice, Type } from '../engine/schema.ts';
+import { folderFacts, newPathSite } from './shared/new-path.ts';
 import { attributeFacts, attributeParams, planAttributes, resolveAttributes, type Attributes } from './shared/attributes.ts';
 
 const params = Type.Object(
@@ -60,7 +61,7 @@ export const getUrl = defineModule({
     "           dest: '/usr/local/bin/smp-server', sha256: 'e3b0c442…', mode: '0755', owner: 'root' })",
   ].join('\n'),
   params,
-  facts: (p) => [fileFact(p.dest), ...attributeFacts(p), ...(p.via === 'host' ? [programFact('curl'), programFact('wget')] : [])],
+  facts: (p) => [fileFact(p.dest), ...folderFacts(p.dest), ...attributeFacts(p), ...(p.via === 'host' ? [programFact('curl'), programFact('wget')] : [])],
   plan(p, ctx): Plan {
     const current = ctx.facts.get(fileFact(p.dest));
     if (current.type === 'directory') throw new PlanError(`${p.dest} is a directory: give the path of the file to write`);
@@ -76,6 +77,8 @@ export const getUrl = defineModule({
       return { changes: a.changes, steps: a.steps, after: { [fileKey(p.dest)]: { ...current, ...a.after } satisfies FileFact } };
     }
 
+    // A new file: its folder must be there (refused in the dry run as the real run would fail), and it belongs to who writes it.
+    const site = current.exists ? undefined : newPathSite(p.dest, ctx);
     const changes: Change[] = [
       { what: 'content', before: current.exists ? (current.sha256 ? `sha256:${current.sha256}` : '(unreadable)') : '(absent)', after: expected ? `sha256:${expected}` : `(download of ${p.url})` },
     ];
@@ -103,8 +106,8 @@ export const getUrl = defineModule({
       exists: true,
       type: 'file',
       mode: mode ?? (current.exists ? current.mode : '0644'),
-      owner: attrs.owner ?? (current.exists ? current.owner : null),
-      group: attrs.group ?? (current.exists ? current.group : null),
+      owner: attrs.owner ?? (current.exists ? current.owner : (site?.owner ?? null)),
+      group: attrs.group ?? (current.exists ? current.group : (site?.group ?? null)),
       size: null,
       sha256: expected ?? null,
       linkTarget: null,

@@ -4,6 +4,7 @@
 import { defineModule, PrepareError } from '../engine/module.ts';
 import { gitArgv, gitCheckoutFact, gitCheckoutKey, gitRemoteFact, type GitCheckoutFact, type GitRemoteFact, type GitRunAs } from '../engine/facts/git.ts';
 import { fileKey } from '../engine/facts/file.ts';
+import { ancestors } from './shared/new-path.ts';
 import { PlanError, type Change, type Plan, type RunStep } from '../engine/plan/types.ts';
 import { Type } from '../engine/schema.ts';
 
@@ -168,7 +169,8 @@ export const gitModule = defineModule({
         changes: [{ what: 'commit', before: '(absent)', after }],
         steps: cloneSteps(p, wanted, runAs),
         after: { [key]: predicted(p, wanted, { ...current, git: true }, runAs) },
-        invalidates: touched,
+        // A clone makes the folders above dest too: read again when a later task needs them.
+        invalidates: [...touched, ...ancestors(p.dest).map((d) => fileKey(d))],
         msg: `clone ${p.repo} at ${wanted.name ?? 'HEAD'}${remote.git ? '' : ' (git is not on the host yet: the commit is known once it is)'}`,
         output: { before: null, after: wanted.commit },
       };

@@ -9,6 +9,7 @@ import type { Plan } from '../engine/plan/types.ts';
 import { SecretString, Type } from '../engine/schema.ts';
 import { isSecret, secret } from '../engine/secret.ts';
 import { Choice } from '../engine/schema.ts';
+import { folderFacts, siteMakingFolder } from './shared/new-path.ts';
 import { attributeFacts, attributeParams } from './shared/attributes.ts';
 import { checkValidate, contentOf, editableText, planWrite, writeParams } from './shared/content.ts';
 
@@ -178,7 +179,7 @@ export const lineinfile = defineModule({
     if (p.insertafter !== undefined && p.insertafter !== 'EOF' && p.insertafter !== 'BOF') compilePattern(p.insertafter, 'insertafter');
     if (p.insertbefore !== undefined && p.insertbefore !== 'BOF') compilePattern(p.insertbefore, 'insertbefore');
   },
-  facts: (p) => [fileFact(p.path), ...attributeFacts(p)],
+  facts: (p) => [fileFact(p.path), ...(p.create ? folderFacts(p.path) : []), ...attributeFacts(p)],
   plan(p, ctx): Plan {
     const state = p.state ?? 'present';
     const current = ctx.facts.get(fileFact(p.path));
@@ -188,11 +189,13 @@ export const lineinfile = defineModule({
     const sensitive = isSecret(p.line);
     const edit = editLines(before, { ...p, line: isSecret(p.line) ? p.line.reveal() : p.line });
     if (current.exists && edit.text === before) return { ...planWrite(p.path, current, 'keep', p, ctx.facts), msg: undefined };
+    const making = current.exists ? undefined : siteMakingFolder(p.path, ctx);
     const plan = planWrite(p.path, current, contentOf(sensitive ? secret(edit.text) : edit.text, sensitive), p, ctx.facts, {
+      ...(making ? { site: making.site } : {}),
       what: edit.msg ? `${edit.msg}` : 'content',
       // create makes the file's folder too, as Ansible does.
       before: current.exists ? [] : [{ kind: 'mkdir', path: posix.dirname(p.path) }],
     });
-    return { ...plan, msg: edit.msg || undefined };
+    return { ...plan, after: { ...(making?.after ?? {}), ...(plan.after ?? {}) }, msg: edit.msg || undefined };
   },
 });

@@ -187,9 +187,13 @@ export const systemd = defineModule({
       steps.push({ kind: 'run', argv: ['systemctl', verb, '--', name] });
       unit = { ...unit, activeState: state, subState: state === 'active' ? 'running' : 'dead' };
     };
+    let msg: string | undefined;
     switch (p.state) {
       case 'started':
-        if (!active) setActive('start', 'active', 'active');
+        // systemd skips starting a unit whose conditions do not hold (systemctl start succeeds): it
+        // is as started as it can be; starting it on every run would be a change every run.
+        if (!active && unit.conditionsFail?.length && reload === undefined) msg = `${name} is not running: systemd skips it, its condition ${unit.conditionsFail.join(', ')} does not hold`;
+        else if (!active) setActive('start', 'active', 'active');
         break;
       case 'stopped':
         if (active) setActive('stop', 'inactive', 'inactive');
@@ -208,7 +212,7 @@ export const systemd = defineModule({
       unit = { ...unit, loadState: 'masked', unitFileState: 'masked' };
     }
 
-    if (changes.length === 0) return { changes: [], steps };
+    if (changes.length === 0) return { changes: [], steps, ...(msg ? { msg } : {}) };
     after[unitKey(name)] = unit;
     // Starting or stopping a unit changes which processes run as its user (a user removed next).
     const procs = steps.some((st) => st.kind === 'run' && ['start', 'stop', 'restart', 'reload', 'mask'].includes(st.argv[1]!)) ? ['procs:*'] : [];

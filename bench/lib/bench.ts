@@ -2,6 +2,8 @@
 // RESULTS.md; the smoke test asserts on the result).
 import { cleanStaleCgroups, cgroupsAvailable } from './measure.ts';
 import { ensureAnsible } from './provision.ts';
+import { ALL_PEERS, availablePeers } from './peers.ts';
+import type { Peer } from './tools.ts';
 import { ensureWorkDir, labHosts } from './fleet.ts';
 import { runSuite, type Record_, type SuiteOptions, type SuiteResult, type W2Fleet, type Workload } from './suite.ts';
 import { machine, summarize, tables, type Row } from './report.ts';
@@ -14,6 +16,8 @@ export interface BenchOptions {
   coldRuns?: number;
   warmup: number;
   workloads: Workload[];
+  /** Peers to compare with; default all three (pyinfra only when installed). */
+  peers?: Peer[];
   w2?: W2Fleet;
   log?: (m: string) => void;
   onRecord?: SuiteOptions['onRecord'];
@@ -30,7 +34,9 @@ export async function runBench(o: BenchOptions): Promise<BenchResult> {
   if (!cgroupsAvailable()) throw new Error('the bench needs the cpuacct cgroup hierarchy at /sys/fs/cgroup/cpuacct (run as root)');
   cleanStaleCgroups();
   ensureWorkDir();
-  await ensureAnsible(log, o.workloads.includes('w2'));
+  const wanted = o.peers ?? ALL_PEERS;
+  await ensureAnsible(log, { collections: o.workloads.includes('w2'), mitogen: wanted.includes('mitogen') });
+  const peers = availablePeers(wanted);
   const started = new Date();
   const result = await runSuite({
     hosts: labHosts(o.hostNames),
@@ -39,11 +45,12 @@ export async function runBench(o: BenchOptions): Promise<BenchResult> {
     coldRuns: o.coldRuns,
     warmup: o.warmup,
     workloads: o.workloads,
+    peers,
     w2: o.w2,
     log,
     onRecord: o.onRecord,
   });
-  const head = `Run ${started.toISOString()} → ${new Date().toISOString()}: N = ${o.counts.join(', ')}; ${o.warmup} warm-up + ${o.runs} counted run(s) per tool (cold: ${o.coldRuns ?? o.runs}), engine and Ansible alternating.`;
+  const head = `Run ${started.toISOString()} → ${new Date().toISOString()}: N = ${o.counts.join(', ')}; ${o.warmup} warm-up + ${o.runs} counted run(s) per tool (cold: ${o.coldRuns ?? o.runs}), the engine and ${peers.peers.join(', ') || 'no peer'} alternating.`;
   const { rows, markdown } = renderResults(head, result.records, result.notes);
   return { ...result, started, rows, markdown };
 }

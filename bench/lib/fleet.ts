@@ -26,6 +26,10 @@ export interface FleetFiles {
   engineInventory: string;
   ansibleInventory: string;
   ansibleCfg: string;
+  /** The same configuration with Mitogen's strategy (`mitogen_linear`). */
+  ansibleMitogenCfg: string;
+  /** pyinfra's inventory (a Python file: hosts with their connection data, sudo password included). */
+  pyinfraInventory: string;
   /** ControlPath folder of Ansible's ssh masters (emptied by killing them after every run). */
   controlDir: string;
 }
@@ -64,6 +68,11 @@ export function writeFleetFiles(hosts: BenchHost[], tag: string, extra: { groups
       'ansible_user=deploy',
       `ansible_ssh_private_key_file=${labPaths.privateKey}`,
       `ansible_become_password=${password}`,
+      // The interpreter's path for both (plain Ansible has interpreter_python too; Mitogen 0.3.3
+      // reads only this, and without it tries /usr/bin/python, then discovery: 3 ssh connections per
+      // host instead of 1). No ssh compression on the LAN for Mitogen either (its default is on).
+      'ansible_python_interpreter=/usr/bin/python3',
+      'mitogen_ssh_compression=False',
       ...Object.entries(extra.vars ?? {}).map(([k, v]) => `${k}=${v}`),
       '',
     ].join('\n'),
@@ -71,7 +80,11 @@ export function writeFleetFiles(hosts: BenchHost[], tag: string, extra: { groups
   );
   const ansibleCfg = join(dir, 'ansible.cfg');
   writeFileSync(ansibleCfg, ansibleConfig(hosts.length, ansibleInventory, controlDir));
-  return { dir, engineInventory, ansibleInventory, ansibleCfg, controlDir };
+  const ansibleMitogenCfg = join(dir, 'ansible-mitogen.cfg');
+  writeFileSync(ansibleMitogenCfg, mitogenConfig(ansibleConfig(hosts.length, ansibleInventory, controlDir), MITOGEN_STRATEGIES));
+  const pyinfraInventory = join(dir, 'pyinfra_inventory.py');
+  writeFileSync(pyinfraInventory, pyinfraInventoryText(hosts, password), { mode: 0o600 });
+  return { dir, engineInventory, ansibleInventory, ansibleCfg, ansibleMitogenCfg, pyinfraInventory, controlDir };
 }
 
 /**
@@ -109,8 +122,48 @@ export function ansibleConfig(forks: number, inventory: string, controlDir: stri
   ].join('\n');
 }
 
-export function ansibleEnv(files: FleetFiles): NodeJS.ProcessEnv {
-  return { ...process.env, ANSIBLE_CONFIG: files.ansibleCfg, ANSIBLE_LOCAL_TEMP: join(files.dir, 'tmp'), ANSIBLE_HOME: join(files.dir, 'home') };
+/** Where Debian's ansible-mitogen keeps its strategy plugins (the package's own path). */
+export const MITOGEN_STRATEGIES = '/usr/lib/python3/dist-packages/ansible_mitogen/plugins/strategy';
+
+/**
+ * Ansible with Mitogen: the same settings (Mitogen reads ssh_args, host key checking and become from
+ * them) with its strategy, which replaces Ansible's connection and module execution with one Python
+ * interpreter per host, started over one ssh connection and driven by RPC. Without ControlPersist:
+ * Mitogen keeps its one connection per host open itself, and a master would only add a process
+ * per host. Pipelining stays in the file; Mitogen does not use it.
+ */
+export function mitogenConfig(base: string, strategyPlugins: string): string {
+  return base
+    .replace('[defaults]\n', `[defaults]\nstrategy_plugins = ${strategyPlugins}\nstrategy = mitogen_linear\n`)
+    .replace('-o ControlMaster=auto -o ControlPersist=60s ', '');
+}
+
+/**
+ * pyinfra's inventory: every host with the same access as the other tools: user deploy, the lab's
+ * key, strict host-key checking against the lab's known_hosts, sudo with the lab's password.
+ */
+export function pyinfraInventoryText(hosts: BenchHost[], password: string): string {
+  const data = {
+    ssh_user: 'deploy',
+    ssh_key: labPaths.privateKey,
+    ssh_known_hosts_file: labPaths.knownHosts,
+    ssh_strict_host_key_checking: 'yes',
+    _sudo: true,
+    _sudo_password: password,
+  };
+  const py = (v: unknown) => (v === true ? 'True' : JSON.stringify(v));
+  const dict = `{${Object.entries(data).map(([k, v]) => `${JSON.stringify(k)}: ${py(v)}`).join(', ')}}`;
+  return [
+    '# Written by bench/lib/fleet.ts for one bench run (0600: it holds the sudo password).',
+    `_data = ${dict}`,
+    // Named as in the other tools' inventories; reached (and its host key looked up) by address.
+    `bench = [${hosts.map((h) => `(${JSON.stringify(h.name)}, dict(_data, ssh_hostname=${JSON.stringify(h.address)}))`).join(', ')}]`,
+    '',
+  ].join('\n');
+}
+
+export function ansibleEnv(files: FleetFiles, opts: { mitogen?: boolean } = {}): NodeJS.ProcessEnv {
+  return { ...process.env, ANSIBLE_CONFIG: opts.mitogen ? files.ansibleMitogenCfg : files.ansibleCfg, ANSIBLE_LOCAL_TEMP: join(files.dir, 'tmp'), ANSIBLE_HOME: join(files.dir, 'home') };
 }
 
 export function ensureWorkDir(): void {

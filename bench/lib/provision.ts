@@ -1,4 +1,5 @@
-// What the bench needs besides the lab: ansible-core (Debian's package) on the controller, and
+// What the bench needs besides the lab: ansible-core and ansible-mitogen (Debian's packages) on the
+// controller, and
 // python3 on the hosts for Ansible's sake. A fresh host has no python3; installing it through apt
 // takes ~18 s per host (apt-get update dominates), so the first install keeps the .debs and later
 // ones unpack them with dpkg over ssh. That time is never counted: for Ansible, a cold host is a fresh
@@ -9,18 +10,31 @@ import { spawnSync } from 'node:child_process';
 import { becomePassword } from '../../test/lab/index.ts';
 import { run, pool } from '../../test/lab/sh.ts';
 import { sshArgs } from '../../test/lab/ssh.ts';
-import type { BenchHost } from './fleet.ts';
+import { MITOGEN_STRATEGIES, type BenchHost } from './fleet.ts';
 
 const DEB_CACHE = '/var/cache/shipshape-bench/python3-debs';
+const DEBIAN_COLLECTIONS = '/usr/lib/python3/dist-packages/ansible_collections';
 
-/** ansible-core; with `collections`, Debian's `ansible` package too (community.general's ufw, for W2). */
-export async function ensureAnsible(log: (m: string) => void, collections = false): Promise<void> {
+/**
+ * ansible-core; with `mitogen`, Debian's ansible-mitogen (0.3.3, for its ansible-core 2.14) and its
+ * strategy plugins where fleet.ts expects them; with `collections`, Debian's `ansible` package too
+ * (community.general's ufw, for W2).
+ */
+export async function ensureAnsible(log: (m: string) => void, opts: { collections?: boolean; mitogen?: boolean } = {}): Promise<void> {
   const env = { ...process.env, DEBIAN_FRONTEND: 'noninteractive' };
   if (spawnSync('ansible-playbook', ['--version']).status !== 0) {
     log('installing ansible-core (apt-get)');
     await run(['apt-get', 'install', '-y', '-q', '--no-install-recommends', 'ansible-core'], { env });
   }
-  if (collections && spawnSync('ansible-doc', ['community.general.ufw']).status !== 0) {
+  if (opts.mitogen && !existsSync(join(MITOGEN_STRATEGIES, 'mitogen_linear.py'))) {
+    log('installing ansible-mitogen (apt-get)');
+    await run(['apt-get', 'install', '-y', '-q', '--no-install-recommends', 'ansible-mitogen'], { env });
+    if (!existsSync(join(MITOGEN_STRATEGIES, 'mitogen_linear.py'))) throw new Error(`ansible-mitogen installed, but ${MITOGEN_STRATEGIES}/mitogen_linear.py is not there`);
+  }
+  const collections = opts.collections;
+  // Where Debian's `ansible` package puts the collections (`ansible-doc NAME` exits 0 even for a
+  // module it cannot find, so it cannot tell).
+  if (collections && !existsSync(join(DEBIAN_COLLECTIONS, 'community', 'general', 'plugins', 'modules', 'ufw.py'))) {
     log('installing the ansible collections (apt-get install ansible)');
     await run(['apt-get', 'install', '-y', '-q', '--no-install-recommends', 'ansible'], { env });
   }

@@ -1,13 +1,17 @@
-// The bench's schedule: for each host count, W1 warm (engine, Ansible, floor, side by side in each
-// round), W1 cold (fresh hosts before every run of either tool; python3 put back, uncounted, before
-// Ansible's), and W2 when the relay playbook exists. Round 0 is the warm-up: recorded, not counted.
+// The bench's schedule: for each host count, W1 warm (engine, each peer, floor, side by side in
+// each round), W1 cold (fresh hosts before every run of any tool; python3 put back, uncounted, before
+// an Ansible peer's), and W2 when the relay playbook exists. Round 0 is the warm-up: recorded, not
+// counted. The peers: Ansible, Ansible with Mitogen, pyinfra (peers.ts).
 import { existsSync } from 'node:fs';
 import { loadavg } from 'node:os';
 import { join } from 'node:path';
 import { resetHosts } from './reset.ts';
 import { ensurePython3 } from './provision.ts';
 import { WORK_DIR, writeFleetFiles, type BenchHost } from './fleet.ts';
-import { ansibleRun, BENCH, engineRun, floorRun, REPO, type Tool, type ToolRun } from './tools.ts';
+import { engineRun, floorRun, type Peer, type Tool, type ToolRun } from './tools.ts';
+import { hasW2, LAB_INVENTORY, needsPython, peerW1, peerW2, RELAY_ANSIBLE, RELAY_PLAYBOOK, W1_ENGINE, type PeerSet } from './peers.ts';
+
+export { LAB_INVENTORY, RELAY_ANSIBLE, RELAY_PLAYBOOK };
 
 export type Workload = 'w1-warm' | 'w1-cold' | 'w3' | 'w2';
 
@@ -28,6 +32,8 @@ export interface SuiteOptions {
   coldRuns?: number;
   warmup: number;
   workloads: Workload[];
+  /** The peers this run compares with (and pyinfra's executable). */
+  peers: PeerSet;
   log: (m: string) => void;
   /** W2's hosts and engine inventory, when W2 is asked for. */
   w2?: W2Fleet;
@@ -40,15 +46,11 @@ export interface SuiteResult {
   notes: string[];
 }
 
-const W1_ENGINE = join(BENCH, 'workloads', 'w1.ts');
-const W1_ANSIBLE = join(BENCH, 'ansible', 'w1.yml');
-export const RELAY_PLAYBOOK = join(REPO, 'playbooks', 'relay.ts');
-export const LAB_INVENTORY = join(REPO, 'inventory', 'lab.ts');
-export const RELAY_ANSIBLE = join(BENCH, 'ansible', 'relay.yml');
-
 export async function runSuite(o: SuiteOptions): Promise<SuiteResult> {
   const records: Record_[] = [];
-  const notes: string[] = [];
+  const notes: string[] = [...o.peers.notes];
+  const peers = o.peers.peers;
+  const python = peers.some(needsPython);
   const rounds = o.warmup + o.runs;
   const push = (workload: string, n: number, round: number, r: ToolRun) => {
     const rec = { ...r, workload, n, round, counted: round >= o.warmup, load1: loadavg()[0] };
@@ -58,7 +60,8 @@ export async function runSuite(o: SuiteOptions): Promise<SuiteResult> {
       `${workload.padEnd(13)} N=${String(n).padEnd(3)} ${round < o.warmup ? 'warm-up' : `run ${round - o.warmup + 1}`.padEnd(7)} ${r.tool.padEnd(8)}` +
         ` ${r.wallS.toFixed(2)} s wall, ${r.cpuS.toFixed(2)} s cpu, ${r.peakRssMaxMb.toFixed(0)}/${r.peakRssSumMb.toFixed(0)} MB rss max/sum` +
         (r.roundTrips !== undefined ? `, ${r.roundTrips} trips/host` : '') +
-        (r.changed !== undefined ? `, changed ${r.changed}` : ''),
+        (r.changed !== undefined ? `, changed ${r.changed}` : '') +
+        (r.mitogenConnections !== undefined ? `, ${r.mitogenConnections} Mitogen connections` : ''),
     );
   };
 
@@ -74,14 +77,14 @@ export async function runSuite(o: SuiteOptions): Promise<SuiteResult> {
   for (const n of o.counts) {
     if (!wantWarm && !wantFloor) break;
     const { hosts, files } = fleet(n);
-    if (wantWarm) await ensurePython3(hosts, o.log);
+    if (wantWarm && python) await ensurePython3(hosts, o.log);
     // Without a warm-up round, converge the hosts first (not recorded): warm means converged.
     if (wantWarm && o.warmup === 0) await engineRun(W1_ENGINE, files, n);
     for (let round = 0; round < rounds; round++) {
       if (wantWarm) {
         push('W1 warm', n, round, await engineRun(W1_ENGINE, files, n));
         // Ansible's warm-up run counts its ssh execs with -vvv; counted runs are plain.
-        push('W1 warm', n, round, await ansibleRun(W1_ANSIBLE, files, hosts, { countTrips: round < o.warmup }));
+        for (const p of peers) push('W1 warm', n, round, await peerW1(o.peers, p, files, hosts, round < o.warmup));
       }
       if (wantFloor) push('W3 floor', n, round, await floorRun(hosts));
     }
@@ -95,9 +98,12 @@ export async function runSuite(o: SuiteOptions): Promise<SuiteResult> {
     for (let round = 0; round < o.warmup + (o.coldRuns ?? o.runs); round++) {
       await resetHosts(names);
       push('W1 cold', n, round, await engineRun(W1_ENGINE, files, n));
-      await resetHosts(names);
-      await ensurePython3(hosts, o.log); // not counted: Ansible's cold host is a fresh host with python3
-      push('W1 cold', n, round, await ansibleRun(W1_ANSIBLE, files, hosts, { countTrips: round < o.warmup }));
+      for (const p of peers) {
+        await resetHosts(names);
+        // Not counted: an Ansible peer's cold host is a fresh host with python3.
+        if (needsPython(p)) await ensurePython3(hosts, o.log);
+        push('W1 cold', n, round, await peerW1(o.peers, p, files, hosts, round < o.warmup));
+      }
     }
   }
 
@@ -140,19 +146,30 @@ async function runW2(o: SuiteOptions, push: (w: string, n: number, round: number
   const fleet = { ...files, engineInventory: o.w2.engineInventory };
   o.log(`W2: converging ${n} relay hosts with the engine (not counted)`);
   await engineRun(RELAY_PLAYBOOK, fleet, n);
-  const haveAnsible = existsSync(RELAY_ANSIBLE);
-  if (!haveAnsible) notes.push('W2: bench/ansible/relay.yml not available yet: engine figures only.');
-  else {
-    await ensurePython3(hosts, o.log);
-    // Ansible's first run on the engine's hosts fetches the binaries to the controller and writes
-    // its own cron.d job: not counted.
-    await ansibleRun(RELAY_ANSIBLE, files, hosts);
+  let w2Peers: Peer[] = o.peers.peers.filter(hasW2);
+  if (o.peers.peers.some((p) => !hasW2(p))) notes.push('W2: pyinfra has no deploy for the relay playbook (not written yet): left out.');
+  if (!existsSync(RELAY_ANSIBLE)) {
+    notes.push('W2: bench/ansible/relay.yml not available yet: engine figures only.');
+    w2Peers = [];
+  }
+  if (w2Peers.length) await ensurePython3(hosts, o.log);
+  // Each peer's first run on the engine's hosts (Ansible fetches the binaries to the controller and
+  // writes its own cron.d job) is not counted; a peer that fails it is left out of W2, with the reason.
+  for (const p of [...w2Peers]) {
+    try {
+      await peerW2(p, files, hosts, {});
+    } catch (err) {
+      w2Peers = w2Peers.filter((x) => x !== p);
+      notes.push(`W2: ${p} failed its first run, left out: ${(err as Error).message.split('\n').slice(0, 6).join(' ')}`);
+      o.log(notes.at(-1)!);
+    }
   }
   for (let round = 0; round < rounds; round++) {
+    const countTrips = round < o.warmup;
     push('W2 converged', n, round, await engineRun(RELAY_PLAYBOOK, fleet, n));
-    if (haveAnsible) push('W2 converged', n, round, await ansibleRun(RELAY_ANSIBLE, files, hosts, { countTrips: round < o.warmup }));
+    for (const p of w2Peers) push('W2 converged', n, round, await peerW2(p, files, hosts, { countTrips }));
     push('W2 dry run', n, round, await engineRun(RELAY_PLAYBOOK, fleet, n, { check: true }));
-    if (haveAnsible) push('W2 dry run', n, round, await ansibleRun(RELAY_ANSIBLE, files, hosts, { check: true, countTrips: round < o.warmup }));
+    for (const p of w2Peers) push('W2 dry run', n, round, await peerW2(p, files, hosts, { check: true, countTrips }));
   }
 }
 

@@ -1,5 +1,6 @@
-// One measured run of each tool: the engine (its CLI, one node process), ansible-playbook, and the
-// floor (OpenSSH, a fresh connection to every host in parallel, running `true`).
+// One measured run of each tool: the engine (its CLI, one node process), ansible-playbook (plain, or
+// with Mitogen's strategy), and the floor (OpenSSH, a fresh connection to every host in parallel,
+// running `true`). pyinfra has its own file (pyinfra.ts).
 import { join } from 'node:path';
 import { labPaths } from '../../test/lab/index.ts';
 import { measure, type Measured } from './measure.ts';
@@ -8,7 +9,15 @@ import { ansibleEnv, type BenchHost, type FleetFiles } from './fleet.ts';
 export const REPO = join(import.meta.dirname, '..', '..');
 export const BENCH = join(REPO, 'bench');
 
-export type Tool = 'engine' | 'ansible' | 'floor';
+export type Tool = 'engine' | 'ansible' | 'mitogen' | 'pyinfra' | 'floor';
+/** The tools the engine is compared with (the floor is not a tool but a bound). */
+export type Peer = 'ansible' | 'mitogen' | 'pyinfra';
+
+/**
+ * Mitogen's ssh connections: its bootstrap (a zlib'd, base64'd first stage for `python3 -c`) is in
+ * the argv of each one. A Mitogen run shows one per host; a plain Ansible run none.
+ */
+export const MITOGEN_SSH = /^\S*ssh .*import codecs,os,sys;_=codecs\.decode;exec\(/;
 
 export interface ToolRun extends Measured {
   tool: Tool;
@@ -17,6 +26,8 @@ export interface ToolRun extends Measured {
   /** Per-host task tallies summed (engine and Ansible). */
   changed?: number;
   ok?: number;
+  /** Mitogen runs: ssh processes seen carrying Mitogen's bootstrap (one connection per host). */
+  mitogenConnections?: number;
 }
 
 export class RunFailed extends Error {
@@ -53,21 +64,31 @@ export async function engineRun(playbook: string, files: FleetFiles, hosts: numb
 /**
  * ansible-playbook. With `countTrips` it runs with -vvv and counts `SSH: EXEC` lines per host (each
  * is one ssh invocation, a session on the ControlPersist master): only for runs that are not timed.
+ * With `mitogen`, the same playbook and settings under Mitogen's strategy (ansible-mitogen.cfg);
+ * Mitogen has no `SSH: EXEC` lines (one connection per host, RPC over it): its connections are
+ * counted from the process tree instead, so a run that did not go through Mitogen is seen.
  */
-export async function ansibleRun(playbook: string, files: FleetFiles, hosts: BenchHost[], opts: { check?: boolean; countTrips?: boolean } = {}): Promise<ToolRun> {
+export async function ansibleRun(playbook: string, files: FleetFiles, hosts: BenchHost[], opts: { check?: boolean; countTrips?: boolean; mitogen?: boolean } = {}): Promise<ToolRun> {
+  const tool = opts.mitogen ? 'mitogen' : 'ansible';
   const argv = ['ansible-playbook', playbook];
   if (opts.check) argv.push('--check');
-  if (opts.countTrips) argv.push('-vvv');
-  const m = await measure(argv, { cwd: join(BENCH, 'ansible'), env: ansibleEnv(files), timeoutMs: 30 * 60_000 });
-  if (m.code !== 0) throw new RunFailed('ansible', m);
+  if (opts.countTrips && !opts.mitogen) argv.push('-vvv');
+  const m = await measure(argv, {
+    cwd: join(BENCH, 'ansible'),
+    env: ansibleEnv(files, { mitogen: opts.mitogen }),
+    timeoutMs: 30 * 60_000,
+    watch: opts.mitogen ? MITOGEN_SSH : undefined,
+  });
+  if (m.code !== 0) throw new RunFailed(tool, m);
   const recap = [...m.stdout.matchAll(/^\S+\s*:\s*ok=(\d+)\s+changed=(\d+)/gm)];
   const run: ToolRun = {
     ...m,
-    tool: 'ansible',
+    tool,
+    ...(opts.mitogen ? { mitogenConnections: m.watched ?? 0 } : {}),
     ok: recap.reduce((a, r) => a + Number(r[1]) - Number(r[2]), 0),
     changed: recap.reduce((a, r) => a + Number(r[2]), 0),
   };
-  if (opts.countTrips) {
+  if (opts.countTrips && !opts.mitogen) {
     const perHost = new Map<string, number>();
     for (const r of m.stdout.matchAll(/^<([^>]+)> SSH: EXEC /gm)) perHost.set(r[1], (perHost.get(r[1]) ?? 0) + 1);
     const counts = hosts.map((h) => perHost.get(h.address) ?? perHost.get(h.name) ?? 0);

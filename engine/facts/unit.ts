@@ -16,6 +16,8 @@ export interface UnitFact {
   needDaemonReload: boolean;
   /** The drop-ins in /etc or /run (NAME.d/*.conf) are not the ones systemd loaded: a reload is due too. */
   dropInsChanged?: boolean;
+  /** systemd skipped the last start (ConditionResult=no) and these conditions still do not hold. */
+  conditionsFail?: string[];
   fragmentPath: string | null;
 }
 
@@ -53,7 +55,14 @@ export function unitFact(name: string): Fact<UnitFact> {
   const onDisk = dropInDirs(full).map((d) => `${quote(d)}/*.conf`).join(' ');
   const script = [
     `LC_ALL=C systemctl show -p Id,LoadState,ActiveState,SubState,UnitFileState,NeedDaemonReload,FragmentPath,DropInPaths -- ${quote(full)}`,
-    `for ss_f in ${onDisk}; do [ -f "$ss_f" ] && printf 'DropInOnDisk=%s\\n' "$ss_f"; done; true`,
+    `for ss_f in ${onDisk}; do [ -f "$ss_f" ] && printf 'DropInOnDisk=%s\\n' "$ss_f"; done`,
+    // A start that systemd skipped (a Condition*= did not hold): are its conditions still false?
+    // Each line checked alone; a triggering one (=|) is taken as holding.
+    `if [ "$(systemctl show -p ConditionResult --value -- ${quote(full)})" = no ]; then`,
+    `  systemctl cat -- ${quote(full)} 2>/dev/null | sed -n 's/^[[:space:]]*\\(Condition[A-Za-z]*=[^|].*\\)$/\\1/p' | while IFS= read -r ss_c; do`,
+    `    systemd-analyze condition "$ss_c" >/dev/null 2>&1 || printf 'ConditionFails=%s\\n' "$ss_c"`,
+    '  done',
+    'fi; true',
   ].join('\n');
   return defineFact<UnitFact>(`unit:${full}`, script, (out, code) => parseUnit(full, out, code));
 }
@@ -61,10 +70,12 @@ export function unitFact(name: string): Fact<UnitFact> {
 export function parseUnit(name: string, out: string, code: number): UnitFact {
   const kv = new Map<string, string>();
   const onDisk: string[] = [];
+  const failing: string[] = [];
   for (const line of out.split('\n')) {
     const eq = line.indexOf('=');
     if (eq <= 0) continue;
     if (line.startsWith('DropInOnDisk=')) onDisk.push(line.slice(eq + 1));
+    else if (line.startsWith('ConditionFails=')) failing.push(line.slice(eq + 1));
     else kv.set(line.slice(0, eq), line.slice(eq + 1));
   }
   // Loaded drop-ins from the admin's folders, against the ones on disk: any difference is a reload due.
@@ -80,6 +91,7 @@ export function parseUnit(name: string, out: string, code: number): UnitFact {
     unitFileState: kv.get('UnitFileState') ?? '',
     needDaemonReload: kv.get('NeedDaemonReload') === 'yes',
     ...(stale ? { dropInsChanged: true } : {}),
+    ...(failing.length > 0 ? { conditionsFail: failing } : {}),
     fragmentPath: kv.get('FragmentPath') || null,
   };
 }

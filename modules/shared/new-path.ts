@@ -56,3 +56,18 @@ export function siteIn(folder: FileFact, writer: PlanContext['writer']): NewPath
   const setgid = folder.type !== 'directory' || folder.mode === null ? null : isSetgid(folder);
   return { owner: writer?.user ?? null, group: setgid === null ? null : setgid ? folder.group : (writer?.group ?? null), setgid };
 }
+
+/**
+ * For an edit that creates its file and the folder above (lineinfile and blockinfile with create,
+ * mkdir -p as Ansible does): the new file's site, and the folder's prediction when it is made here,
+ * so a later task finds it (its mode and group are known only when the folder above it is).
+ */
+export function siteMakingFolder(path: string, ctx: Pick<PlanContext, 'facts' | 'writer'>): { site: NewPathSite; after: Record<string, FileFact> } {
+  const dir = ancestors(path)[0];
+  if (dir === undefined) return { site: newPathSite(path, ctx), after: {} };
+  const fact = fileFact(dir);
+  const folder = ctx.facts.get(fact);
+  if (folder.exists || ctx.facts.uncertain?.(fact)) return { site: newPathSite(path, ctx), after: {} };
+  const made: FileFact = { exists: true, type: 'directory', mode: null, owner: ctx.writer?.user ?? null, group: null, size: null, sha256: null, linkTarget: null };
+  return { site: { owner: made.owner, group: null, setgid: null }, after: { [fact.key]: made } };
+}

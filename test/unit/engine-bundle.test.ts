@@ -5,7 +5,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, readdirSync, rmSync, statSync, utimesSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, utimesSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 
@@ -29,6 +29,17 @@ test('the bundle is built once and rebuilt only when a source file changes', () 
   const r = cli('modules');
   assert.equal(r.status, 0, r.stderr);
   assert.ok(statSync(BUNDLE).mtimeMs > built, 'engine/errors.ts changed: the bundle was rebuilt');
+});
+
+test("the bundle's source map link names the map beside it, and no build folder is left", () => {
+  const source = join(REPO, 'engine', 'errors.ts');
+  const now = new Date();
+  utimesSync(source, now, now);
+  assert.equal(cli('modules').status, 0);
+  const link = /\/\/# sourceMappingURL=(\S+)\s*$/.exec(readFileSync(BUNDLE, 'utf8'))?.[1];
+  assert.ok(link, 'the bundle ends with its sourceMappingURL');
+  assert.ok(existsSync(join(CACHE, link)), `${link} exists beside the bundle`);
+  assert.deepEqual(readdirSync(CACHE).filter((n) => n.includes('build') || n.endsWith('.tmp')), [], 'no build folder or temp file left');
 });
 
 test('a .ts inventory sees its own folder through import.meta, and its secret is masked by the engine', () => {

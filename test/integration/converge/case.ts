@@ -9,6 +9,8 @@ export interface ConvergeCase {
   name: string;
   /** Shell run as root on the fresh host before the first run: the starting state. */
   prepare?: string;
+  /** Run on the controller before `prepare` (publish a git repository on the lab's daemon). */
+  controller?: () => Promise<void>;
   tasks: Task[];
   handlers?: Task[];
   /** Extra vars (-e KEY=VALUE) for every run. */

@@ -21,6 +21,7 @@ async function root(host: string, cmd: string): Promise<string> {
 
 export async function runCase(c: ConvergeCase, host: string): Promise<void> {
   await freshHosts(host);
+  await c.controller?.();
   if (c.prepare) await root(host, c.prepare);
   const logDir = mkdtempSync(join(tmpdir(), 'ss-converge-'));
   try {

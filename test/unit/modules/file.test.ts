@@ -47,8 +47,9 @@ describe('file: directory', () => {
     assert.equal((given.after?.[fileKey('/srv/p')] as Record<string, unknown>).mode, '0755', 'a given mode clears the inherited bit (chmod 00755)');
   });
 
-  it('touch in a folder that does not exist is refused in the plan (issue 16, defect 6)', async () => {
+  it('touch or a link in a folder that does not exist is refused in the plan (issue 16, defect 6)', async () => {
     await assert.rejects(planWith(file, { path: '/srv/none/f', state: 'touch' }, { ...nothingAt('/srv/none/f'), ...nothingAt('/srv/none') }), /the folder \/srv\/none does not exist \(and no earlier task creates it\)/);
+    await assert.rejects(planWith(file, { path: '/srv/none/l', state: 'link', src: '/etc/hostname', force: true }, { ...nothingAt('/srv/none/l'), ...nothingAt('/srv/none'), ...aFile('/etc/hostname', 'h\n') }), /the folder \/srv\/none does not exist/);
   });
 
   it('only the differing attribute changes: owner alone is chown OWNER, group alone chown :GROUP', async () => {

@@ -98,6 +98,17 @@ describe('systemd planning', () => {
     assert.deepEqual(plan.changes, [{ what: 'daemon-reload', before: 'drop-ins on disk are not the ones systemd loaded', after: 'reloaded' }]);
   });
 
+  it('a unit systemd skipped on a condition that still fails is ok for started, with a message; once it holds, it is started (issue 16)', async () => {
+    const show = 'Id=c.service\nLoadState=loaded\nActiveState=inactive\nSubState=dead\nUnitFileState=static\nNeedDaemonReload=no\nFragmentPath=/etc/systemd/system/c.service\nDropInPaths=\n';
+    const skipped = parseUnit('c.service', `${show}ConditionFails=ConditionPathExists=/srv/go\n`, 0);
+    assert.deepEqual(skipped.conditionsFail, ['ConditionPathExists=/srv/go']);
+    const ok = await planWith(systemd, { unit: 'c', state: 'started' }, world('c', { conditionsFail: skipped.conditionsFail, unitFileState: 'static' }));
+    assert.deepEqual([ok.changes, ok.steps], [[], []]);
+    assert.equal(ok.msg, 'c.service is not running: systemd skips it, its condition ConditionPathExists=/srv/go does not hold');
+    const holds = await planWith(systemd, { unit: 'c', state: 'started' }, world('c', { unitFileState: 'static' }));
+    assert.deepEqual(cmds(holds.steps), ['systemctl start -- c.service']);
+  });
+
   it('daemonReload: a change only when NeedDaemonReload=yes or the file was written in this run', async () => {
     const needed = await planWith(systemd, { unit: 'relay', daemonReload: true }, world('relay', { needDaemonReload: true }));
     assert.deepEqual(needed.changes, [{ what: 'daemon-reload', before: 'systemd reports NeedDaemonReload=yes', after: 'reloaded' }]);

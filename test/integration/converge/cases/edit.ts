@@ -80,4 +80,48 @@ export const editCases = table(
     readBack: 'for u in ss-ops ss-keys; do stat -c "%U:%G %a" /home/$u/.ssh /home/$u/.ssh/authorized_keys; cat /home/$u/.ssh/authorized_keys; done',
     want: `ss-ops:ss-ops 700\nss-ops:ss-ops 600\n${KEY_A}\n${KEY_B}\nss-keys:ss-keys 700\nss-keys:ss-keys 600\n${KEY_B}\n`,
   },
+  {
+    name: 'cron: an environment value changed in a cron.d file, and the only job of another cron.d file removed (the file goes)',
+    prepare: "printf '%s\\n' 'MAILTO=old@example.org' '#shipshape: job' '* * * * * root /usr/bin/true' > /etc/cron.d/ss-env; printf '%s\\n' '#shipshape: lone' '@hourly root /usr/bin/true' > /etc/cron.d/ss-lone",
+    tasks: [
+      task('env', cron({ name: 'job', cronFile: 'ss-env', user: 'root', job: '/usr/bin/true', environment: { MAILTO: 'ops@example.org' } })),
+      task('lone', cron({ name: 'lone', cronFile: 'ss-lone', state: 'absent' })),
+    ],
+    changed: ['env', 'lone'],
+    readBack: 'cat /etc/cron.d/ss-env; test -e /etc/cron.d/ss-lone && echo present || echo gone',
+    want: 'MAILTO=ops@example.org\n#shipshape: job\n* * * * * root /usr/bin/true\ngone\n',
+  },
+  {
+    name: 'lineinfile: a missing file created with owner and mode; backrefs keep part of a line',
+    prepare: "printf '%s\\n' 'listen 8080 default' > /srv/site.conf",
+    tasks: [
+      task('create', lineinfile({ path: '/srv/new.conf', line: 'enabled=true', create: true, owner: 'deploy', group: 'deploy', mode: '0600' })),
+      task('backrefs', lineinfile({ path: '/srv/site.conf', regexp: '^listen (\\d+) default$', line: 'listen \\1 default_server', backrefs: true })),
+    ],
+    changed: ['create', 'backrefs'],
+    readBack: "stat -c '%U:%G %a' /srv/new.conf; cat /srv/new.conf /srv/site.conf",
+    want: 'deploy:deploy 600\nenabled=true\nlisten 8080 default_server\n',
+  },
+  {
+    name: 'authorizedKey: a key removed, one with options added, the other line kept',
+    prepare: `useradd -m ss-keys && install -d -o ss-keys -g ss-keys -m 0700 /home/ss-keys/.ssh && printf '%s\\n' '${KEY_A}' '${KEY_B}' > /home/ss-keys/.ssh/authorized_keys && chown ss-keys:ss-keys /home/ss-keys/.ssh/authorized_keys && chmod 0600 /home/ss-keys/.ssh/authorized_keys`,
+    tasks: [
+      task('drop A', authorizedKey({ user: 'ss-keys', key: KEY_A, state: 'absent' })),
+      task('B restricted', authorizedKey({ user: 'ss-keys', key: `from="10.77.0.0/24" ${KEY_B}` })),
+    ],
+    changed: ['drop A', 'B restricted'],
+    readBack: 'cat /home/ss-keys/.ssh/authorized_keys',
+    want: `from="10.77.0.0/24" ${KEY_B}\n`,
+  },
+  {
+    name: 'lineinfile and blockinfile: create makes a missing folder (as Ansible does), and a copy into it next is planned',
+    tasks: [
+      task('line', lineinfile({ path: '/srv/made/a.conf', line: 'a=1', create: true })),
+      task('copy', copy({ dest: '/srv/made/b.conf', content: 'b=1\n' })),
+      task('block', blockinfile({ path: '/srv/made2/c.conf', block: 'c=1', create: true })),
+    ],
+    changed: ['line', 'copy', 'block'],
+    readBack: "stat -c '%n %F %a %U:%G' /srv/made /srv/made/a.conf /srv/made/b.conf /srv/made2/c.conf",
+    want: '/srv/made directory 755 root:root\n/srv/made/a.conf regular file 644 root:root\n/srv/made/b.conf regular file 644 root:root\n/srv/made2/c.conf regular file 644 root:root\n',
+  },
 );

@@ -191,4 +191,12 @@ export const fileCases = table(
     readBack: 'test -e /srv/none && echo present || echo absent',
     want: 'absent\n',
   },
+  {
+    name: 'file: a link in a folder that does not exist is refused, dry run and real run (defect 6)',
+    tasks: [task('link', file({ path: '/srv/none/l', state: 'link', src: '/etc/hostname' }))],
+    changed: [],
+    fails: { task: 'link', msg: /^the folder \/srv\/none does not exist/ },
+    readBack: 'test -e /srv/none && echo present || echo absent',
+    want: 'absent\n',
+  },
 );

@@ -3,11 +3,13 @@ import type { ConvergeCase } from '../case.ts';
 import { aptCases } from './apt.ts';
 import { editCases } from './edit.ts';
 import { fileCases } from './file.ts';
+import { getUrlCases } from './get-url.ts';
+import { gitCases } from './git.ts';
 import { systemdCases } from './systemd.ts';
 import { ufwCases } from './ufw.ts';
 import { userCases } from './user.ts';
 
-export const ALL_CASES: ConvergeCase[] = [...fileCases, ...systemdCases, ...ufwCases, ...userCases, ...editCases, ...aptCases];
+export const ALL_CASES: ConvergeCase[] = [...fileCases, ...systemdCases, ...ufwCases, ...userCases, ...editCases, ...gitCases, ...getUrlCases, ...aptCases];
 
 export function findCase(name: string): ConvergeCase {
   const c = ALL_CASES.find((x) => x.name === name);

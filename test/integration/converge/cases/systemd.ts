@@ -103,4 +103,22 @@ export const systemdCases = table(
     readBack: 'systemctl is-active ss-inst@a ss-inst@b; cat /run/ss-inst-a /run/ss-inst-b',
     want: 'active\nactive\na\nb\n',
   },
+  {
+    name: 'systemd: a unit whose condition fails is started once; the next run finds it skipped by systemd',
+    tasks: [
+      task('unit file', copy({ dest: '/etc/systemd/system/ss-cond.service', content: '[Unit]\nDescription=conditional\nConditionPathExists=/srv/ss-cond-go\n\n[Service]\nExecStart=/bin/sleep infinity\n' })),
+      task('unit', systemd({ unit: 'ss-cond', state: 'started', daemonReload: true })),
+    ],
+    changed: ['unit file', 'unit'],
+    readBack: 'systemctl show -p ActiveState,ConditionResult ss-cond | sort',
+    want: 'ActiveState=inactive\nConditionResult=no\n',
+  },
+  {
+    name: 'systemd: a unit systemd skipped is started once its condition holds',
+    prepare: "printf '[Unit]\\nConditionPathExists=/srv/ss-cond-go\\n[Service]\\nExecStart=/bin/sleep infinity\\n' > /etc/systemd/system/ss-cond.service && systemctl daemon-reload && systemctl start ss-cond && touch /srv/ss-cond-go",
+    tasks: [task('unit', systemd({ unit: 'ss-cond', state: 'started' }))],
+    changed: ['unit'],
+    readBack: 'systemctl show -p ActiveState,ConditionResult ss-cond | sort',
+    want: 'ActiveState=active\nConditionResult=yes\n',
+  },
 );
