@@ -19,7 +19,8 @@ export interface HostContext {
 }
 
 export interface TaskOutput {
-  status: 'ok' | 'changed' | 'failed' | 'skipped';
+  /** unknown: a dry run could not know the outcome (see TaskStatus). */
+  status: 'ok' | 'changed' | 'failed' | 'skipped' | 'unknown';
   changed: boolean;
   output: Record<string, unknown>;
 }
@@ -37,6 +38,12 @@ export interface FactReader {
   get<T>(fact: Fact<T>): T;
   /** The value the host reported when this run first read the fact (before any task changed it). */
   initial<T>(fact: Fact<T>): T | undefined;
+  /**
+   * Dry run: why this fact's value cannot be known (see FactStore.doubt), without making the plan
+   * depend on it (a restart restarts whatever the unit's state). A plan that reads a doubted fact
+   * with get() is reported unknown.
+   */
+  doubt?<T>(fact: Fact<T>): string | undefined;
   /** In a dry run: an earlier task (a command, a package) may change this fact in a way no plan predicted. */
   uncertain?<T>(fact: Fact<T>): boolean;
 }

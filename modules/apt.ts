@@ -5,6 +5,8 @@ import {
   aptChangesFact, aptInstallsFact, aptListsFact, DPKG_STAMP_SH, LISTS_STAMP_SH, packageFact, pkgKey, refreshedListsFact, simulateFact, UPDATE_STAMP,
   type AptListsFact, type PackageFact, type RefreshedListsFact, type SimulateAction,
 } from '../engine/facts/apt.ts';
+import { plannedAfter, plannedPackagesFact, removalFact } from '../engine/facts/apt-planned.ts';
+import type { SimulatedPackage } from '../engine/facts/apt.ts';
 import type { Static } from '@sinclair/typebox';
 import type { Fact } from '../engine/facts/types.ts';
 import { defineModule, PrepareError } from '../engine/module.ts';
@@ -142,7 +144,8 @@ export const apt = defineModule({
     }
   },
   facts(p) {
-    const facts: Fact[] = [aptListsFact, aptInstallsFact, aptChangesFact, ...toList(p.name).map(packageFact)];
+    const facts: Fact[] = [aptListsFact, aptInstallsFact, aptChangesFact, plannedPackagesFact, ...toList(p.name).map(packageFact)];
+    if (p.state === 'absent' && p.name !== undefined) facts.push(removalFact(toList(p.name), Boolean(p.purge)));
     if (p.upgrade) facts.push(simulateFact(upgradeAction(p.upgrade)));
     if (p.autoremove) facts.push(simulateFact('autoremove'));
     if (p.updateCache || p.cacheValidTime !== undefined) facts.push(refreshedFor(p));
@@ -215,15 +218,29 @@ export const apt = defineModule({
       const argv = aptGet(lockTimeout, ['install', '--', ...installs]);
       steps.push(certain.length > 0 ? { kind: 'run', argv, env: ENV } : measured(argv, DPKG_STAMP_SH, 'dpkg'));
     }
-    if (removals.length > 0) steps.push({ kind: 'run', argv: aptGet(lockTimeout, [p.purge ? 'purge' : 'remove', '--', ...removals]), env: ENV });
+    // What the removals leave for autoremove, from apt-get -s remove --autoremove: removed in this
+    // task with autoremove (and reported), else left for a later autoremove task to count.
+    const planned = facts.get(plannedPackagesFact);
+    const removing = removals.length > 0 ? facts.get(removalFact(toList(p.name), Boolean(p.purge))) : null;
+    const leftOver = (removing ?? []).filter((x) => x.action === 'remove' && !removals.includes(x.name));
+    const autoremoveHere = Boolean(p.autoremove) && removing !== null;
+    if (autoremoveHere) {
+      for (const x of leftOver) changes.push({ what: `package ${x.name}`, before: x.before ?? '(absent)', after: p.purge ? '(purged)' : '(removed)' });
+    }
+    if (removals.length > 0) steps.push({ kind: 'run', argv: aptGet(lockTimeout, [p.purge ? 'purge' : 'remove', ...(autoremoveHere ? ['--autoremove'] : []), '--', ...removals]), env: ENV });
     const packagesChange = installs.length > 0 || removals.length > 0;
     const newlyInstalled = certain.filter((n) => !pkgs.find((x) => x.name === n)!.installed);
-    const touched: string[] = [...installs, ...removals];
+    const touched: string[] = [...installs, ...removals, ...(autoremoveHere ? leftOver.map((x) => x.name) : [])];
+    const versions: Record<string, string | null> = Object.fromEntries([
+      ...certain.map((n) => [n, (after[pkgKey(n)] as PackageFact).version] as const),
+      ...removals.map((n) => [n, null] as const),
+      ...(autoremoveHere ? leftOver.map((x) => [x.name, null] as const) : []),
+    ]);
 
     // Fleet upgrade and autoremove: exact from apt-get -s (on the foreseen lists after a refresh)
     // when nothing before them in this task moves the ground.
     let moving = packagesChange || (update !== 'none' && !foreseen);
-    for (const [action, on] of [[p.upgrade ? upgradeAction(p.upgrade) : undefined, Boolean(p.upgrade)], ['autoremove', Boolean(p.autoremove)]] as const) {
+    for (const [action, on] of [[p.upgrade ? upgradeAction(p.upgrade) : undefined, Boolean(p.upgrade)], ['autoremove', Boolean(p.autoremove) && !autoremoveHere]] as const) {
       if (!on || action === undefined) continue;
       const args = action === 'autoremove' && p.purge ? ['autoremove', '--purge'] : [action];
       if (moving) {
@@ -231,8 +248,9 @@ export const apt = defineModule({
         touched.push(`(${action})`);
         continue;
       }
-      const simulated = foreseen ? (foreseen.simulated[action] ?? []) : facts.get(simulateFact(action));
+      const simulated = afterEarlierTasks(action, foreseen ? (foreseen.simulated[action] ?? []) : facts.get(simulateFact(action)), planned);
       if (simulated.length === 0) continue;
+      for (const x of simulated) versions[x.name] = x.action === 'remove' ? null : x.after;
       touched.push(...simulated.map((x) => x.name));
       for (const s of simulated) {
         changes.push({ what: `package ${s.name}`, before: s.before ?? '(absent)', after: s.after ?? (action === 'autoremove' && p.purge ? '(purged)' : '(removed)') });
@@ -244,12 +262,24 @@ export const apt = defineModule({
     if (steps.length === 0) return { changes: [], steps: [] };
     const touchesPackages = steps.length > (update !== 'none' ? 1 : 0);
     if (touchesPackages) invalidates = CHANGING_INVALIDATES;
-    if (newlyInstalled.length > 0) after['apt:installs'] = [...facts.get(aptInstallsFact), ...newlyInstalled];
-    // Only in a dry run: what a later reboot-if-asked task cannot see on the host yet.
-    const guesses = touched.length > 0 ? { 'apt:changes': [...facts.get(aptChangesFact), ...touched] } : undefined;
-    return { changes, steps, after, invalidates, ...(guesses ? { guesses } : {}), ...(msg ? { msg } : {}) };
+    // Installing leaves the lists as they were: a later task reads them as this one did (in a real
+    // run too, so that it says about versions what the dry run, which keeps predictions, says).
+    if (touchesPackages && update === 'none') after['apt:lists'] = lists;
+    // Only in a dry run: what later apt tasks, whose apt-get -s is read from the host as it is, must add or leave out.
+    const left = autoremoveHere ? [] : leftOver;
+    const guesses = Object.keys(versions).length > 0 || left.length > 0 ? { [plannedPackagesFact.key]: plannedAfter(planned, versions, left) } : undefined;
+    const packages = touched.length > 0 ? { packages: { install: installs, installsNew: newlyInstalled, touches: touched, update: update !== 'none' } } : {};
+    return { changes, steps, after, invalidates, ...packages, ...(guesses ? { guesses } : {}), ...(msg ? { msg } : {}) };
   },
 });
+
+/** apt-get -s read from the host, without what earlier tasks of this run already do (an upgrade made, a package removed) and with what their removals leave for autoremove. */
+function afterEarlierTasks(action: SimulateAction, simulated: SimulatedPackage[], planned: { versions: Record<string, string | null>; autoremovable: SimulatedPackage[] }): SimulatedPackage[] {
+  const done = (x: SimulatedPackage) => planned.versions[x.name] !== undefined && planned.versions[x.name] === (x.action === 'remove' ? null : x.after);
+  const own = simulated.filter((x) => !done(x));
+  if (action !== 'autoremove') return own;
+  return [...own, ...planned.autoremovable.filter((a) => !own.some((x) => x.name === a.name))];
+}
 
 function upgradeAction(upgrade: 'safe' | 'full'): SimulateAction {
   return upgrade === 'full' ? 'dist-upgrade' : 'upgrade';

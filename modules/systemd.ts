@@ -43,9 +43,11 @@ export const systemd = defineModule({
     'after a daemon-reload when one is due. A unit that systemd does not know is an error, unless its',
     'file exists or an earlier task of this run writes it (copy or template to',
     '/etc/systemd/system/NAME): then it is planned as a new unit, loaded by a daemon-reload first. That',
-    'makes a dry run on a fresh host plan the same as the real run. A unit expected from a package an',
-    'earlier apt task installs cannot be known in a dry run: it is reported ok there, and the real run',
-    'plans it against the installed unit. state restarted and reloaded act on every run: keep them in',
+    'makes a dry run on a fresh host plan the same as the real run. A unit from a package an earlier apt',
+    'task installs is loaded in the dry run (the package preview ships it), but whether its maintainer',
+    'scripts start or enable it is not known: such a task is reported unknown, naming the package (a',
+    'restart or reload is a change whatever the state); the real run plans against the installed unit.',
+    'state restarted and reloaded act on every run: keep them in',
     'handlers (notified by the task that changes the configuration), or the second run is not quiet.',
     '',
     "  copy({ dest: '/etc/systemd/system/relay.service', src: 'files/relay.service' })",
@@ -75,6 +77,16 @@ export const systemd = defineModule({
       return { changes, steps };
     }
     const name = unitName(p.unit);
+    // A restart or reload acts whatever the unit's state: a dry run that cannot know the state of a
+    // unit a package brings (its scripts may start it) still knows the task changes something.
+    const always = p.state === 'restarted' || p.state === 'reloaded';
+    const doubt = facts.doubt?.(unitFact(p.unit));
+    if (always && doubt !== undefined && p.enabled === undefined && p.masked === undefined) {
+      return {
+        changes: [{ what: 'state', before: '(state known once its package is installed)', after: p.state }],
+        steps: [{ kind: 'run', argv: ['systemctl', p.state === 'restarted' ? 'restart' : 'reload-or-restart', '--', name] }],
+      };
+    }
     const observed = facts.get(unitFact(p.unit));
     const files = unitFilePaths(p.unit).map((path) => ({ path, fact: facts.get(fileFact(path)), written: facts.get(writtenFact(path)) }));
     const present = files.filter((f) => f.fact.exists);
@@ -93,11 +105,20 @@ export const systemd = defineModule({
         reload = written.length > 0 ? `${written[0]!.path} written by an earlier task` : `${present[0]!.path} not loaded yet`;
       } else {
         const wantsIt = p.masked === false || p.enabled === true || (p.state !== undefined && p.state !== 'stopped');
+        const installs = facts.get(aptInstallsFact);
+        if (!wantsIt && installs.length > 0 && p.masked !== true) {
+          // Issue 16 defect 10: a package an earlier task installs may ship the unit and start it;
+          // stopping or disabling it is then a change no dry run can rule out (a real run reads it).
+          return {
+            changes: [],
+            steps: [],
+            unknown: `${name} is not on the host yet; an earlier task installs ${installs.join(', ')}, which may ship and start it: whether it must be stopped or disabled is known only once installed`,
+          };
+        }
         if (!wantsIt) {
           // Nothing to stop or disable; masking a unit without a file is allowed (a link to /dev/null).
           unit = { ...observed, unitFileState: 'disabled' };
         } else {
-          const installs = facts.get(aptInstallsFact);
           if (installs.length > 0) {
             // Only a dry run gets here (a real run read the unit again after the install): say so; a
             // real run that still finds no unit fails on the check. A restart or reload acts on every
@@ -111,7 +132,7 @@ export const systemd = defineModule({
             return {
               changes: [],
               steps: [{ kind: 'run', argv: ['systemctl', 'cat', '--', name] }],
-              msg: `${name} is not on the host yet; an earlier task installs ${installs.join(', ')}, which may ship it: its state is known only once installed`,
+              unknown: `${name} is not on the host yet; an earlier task installs ${installs.join(', ')}, which may ship it: its state is known only once installed`,
             };
           }
           throw new PlanError(

@@ -44,7 +44,7 @@ export const LISTS_DIR = '/var/lib/apt/lists';
 export const UPDATE_STAMP = '/var/lib/apt/periodic/update-success-stamp';
 
 /** Shell text printing how many package indices the lists hold (0: a fresh image, nothing installable). */
-const INDEX_COUNT_SH = `find ${LISTS_DIR} -maxdepth 1 -type f -name '*_Packages*' 2>/dev/null | wc -l`;
+export const INDEX_COUNT_SH = `find ${LISTS_DIR} -maxdepth 1 -type f -name '*_Packages*' 2>/dev/null | wc -l`;
 /** Shell text listing the list files of DIR: name, size, mtime, one per line. */
 const LISTING_SH = `find DIR -maxdepth 1 -type f ! -name lock -printf '%f %s %T@\\n' 2>/dev/null | LC_ALL=C sort`;
 /** Shell text printing the lists stamp: names, sizes and mtimes of the list files, checksummed. */
@@ -142,7 +142,7 @@ const HOOK_LISTS = [
 export const NO_HOOKS_CONF_SH = `printf '#clear %s;\\n' ${HOOK_LISTS.join(' ')}`;
 
 /** Shell text running apt-get or apt-cache with ARGS, the host's configuration read and HOOK_LISTS then cleared. */
-function aptWithoutHooks(tool: 'apt-get' | 'apt-cache', args: string): string {
+export function aptWithoutHooks(tool: 'apt-get' | 'apt-cache', args: string): string {
   return `${NO_HOOKS_CONF_SH} | LC_ALL=C ${tool} -c /dev/stdin ${args}`;
 }
 
@@ -154,7 +154,7 @@ export function simulateFact(action: SimulateAction): Fact<SimulatedPackage[]> {
   });
 }
 
-/** Reads apt-get -s lines: `Inst name [old] (new repo [arch])`, `Remv name [old]`. */
+/** Reads apt-get -s lines: `Inst name [old] (new repo [arch])`, `Remv name [old]`, `Purg name [old]`. */
 export function parseSimulation(out: string): SimulatedPackage[] {
   const result: SimulatedPackage[] = [];
   for (const line of out.split('\n')) {
@@ -163,7 +163,7 @@ export function parseSimulation(out: string): SimulatedPackage[] {
       result.push({ name: inst[1]!, action: inst[2] ? 'upgrade' : 'install', before: inst[2] ?? null, after: inst[3]! });
       continue;
     }
-    const remv = /^Remv (\S+)(?: \[([^\]]+)\])?/.exec(line);
+    const remv = /^(?:Remv|Purg) (\S+)(?: \[([^\]]+)\])?/.exec(line);
     if (remv) result.push({ name: remv[1]!, action: 'remove', before: remv[2] ?? null, after: null });
   }
   return result;

@@ -15,6 +15,12 @@ export class FactStore {
    */
   readonly #unsure: string[] = [];
   readonly #sure = new Set<string>();
+  /**
+   * Dry run only: keys whose value no dry run can know, with why (a path a pending package's
+   * maintainer scripts may create). A task that plans on one is reported unknown, and what it
+   * predicts inherits the doubt.
+   */
+  readonly #doubts = new Map<string, string>();
 
   has(key: string): boolean {
     return this.#values.has(key);
@@ -28,6 +34,7 @@ export class FactStore {
   set(key: string, value: unknown): void {
     this.#values.set(key, value);
     this.#predicted.delete(key);
+    this.#doubts.delete(key);
     if (!this.#initial.has(key)) this.#initial.set(key, value);
   }
 
@@ -40,12 +47,22 @@ export class FactStore {
     return this.#initial.get(key);
   }
 
-  /** A value a plan predicts; a `guess` (a dry run's partial prediction) stays unsure. */
-  predict(key: string, value: unknown, opts: { guess?: boolean } = {}): void {
+  /**
+   * A value a plan predicts; a `guess` (a dry run's partial prediction) stays unsure; `doubt` says
+   * why no dry run can know it (unset: it is known).
+   */
+  predict(key: string, value: unknown, opts: { guess?: boolean; doubt?: string } = {}): void {
     this.#values.set(key, value);
     this.#predicted.add(key);
     if (opts.guess) this.#sure.delete(key);
     else this.#sure.add(key);
+    if (opts.doubt === undefined) this.#doubts.delete(key);
+    else this.#doubts.set(key, opts.doubt);
+  }
+
+  /** Why this key's value cannot be known in a dry run; undefined when it can. */
+  doubt(key: string): string | undefined {
+    return this.#doubts.get(key);
   }
 
   /**
@@ -71,6 +88,7 @@ export class FactStore {
       if ((key === 'base' && !named) || (opts.keepPredicted && this.#predicted.has(key))) return;
       this.#values.delete(key);
       this.#predicted.delete(key);
+      this.#doubts.delete(key);
     };
     for (const pattern of patterns) {
       if (pattern.endsWith('*')) {

@@ -186,12 +186,35 @@ export interface Plan {
    * checksum is unknown). In a real run these keys are read again from the host instead.
    */
   guesses?: Record<string, unknown>;
+  /** What the task does to the host's packages, for the engine to keep (see PackageEffect). */
+  packages?: PackageEffect;
+  /**
+   * In a dry run, why this task's outcome cannot be known (a unit a package an earlier task installs
+   * may ship): the task is reported unknown with this reason. Ignored in a real run.
+   */
+  unknown?: string;
   /** A message shown with the result ("would create user smp"). */
   msg?: string;
   /** Text for the user, printed in every run, dry or real, as a 'message' event (debug). */
   message?: string;
   /** Values a later task can read through `register`. */
   output?: Record<string, unknown>;
+}
+
+/**
+ * The effects channel for packages: what an apt task installs, upgrades or removes. The engine
+ * keeps it per host: later tasks read it through `apt:installs` and `apt:changes`, and a dry run
+ * previews the packages `install` names (engine/packages/) so later tasks plan on what they ship.
+ */
+export interface PackageEffect {
+  /** The names given to apt-get install (new or upgraded): what a dry run previews. */
+  install: string[];
+  /** Of those, the ones not on the host before (a user or unit they bring cannot be on it yet). */
+  installsNew: string[];
+  /** Every package the task installs, upgrades or removes; `(upgrade)`-like labels where apt decides the set. */
+  touches: string[];
+  /** The task refreshes the lists before installing. */
+  update: boolean;
 }
 
 /** A plan that cannot be made: a missing prerequisite or a contradiction. Thrown from plan(). */

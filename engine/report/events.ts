@@ -2,7 +2,12 @@
 // are consumers of the same events. The JSON Lines schema is this union (documented in the README).
 import type { Change } from '../plan/types.ts';
 
-export type TaskStatus = 'ok' | 'changed' | 'failed' | 'skipped' | 'unreachable';
+/**
+ * unknown: only in a dry run, a task planned against a fact no dry run can know (a file a pending
+ * package's maintainer scripts may create, a unit they may start): never reported as ok. msg names
+ * the package. `engine check` counts it as not converged.
+ */
+export type TaskStatus = 'ok' | 'changed' | 'failed' | 'skipped' | 'unreachable' | 'unknown';
 
 export interface HostTally {
   ok: number;
@@ -12,6 +17,8 @@ export interface HostTally {
   unreachable: number;
   /** Failures of tasks with ignoreErrors: reported, but the host carried on. */
   ignored: number;
+  /** Dry run only: tasks whose outcome depends on what pending packages' maintainer scripts do. */
+  unknown: number;
 }
 
 export type EngineEvent =

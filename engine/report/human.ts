@@ -13,7 +13,7 @@ export interface HumanOptions {
 }
 
 const COLOURS: Record<TaskStatus | 'title' | 'dim', string> = {
-  ok: '32', changed: '33', failed: '31', skipped: '36', unreachable: '35', title: '1', dim: '2',
+  ok: '32', changed: '33', failed: '31', skipped: '36', unreachable: '35', unknown: '34', title: '1', dim: '2',
 };
 
 export function humanView(opts: HumanOptions): Listener {
@@ -76,7 +76,7 @@ export function humanView(opts: HumanOptions): Listener {
         for (const [host, t] of Object.entries(event.hosts)) {
           const bad = t.failed > 0 || t.unreachable > 0;
           const unfinished = event.unfinished.includes(host) ? '  (unfinished)' : '';
-          write(`${paint(bad ? 'failed' : t.changed > 0 ? 'changed' : 'ok', host.padEnd(width))}  ok=${t.ok} changed=${t.changed} failed=${t.failed} skipped=${t.skipped} unreachable=${t.unreachable} ignored=${t.ignored}${unfinished}`);
+          write(`${paint(bad ? 'failed' : t.changed > 0 ? 'changed' : t.unknown > 0 ? 'unknown' : 'ok', host.padEnd(width))}  ok=${t.ok} changed=${t.changed} failed=${t.failed} skipped=${t.skipped} unreachable=${t.unreachable} ignored=${t.ignored}${t.unknown ? ` unknown=${t.unknown}` : ''}${unfinished}`);
         }
         if (event.retryFile) write(`to retry the hosts not done: --limit @${event.retryFile}`);
         break;

@@ -22,6 +22,7 @@ import type { PreparedTasks } from './preflight.ts';
 import { hostContext, resolveParams } from './resolve.ts';
 import { taskSelected, type TagFilter } from './tags.ts';
 import { hostVars } from './vars.ts';
+import { overlayFacts, packageLists, previewInto, recordPackageEffect } from './package-effects.ts';
 
 export interface PlayEnv {
   bus: EventBus;
@@ -80,11 +81,15 @@ export async function runPlayOnHost(env: PlayEnv, state: HostState): Promise<voi
   const wanted: Fact[] = [...(state.facts.has('base') ? [] : [baseFacts]), ...factsFrom(0)];
   // Notifications an earlier run wrote down and never acted on (see pending-handlers.ts).
   if (playBecome && !state.pending) wanted.push(pendingHandlersFact);
+  // Paths the play's tasks read: a dry run's package preview brings back their packaged content.
+  const playPaths = [...new Set(wanted.filter((f) => f.key.startsWith('file:') && f.host === undefined).map((f) => f.key.slice('file:'.length)))];
   if (!(await gather(wanted, playBecome, env.taskTimeoutMs))) return;
   if (playBecome && !state.pending) state.pending = new PendingList(state.facts.get(pendingHandlersFact.key) as PendingHandler[]);
 
   const handlerNames = new Set((play.handlers ?? []).map((h) => h.name));
   const notified = new Set<string>((state.pending?.of(env.playbookName, play.name) ?? []).filter((h) => handlerNames.has(h)));
+  /** The last task reported unknown announced changes (its handlers may run: they are notified). */
+  let unknownChanges = false;
   for (const { task, index } of selected) {
     if (stopped()) return;
     if (isFlush(task)) {
@@ -95,7 +100,7 @@ export async function runPlayOnHost(env: PlayEnv, state: HostState): Promise<voi
       continue;
     }
     const status = await runTask(task, index, false);
-    if (status === 'changed') await notify([task.notify ?? []].flat());
+    if (status === 'changed' || (status === 'unknown' && unknownChanges)) await notify([task.notify ?? []].flat());
     if (state.unreachable || state.failed) break;
   }
   if (state.unreachable || (state.failed && !env.forceHandlers)) return;
@@ -138,7 +143,7 @@ export async function runPlayOnHost(env: PlayEnv, state: HostState): Promise<voi
     const missing = dedupe(facts).filter((f) => (f.host === undefined || f.host === state.host.name) && !state.facts.has(f.key));
     if (missing.length === 0) return true;
     try {
-      for (const [key, value] of await gatherFacts(link, missing, become, timeoutMs)) state.facts.set(key, value);
+      overlayFacts(state.facts, await gatherFacts(link, missing, become, timeoutMs), env.check ? state.previews : []);
       return true;
     } catch (err) {
       hostError(err, 'gather facts');
@@ -184,6 +189,24 @@ export async function runPlayOnHost(env: PlayEnv, state: HostState): Promise<voi
       emitResult(task.name, handler, status, changes, task.ignoreErrors && status === 'failed' ? `${msg ?? ''} (ignored)` : msg, started);
       return status;
     };
+    /** Dry run: the outcome depends on what no dry run can know; not converged for `engine check`. */
+    const unknown = (changes: Plan['changes'], why: string) => {
+      state.changed = true;
+      unknownChanges = changes.length > 0;
+      return finish('unknown', changes, why);
+    };
+    unknownChanges = false;
+
+    /** Dry run: what the packages this task installs ship, for the later tasks (see engine/packages/). */
+    const previewPackages = async (names: string[], update: boolean, asRoot: boolean, ms: number): Promise<boolean> => {
+      try {
+        for (const text of await previewInto(state.previews, link, { names, update, paths: playPaths }, asRoot, ms)) env.bus.emit({ type: 'message', host: state.host.name, text });
+        return true;
+      } catch (err) {
+        hostError(err, task.name);
+        return false;
+      }
+    };
 
     try {
       if (task.when && !task.when(ctx)) return finish('skipped', [], 'condition is false');
@@ -223,23 +246,32 @@ export async function runPlayOnHost(env: PlayEnv, state: HostState): Promise<voi
     let plan: Plan;
     // What the plan was made from, for a saved plan (engine plan -o / apply).
     const read = new Map<string, unknown>();
+    // Why facts the plan depends on cannot be known in a dry run (see FactStore.doubt).
+    const doubts = new Set<string>();
     try {
+      const readFact = <T>(fact: Fact<T>): T => {
+        const store = stores.get(fact.host ?? state.host.name);
+        if (!store?.has(fact.key)) throw new Error(`module ${module.name} read fact ${fact.key}${fact.host ? ` on ${fact.host}` : ''} without declaring it`);
+        const value = store.get(fact.key) as T;
+        read.set(fact.host && fact.host !== state.host.name ? `${fact.host}/${fact.key}` : fact.key, fact.stable ? fact.stable(value) : value);
+        const doubt = store.doubt(fact.key);
+        if (doubt !== undefined) doubts.add(doubt);
+        return value;
+      };
       const reader: FactReader = {
-        get: <T>(fact: Fact<T>): T => {
-          const store = stores.get(fact.host ?? state.host.name);
-          if (!store?.has(fact.key)) throw new Error(`module ${module.name} read fact ${fact.key}${fact.host ? ` on ${fact.host}` : ''} without declaring it`);
-          const value = store.get(fact.key) as T;
-          read.set(fact.host && fact.host !== state.host.name ? `${fact.host}/${fact.key}` : fact.key, fact.stable ? fact.stable(value) : value);
-          return value;
-        },
+        get: readFact,
+        doubt: <T>(fact: Fact<T>): string | undefined => stores.get(fact.host ?? state.host.name)?.doubt(fact.key),
         initial: <T>(fact: Fact<T>): T | undefined => stores.get(fact.host ?? state.host.name)?.initial(fact.key) as T | undefined,
         uncertain: <T>(fact: Fact<T>): boolean => stores.get(fact.host ?? state.host.name)?.uncertain(fact.key) ?? false,
       };
       const writer = become || state.host.user === 'root' ? { user: 'root', group: 'root' } : { user: state.host.user, group: null };
       plan = module.plan(resolved.params as never, { host: state.host.name, base, facts: reader, sshPort: state.host.port, address: state.host.address, login: { user: state.host.user, keys: link.loginKeys }, writer }, resolved.prep as never);
     } catch (err) {
+      // Planned on what no dry run can know (a file a package's scripts may make): not a failure.
+      if (env.check && doubts.size > 0) return unknown([], `${[...doubts].join('; ')} (planned on the host as it is now: ${(err as Error).message})`);
       return finish('failed', [], (err as Error).message);
     }
+    if (env.check && plan.unknown !== undefined) doubts.add(plan.unknown);
 
     if (env.saved) {
       const verdict = env.saved.planned(state.host.name, { id: `${env.playIndex}:${key}`, play: play.name, task: task.name, handler, plan, read });
@@ -249,6 +281,17 @@ export async function runPlayOnHost(env: PlayEnv, state: HostState): Promise<voi
       if (env.check && plan.steps.length > 0) env.saved.markUncertain(state.host.name, plan);
     }
     if (plan.message !== undefined) env.bus.emit({ type: 'message', host: state.host.name, text: maskSecrets(plan.message) });
+    if (env.check && plan.packages && plan.packages.install.length > 0 && !(await previewPackages(plan.packages.install, plan.packages.update, become, timeoutMs))) return 'failed';
+    if (env.check && doubts.size > 0) {
+      // Its predictions are no surer than what they were made from.
+      const doubt = [...doubts].join('; ');
+      const lists = packageLists(state.facts);
+      state.facts.invalidate(plan.invalidates ?? [], { keepPredicted: true });
+      for (const [k, v] of Object.entries(plan.after ?? {})) state.facts.predict(k, v, { doubt });
+      for (const [k, v] of Object.entries(plan.guesses ?? {})) state.facts.predict(k, v, { guess: true, doubt });
+      if (plan.packages) recordPackageEffect(state.facts, plan.packages, true, lists);
+      return unknown(plan.changes, plan.msg ? `${doubt} (${plan.msg})` : doubt);
+    }
     const announced = plan.changes.length > 0;
     if (!announced && (plan.steps.length === 0 || env.check)) return finish('ok', [], plan.msg, plan.output ?? {});
     if (announced) state.changed = true;
@@ -275,10 +318,12 @@ export async function runPlayOnHost(env: PlayEnv, state: HostState): Promise<voi
         return finish('failed', plan.changes, (err as Error).message, output);
       }
     }
+    const lists = packageLists(state.facts);
     state.facts.invalidate(plan.invalidates ?? [], { keepPredicted: env.check });
     for (const [k, v] of Object.entries(plan.after ?? {})) state.facts.predict(k, v);
     if (env.check) for (const [k, v] of Object.entries(plan.guesses ?? {})) state.facts.predict(k, v, { guess: true });
     else state.facts.invalidate(Object.keys(plan.guesses ?? {}));
+    if (plan.packages) recordPackageEffect(state.facts, plan.packages, env.check, lists);
     if (!announced && !reportedChange) return finish('ok', [], plan.msg, output);
     return finish('changed', plan.changes, plan.msg, output);
   }

@@ -7,6 +7,7 @@ import type { TaskOutput } from '../module.ts';
 import type { HostTally } from '../report/events.ts';
 import type { PreviousFile } from './execute.ts';
 import type { PendingList } from './pending-handlers.ts';
+import type { PreviewedPackage } from '../packages/preview.ts';
 import type { HostLink } from './host-link.ts';
 
 export interface HostState {
@@ -17,7 +18,7 @@ export interface HostState {
   failed: boolean;
   unreachable: boolean;
   tally: HostTally;
-  /** Whether a step was executed or (in check mode) would be: feeds `engine check`'s exit status. */
+  /** Whether a step was executed or (in check mode) would be, or a task's outcome is unknown: feeds `engine check`'s exit status. */
   changed: boolean;
   /** The plays (by index) this host went through to their end. */
   completed: Set<number>;
@@ -27,6 +28,8 @@ export interface HostState {
   loginJournal: PreviousFile[];
   /** Notified handlers written down on the host and not run yet (plays that become root). */
   pending?: PendingList;
+  /** Dry run: the packages earlier apt tasks would install, as previewed (see engine/packages/). */
+  previews: PreviewedPackage[];
 }
 
 export function newHostState(host: InventoryHost): HostState {
@@ -36,11 +39,12 @@ export function newHostState(host: InventoryHost): HostState {
     registered: {},
     failed: false,
     unreachable: false,
-    tally: { ok: 0, changed: 0, failed: 0, skipped: 0, unreachable: 0, ignored: 0 },
+    tally: { ok: 0, changed: 0, failed: 0, skipped: 0, unreachable: 0, ignored: 0, unknown: 0 },
     changed: false,
     completed: new Set(),
     unfinished: false,
     loginJournal: [],
+    previews: [],
   };
 }
 

@@ -1,4 +1,5 @@
 // Runs the engine's CLI as a user would (a child process) and reads its --json events back.
+import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { join } from 'node:path';
 
@@ -47,4 +48,16 @@ export function recap(result: CliResult): { hosts: Record<string, Record<string,
   const e = result.events.find((x) => x.type === 'recap');
   if (!e) throw new Error(`no recap in the output:\n${result.stdout}\n${result.stderr}`);
   return e as never;
+}
+
+/**
+ * The dry run said what the real run then did: every task it reported changed, the real run
+ * changed, and every task the real run changed, the dry run reported changed or unknown (a task
+ * planned on what only a package's maintainer scripts decide), the unknown ones with their reason.
+ */
+export function assertDryMatchesReal(dry: CliResult, real: CliResult, message = 'the dry run predicted what the real run changed'): void {
+  const unknown = pairs(dry, 'unknown');
+  const realChanged = pairs(real, 'changed');
+  assert.deepEqual(pairs(dry, 'changed'), realChanged.filter((p) => !unknown.includes(p)), message);
+  for (const e of dry.events.filter((x) => x.type === 'task.result' && x.status === 'unknown')) assert.ok(e.msg, `${e.host} ${e.task}: unknown, with its reason`);
 }

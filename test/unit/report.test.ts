@@ -19,7 +19,7 @@ const events: EngineEvent[] = [
   { type: 'play.start', play: 'P', hosts: ['a'] },
   { type: 'task.result', host: 'a', play: 'P', task: 'conf', handler: false, status: 'changed', changes: [{ what: 'content', text: { path: '/etc/x', before: 'a=1\n', after: 'a=2\n' } }, { what: 'mode', before: '0644', after: '0600' }], ms: 3, check: true },
   { type: 'command', host: 'a', command: `echo ${pw.reveal()}`, code: 0, stdout: pw.reveal(), stderr: '', ms: 1, become: true },
-  { type: 'recap', hosts: { a: { ok: 1, changed: 1, failed: 0, skipped: 0, unreachable: 0, ignored: 0 } }, roundTrips: { a: 1 }, unfinished: [] },
+  { type: 'recap', hosts: { a: { ok: 1, changed: 1, failed: 0, skipped: 0, unreachable: 0, ignored: 0, unknown: 0 } }, roundTrips: { a: 1 }, unfinished: [] },
   { type: 'run.end', exitCode: 0, ms: 10 },
 ];
 

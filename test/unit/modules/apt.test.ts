@@ -19,6 +19,9 @@ function world(lists: AptListsFact, ...pkgs: Record<string, PackageFact>[]): Rec
   return Object.assign({ 'apt:lists': lists, 'apt:installs': [] }, ...pkgs);
 }
 const sim = (action: string, list: SimulatedPackage[]) => ({ [`apt:simulate:${action}`]: list });
+/** apt-get -s remove|purge --autoremove NAMES, as removalFact reads it. */
+const removal = (verb: 'remove' | 'purge', names: string, list: SimulatedPackage[] | null) => ({ [`apt:simulate:${verb}:${names}`]: list });
+const gone = (name: string, before: string): SimulatedPackage => ({ name, action: 'remove', before, after: null });
 const argvOf = (s: unknown) => (s as RunStep).argv;
 /** The scratch refresh's answer for a task (key as the module asks for it). */
 const foresee = (q: { cacheValidTime?: number; names?: string[]; actions?: SimulateAction[] }, value: Partial<RefreshedListsFact>) => ({
@@ -46,7 +49,7 @@ describe('apt planning', () => {
     assert.deepEqual((plan.steps[1] as RunStep).env, { DEBIAN_FRONTEND: 'noninteractive' });
     assert.deepEqual(plan.after?.['apt:lists'], { empty: false, age: 0, stamp: null });
     assert.deepEqual(plan.after?.['pkg:hello'], { name: 'hello', installed: true, configFiles: false, version: null, candidate: null, stamp: EMPTY.stamp });
-    assert.deepEqual(plan.after?.['apt:installs'], ['hello', 'sl']);
+    assert.deepEqual(plan.packages, { install: ['hello', 'sl'], installsNew: ['hello', 'sl'], touches: ['hello', 'sl'], update: true }, 'the effect the engine keeps (apt:installs, the dry run preview)');
     assert.deepEqual(plan.invalidates, ['*'], 'a package may change anything: every fact is read again (predictions kept in a dry run)');
   });
 
@@ -107,7 +110,8 @@ describe('apt planning', () => {
       { what: 'package hello', before: '2.10-2', after: '2.10-4' },
     ], 'the candidate the refresh brings, not the one the stale lists had');
     assert.deepEqual(argvOf(foreseen.steps[1]), [...APT, 'install', '--', 'hello']);
-    assert.deepEqual(foreseen.guesses, { 'apt:changes': ['hello'] });
+    assert.deepEqual(foreseen.packages?.touches, ['hello']);
+    assert.deepEqual(foreseen.guesses, { 'apt:planned': { versions: { hello: '2.10-4' }, autoremovable: [] } });
     const refreshing = await planWith(apt, { name: 'hello', state: 'latest', updateCache: true }, { ...world(FRESH, pkg('hello', '2.10-2', '2.10-2')), ...foresee(q, FAILED) });
     assert.deepEqual(refreshing.changes, []);
     const install = refreshing.steps[1] as RunStep;
@@ -118,15 +122,15 @@ describe('apt planning', () => {
   });
 
   it('absent: remove, purge (also of leftover config files), nothing when not there', async () => {
-    const remove = await planWith(apt, { name: 'hello', state: 'absent' }, world(EMPTY, pkg('hello', '2.10-3')));
+    const remove = await planWith(apt, { name: 'hello', state: 'absent' }, { ...world(EMPTY, pkg('hello', '2.10-3')), ...removal('remove', 'hello', [gone('hello', '2.10-3')]) });
     assert.deepEqual(remove.changes, [{ what: 'package hello', before: '2.10-3', after: '(removed)' }]);
     assert.deepEqual(argvOf(remove.steps[0]), [...APT, 'remove', '--', 'hello']);
     assert.equal((remove.after?.['pkg:hello'] as PackageFact).configFiles, true);
-    const leftovers = await planWith(apt, { name: 'hello', state: 'absent', purge: true }, world(FRESH, pkg('hello', null, '2.10-3', { configFiles: true })));
+    const leftovers = await planWith(apt, { name: 'hello', state: 'absent', purge: true }, { ...world(FRESH, pkg('hello', null, '2.10-3', { configFiles: true })), ...removal('purge', 'hello', []) });
     assert.deepEqual(leftovers.changes, [{ what: 'package hello', before: '(config files only)', after: '(purged)' }]);
     assert.deepEqual(argvOf(leftovers.steps[0]), [...APT, 'purge', '--', 'hello']);
-    const gone = await planWith(apt, { name: 'hello', state: 'absent' }, world(FRESH, pkg('hello', null, '2.10-3', { configFiles: true })));
-    assert.deepEqual(gone, { changes: [], steps: [] }, 'without purge, leftover config files are fine');
+    const none = await planWith(apt, { name: 'hello', state: 'absent' }, { ...world(FRESH, pkg('hello', null, '2.10-3', { configFiles: true })), ...removal('remove', 'hello', []) });
+    assert.deepEqual(none, { changes: [], steps: [] }, 'without purge, leftover config files are fine');
   });
 
   it('upgrade on current lists: exactly what apt-get -s says; nothing to upgrade, nothing to do', async () => {
@@ -150,7 +154,7 @@ describe('apt planning', () => {
     assert.deepEqual(foreseen.steps.map((s) => argvOf(s).slice(-2)), [['Dpkg::Options::=--force-confold', 'update'], ['Dpkg::Options::=--force-confold', 'dist-upgrade'], ['autoremove', '--purge']]);
     assert.equal((foreseen.steps[1] as RunStep).reportsChange, undefined, 'the upgrade is an announced change');
     assert.ok((foreseen.steps[2] as RunStep).reportsChange, 'autoremove after an upgrade: measured');
-    assert.deepEqual(foreseen.guesses, { 'apt:changes': ['libc6', '(autoremove)'] });
+    assert.deepEqual(foreseen.packages?.touches, ['libc6', '(autoremove)']);
 
     const plan = await planWith(apt, params, { ...world(STALE), ...sim('dist-upgrade', []), ...sim('autoremove', []), ...foresee(q, FAILED) });
     assert.deepEqual(plan.changes, []);
@@ -261,4 +265,35 @@ describe('apt facts', () => {
     assert.match(NO_HOOKS_CONF_SH, /^printf '#clear %s;\\n' /, 'one #clear NAME; line per list');
     assert.ok(!cleared.some((n) => /^(DPkg|Acquire)::/i.test(n)), "dpkg's hooks (never run here) and the download settings (proxy) are the host's own");
   });
+
+  // Issue 16, defects 2, 3 and 9: apt-get -s read from the host as it is, while earlier tasks of the
+  // dry run change it. Each failed before the fix (apt:planned and removalFact).
+  const wget = removal('purge', 'wget', [gone('wget', '1.21.3-1+b2'), gone('libpsl5', '0.21.2-1'), gone('publicsuffix', '20230209.2326-1')]);
+  it('defect 3: autoremove in the removing task reports (and removes in one call) what apt-get -s remove --autoremove says', async () => {
+    const plan = await planWith(apt, { name: 'wget', state: 'absent', purge: true, autoremove: true }, { ...world(FRESH, pkg('wget', '1.21.3-1+b2')), ...wget, ...sim('autoremove', []) });
+    assert.deepEqual(plan.changes.map((c) => `${c.what} ${c.after}`), ['package wget (purged)', 'package libpsl5 (purged)', 'package publicsuffix (purged)']);
+    assert.deepEqual(plan.steps.map(argvOf), [[...APT, 'purge', '--autoremove', '--', 'wget']], 'one call; no separate autoremove after it');
+  });
+
+  it('defect 2: autoremove after a removal in an earlier task: what the removal leaves is counted', async () => {
+    const removing = await planWith(apt, { name: 'wget', state: 'absent', purge: true }, { ...world(FRESH, pkg('wget', '1.21.3-1+b2')), ...wget });
+    assert.deepEqual(removing.changes.map((c) => c.what), ['package wget'], 'without autoremove, only wget goes');
+    const planned = removing.guesses?.['apt:planned'];
+    const after = await planWith(apt, { autoremove: true }, { ...world(FRESH), ...sim('autoremove', []), 'apt:planned': planned });
+    assert.deepEqual(after.changes, [
+      { what: 'package libpsl5', before: '0.21.2-1', after: '(removed)' },
+      { what: 'package publicsuffix', before: '20230209.2326-1', after: '(removed)' },
+    ]);
+  });
+
+  it('defect 9: an upgrade an earlier task makes is not counted again by a fleet upgrade', async () => {
+    const latest = await planWith(apt, { name: 'hello', state: 'latest' }, world(FRESH, pkg('hello', '2.10-2', '2.10-3')));
+    const hello: SimulatedPackage = { name: 'hello', action: 'upgrade', before: '2.10-2', after: '2.10-3' };
+    const libc: SimulatedPackage = { name: 'libc6', action: 'upgrade', before: '2.36-9', after: '2.36-9+deb12u1' };
+    const upgrade = await planWith(apt, { upgrade: 'safe' }, { ...world(FRESH), ...sim('upgrade', [hello]), 'apt:planned': latest.guesses?.['apt:planned'] });
+    assert.deepEqual(upgrade, { changes: [], steps: [] }, 'hello is upgraded by the earlier task: nothing left to do');
+    const more = await planWith(apt, { upgrade: 'safe' }, { ...world(FRESH), ...sim('upgrade', [hello, libc]), 'apt:planned': latest.guesses?.['apt:planned'] });
+    assert.deepEqual(more.changes.map((c) => c.what), ['package libc6']);
+  });
 });
+

@@ -139,11 +139,20 @@ describe('systemd planning', () => {
     assert.deepEqual(cmds(reload.steps), ['systemctl start -- relay.service']);
   });
 
-  it('a unit an earlier apt task may ship (dry run): ok with a message, a check step for the real run', async () => {
+  it('a unit an earlier apt task may ship (dry run): unknown, naming the package, a check step for the real run', async () => {
     const plan = await planWith(systemd, { unit: 'atd', state: 'started' }, world('atd', 'not-found', { installs: ['at'] }));
     assert.deepEqual(plan.changes, []);
     assert.deepEqual(cmds(plan.steps), ['systemctl cat -- atd.service']);
-    assert.match(plan.msg ?? '', /an earlier task installs at/);
+    assert.match(plan.unknown ?? '', /an earlier task installs at/);
+  });
+
+  it('issue 16 defect 10: stopping or disabling a unit an earlier apt task may ship is unknown, not ok', async () => {
+    // Failed before the fix: `{ changes: [], steps: [] }`, reported ok, while the real run stops rsyslog.
+    const plan = await planWith(systemd, { unit: 'rsyslog', state: 'stopped', enabled: false }, world('rsyslog', 'not-found', { installs: ['rsyslog'] }));
+    assert.deepEqual(plan.changes, []);
+    assert.match(plan.unknown ?? '', /installs rsyslog, which may ship and start it/);
+    const alone = await planWith(systemd, { unit: 'rsyslog', state: 'stopped' }, world('rsyslog', 'not-found'));
+    assert.deepEqual(alone, { changes: [], steps: [] }, 'with no package coming, nothing to stop: ok');
   });
 
   it('names: .service added, other suffixes and instances kept; hostile names refused; no unit and nothing else is an error', async () => {

@@ -1,5 +1,6 @@
 // Every table of the harness. A new module's table is one import and one spread here.
 import type { ConvergeCase } from '../case.ts';
+import { aptCases } from './apt.ts';
 import { editCases } from './edit.ts';
 import { fileCases } from './file.ts';
 import { getUrlCases } from './get-url.ts';
@@ -8,7 +9,7 @@ import { systemdCases } from './systemd.ts';
 import { ufwCases } from './ufw.ts';
 import { userCases } from './user.ts';
 
-export const ALL_CASES: ConvergeCase[] = [...fileCases, ...systemdCases, ...ufwCases, ...userCases, ...editCases, ...gitCases, ...getUrlCases];
+export const ALL_CASES: ConvergeCase[] = [...fileCases, ...systemdCases, ...ufwCases, ...userCases, ...editCases, ...gitCases, ...getUrlCases, ...aptCases];
 
 export function findCase(name: string): ConvergeCase {
   const c = ALL_CASES.find((x) => x.name === name);

@@ -1,0 +1,50 @@
+// What an apt task's PackageEffect leaves for later tasks on its host: the packages it installs
+// (`apt:installs`: a user or unit they bring cannot be on a fresh host yet), every package it
+// changes (`apt:changes`, dry run only: a reboot-if-asked task cannot know what their scripts ask),
+// and in a dry run the preview of what they ship (engine/packages/), through which every fact read
+// afterwards passes (see overlayFacts).
+import type { FactStore } from '../facts/store.ts';
+import { overlay } from '../packages/overlay.ts';
+import { packagePreviewFact, type PreviewedPackage, type PreviewQuery } from '../packages/preview.ts';
+import { gatherFacts } from './gather-facts.ts';
+import type { HostLink } from './host-link.ts';
+import type { PackageEffect } from '../plan/types.ts';
+
+export const INSTALLS_KEY = 'apt:installs';
+export const CHANGES_KEY = 'apt:changes';
+
+/** The lists as they were before the task (read before its invalidations drop them). */
+export function packageLists(store: FactStore): { installs: string[]; changes: string[] } {
+  return { installs: (store.get(INSTALLS_KEY) as string[] | undefined) ?? [], changes: (store.get(CHANGES_KEY) as string[] | undefined) ?? [] };
+}
+
+export function recordPackageEffect(store: FactStore, effect: PackageEffect, check: boolean, before: { installs: string[]; changes: string[] }): void {
+  if (effect.installsNew.length > 0) store.predict(INSTALLS_KEY, [...before.installs, ...effect.installsNew]);
+  // A real run reads the host again after the install: nothing to guess there.
+  if (!check) store.invalidate([CHANGES_KEY]);
+  else if (effect.touches.length > 0) store.predict(CHANGES_KEY, [...before.changes, ...effect.touches]);
+}
+
+/** Facts just read from the host, as they will be once the previewed packages are installed (dry run). */
+export function overlayFacts(store: FactStore, values: Iterable<[string, unknown]>, previews: readonly PreviewedPackage[]): void {
+  for (const [key, value] of values) {
+    store.set(key, value);
+    const over = overlay(previews, key, value);
+    if (over) store.predict(key, over.value, over.doubt === undefined ? {} : { doubt: over.doubt });
+  }
+}
+
+/**
+ * Dry run: previews the packages of q on the host (one exec) and adds them to `previews`. Returns
+ * what to tell the user (a preview that failed, packages too large to fetch); throws when the host
+ * cannot be reached.
+ */
+export async function previewInto(previews: PreviewedPackage[], link: HostLink, q: PreviewQuery, become: boolean, timeoutMs: number): Promise<string[]> {
+  const fact = packagePreviewFact(q);
+  const value = (await gatherFacts(link, [fact], become, timeoutMs)).get(fact.key) as ReturnType<typeof fact.parse>;
+  const messages: string[] = [];
+  if (value.status === 'previewed') previews.push(...value.packages);
+  else messages.push(`what ${q.names.join(', ')} would put on the host is unknown: ${value.error ?? 'the package preview failed'}`);
+  if (value.skipped) messages.push(`not previewed (too large to fetch for a dry run): ${value.skipped.join(', ')}; what they ship is not predicted`);
+  return messages;
+}
