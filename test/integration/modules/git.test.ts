@@ -13,6 +13,7 @@ import { labPaths, publishGitRepo, sshRun } from '../../lab/index.ts';
 import { applyCycle } from '../cycle.ts';
 import { engine, pairs } from '../engine-cli.ts';
 import { ensureLab, freshHosts } from '../lab-fixture.ts';
+import { TWO_TAGS_RECIPE as RECIPE } from '../../fixtures/git-two-tags.ts';
 
 const HOST = 'node5';
 const PLAYBOOK = 'test/fixtures/playbooks/modules/git.ts';
@@ -20,13 +21,6 @@ const NAME = 'shipshape-gittest';
 /** One argument for a POSIX shell. */
 const shq = (s: string) => `'${s.replace(/'/g, `'\\''`)}'`;
 
-/** A recipe for publishGitRepo: two commits, tagged v1 and v2, on main. */
-const RECIPE = [
-  'set -e',
-  'git init -q -b main',
-  'echo one > version.txt && git add version.txt && git commit -q -m one && git tag v1',
-  'echo two > version.txt && git commit -q -am two && git tag -a -m "release two" v2',
-].join('\n');
 
 let url: string;
 let v1: string;

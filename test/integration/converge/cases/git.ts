@@ -8,16 +8,11 @@ import { task } from '../../../../engine/playbook/define.ts';
 import { copy } from '../../../../modules/copy.ts';
 import { gitModule as git } from '../../../../modules/git.ts';
 import { table } from '../case.ts';
+import { TWO_TAGS_RECIPE as RECIPE } from '../../../fixtures/git-two-tags.ts';
 
 const NAME = 'ss-converge-git';
 /** git://BRIDGE/NAME.git, as test/lab/services/git.ts serves it (not imported: the engine loads this file too). */
 const URL = `git://10.77.0.1/${NAME}.git`;
-const RECIPE = [
-  'set -e',
-  'git init -q -b main',
-  'echo one > version.txt && git add version.txt && git commit -q -m one && git tag v1',
-  'echo two > version.txt && git commit -q -am two && git tag -a -m "release two" v2',
-].join('\n');
 
 let published: Promise<void> | undefined;
 /** Once per test process (rows run in parallel: one publish, not three racing ones). */
