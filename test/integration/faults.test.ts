@@ -10,6 +10,8 @@ import { createHash, randomBytes } from 'node:crypto';
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { engine, pairs, recap, REPO, type CliResult } from './engine-cli.ts';
 import { ensureLab, freshHosts } from './lab-fixture.ts';
 import { cutHost, healHost, labPaths, sshRun } from '../lab/index.ts';
@@ -274,17 +276,32 @@ describe('notified handlers survive a failure; flushHandlers runs them in the mi
 
 describe('edits are compare-and-swap', { timeout: 300_000 }, () => {
   test('a file edited by hand between the reading and the write: the task fails, nothing is written', async () => {
-    await root(A, 'rm -f /tmp/cas-go; printf "workers=2\\nname=a\\n" > /srv/cas.conf');
-    const run = started(['run', 'test/fixtures/playbooks/faults/cas.ts', '-i', labPaths.inventory, '--limit', A, '--json']);
-    // The play has read /srv/cas.conf once the wait is running; then a colleague edits it.
-    await runningOn(A, '/bin/sh -c .*cas-go.*', 30_000).catch(() => sleep(2000));
-    await sleep(1000);
-    await root(A, 'printf "workers=2\\nname=changed by hand\\n" > /srv/cas.conf; touch /tmp/cas-go');
-    const r = await run.done;
-    assert.equal(r.code, 3, r.stdout + r.stderr);
-    const edit = r.events.find((e) => e.type === 'task.result' && e.task === 'edit')!;
-    assert.equal(edit.status, 'failed');
-    assert.match(edit.msg, /\/srv\/cas\.conf changed since it was read \(its sha256 is not the one the plan was made from\): nothing written/);
-    assert.equal(await root(A, 'cat /srv/cas.conf'), 'workers=2\nname=changed by hand\n', 'the hand edit is kept, not lost');
+    await root(A, 'rm -f /srv/cas.blob; printf "workers=2\\nname=a\\n" > /srv/cas.conf');
+    // A download the test answers only once the file has been edited by hand: the play has read
+    // /srv/cas.conf (at its start) when the request arrives.
+    let requested!: () => void;
+    const asked = new Promise<void>((r) => (requested = r));
+    let release!: () => void;
+    const released = new Promise<void>((r) => (release = r));
+    const server = createServer((_req, res) => {
+      requested();
+      void released.then(() => res.end('blob\n'));
+    });
+    await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+    try {
+      const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/blob`;
+      const run = started(['run', 'test/fixtures/playbooks/faults/cas.ts', '-i', labPaths.inventory, '--limit', A, '--json'], { SS_CAS_URL: url });
+      await Promise.race([asked, run.done.then((r) => Promise.reject(new Error(`the run ended before its download:\n${r.stdout}${r.stderr}`)))]);
+      await root(A, 'printf "workers=2\\nname=changed by hand\\n" > /srv/cas.conf');
+      release();
+      const r = await run.done;
+      assert.equal(r.code, 3, r.stdout + r.stderr);
+      const edit = r.events.find((e) => e.type === 'task.result' && e.task === 'edit')!;
+      assert.equal(edit.status, 'failed');
+      assert.match(edit.msg, /\/srv\/cas\.conf changed since it was read \(its sha256 is not the one the plan was made from\): nothing written/);
+      assert.equal(await root(A, 'cat /srv/cas.conf'), 'workers=2\nname=changed by hand\n', 'the hand edit is kept, not lost');
+    } finally {
+      server.close();
+    }
   });
 });

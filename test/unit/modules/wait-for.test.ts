@@ -37,6 +37,12 @@ describe('waitFor', () => {
     await assert.rejects(planWith(waitFor, { port: 70000 }, {}), /port/);
   });
 
+  it('every fact read before a wait is read again after it: what it waits for is the host changing by itself', async () => {
+    for (const params of [{ port: 5223 }, { path: '/var/lib/x/fingerprint' }, { port: 443, from: 'controller', address: '10.77.0.10' }]) {
+      assert.deepEqual((await planWith(waitFor, params, {})).invalidates, ['*'], JSON.stringify(params));
+    }
+  });
+
   it('hostile values travel quoted: nothing in a path or pattern runs', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'wait-'));
     const path = join(dir, "a'; touch pwned1; '$(touch pwned2)");
