@@ -185,6 +185,9 @@ export const apt = defineModule({
       const pkg = foreseen ? { ...found, candidate: foreseen.candidates[found.name] ?? null } : found;
       const known = foreseen ? found.name in foreseen.candidates : listsCurrent && pkg.stamp === lists.stamp;
       if (state === 'absent') {
+        // A dry run after a command (an apt-mark unhold, say) cannot know the hold is still there.
+        const holds = pkg.held && !facts.uncertain?.(packageFact(pkg.name));
+        if (pkg.installed && holds) throw new PlanError(held(pkg.name, 'remove it'));
         if (pkg.installed || (p.purge && pkg.configFiles)) {
           removals.push(pkg.name);
           changes.push({ what: `package ${pkg.name}`, before: pkg.version ?? '(config files only)', after: p.purge ? '(purged)' : '(removed)' });
@@ -206,6 +209,7 @@ export const apt = defineModule({
           uncertain.push(pkg.name);
           after[pkgKey(pkg.name)] = { ...pkg, version: null, stamp: null } satisfies PackageFact;
         } else if (pkg.candidate !== null && pkg.candidate !== pkg.version) {
+          if (pkg.held && !facts.uncertain?.(packageFact(pkg.name))) throw new PlanError(held(pkg.name, `upgrade it from ${pkg.version} to ${pkg.candidate}`));
           certain.push(pkg.name);
           changes.push({ what: `package ${pkg.name}`, before: pkg.version, after: pkg.candidate });
           after[pkgKey(pkg.name)] = { ...pkg, version: pkg.candidate } satisfies PackageFact;
@@ -272,6 +276,14 @@ export const apt = defineModule({
     return { changes, steps, after, invalidates, ...packages, ...(guesses ? { guesses } : {}), ...(msg ? { msg } : {}) };
   },
 });
+
+/**
+ * apt-get -y refuses to change a held package ("Held packages were changed and -y was used without
+ * --allow-change-held-packages"): said in the plan, so the dry run fails as the real run would.
+ */
+function held(name: string, what: string): string {
+  return `package ${name} is held (apt-mark hold): apt-get will not ${what}; release it first (apt-mark unhold ${name}, in a command task before this one) or leave it out`;
+}
 
 /** apt-get -s read from the host, without what earlier tasks of this run already do (an upgrade made, a package removed) and with what their removals leave for autoremove. */
 function afterEarlierTasks(action: SimulateAction, simulated: SimulatedPackage[], planned: { versions: Record<string, string | null>; autoremovable: SimulatedPackage[] }): SimulatedPackage[] {

@@ -9,6 +9,8 @@ export interface PackageFact {
   name: string;
   /** dpkg's status says installed (`install ok installed`, `hold ok installed`). */
   installed: boolean;
+  /** Held (`apt-mark hold`: dpkg's selection is `hold`): apt-get refuses to remove or upgrade it with -y. */
+  held: boolean;
   /** Removed but its configuration files are still there (`deinstall ok config-files`): purge removes them. */
   configFiles: boolean;
   /** Installed version; null when not installed. */
@@ -76,6 +78,7 @@ export function parsePackage(name: string, out: string): PackageFact {
   return {
     name,
     installed,
+    held: words[0] === 'hold',
     configFiles,
     version: installed && version ? version : null,
     candidate: candidate && candidate !== '(none)' ? candidate : null,

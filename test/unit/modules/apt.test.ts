@@ -13,7 +13,7 @@ const STALE: AptListsFact = { empty: false, age: 86_400, stamp: STAMP };
 const EMPTY: AptListsFact = { empty: true, age: null, stamp: '4294967295-0' };
 
 function pkg(name: string, version: string | null, candidate: string | null = '2.10-3', extra: Partial<PackageFact> = {}): Record<string, PackageFact> {
-  return { [`pkg:${name}`]: { name, installed: version !== null, configFiles: false, version, candidate, stamp: STAMP, ...extra } };
+  return { [`pkg:${name}`]: { name, installed: version !== null, held: false, configFiles: false, version, candidate, stamp: STAMP, ...extra } };
 }
 function world(lists: AptListsFact, ...pkgs: Record<string, PackageFact>[]): Record<string, unknown> {
   return Object.assign({ 'apt:lists': lists, 'apt:installs': [] }, ...pkgs);
@@ -31,6 +31,15 @@ const FAILED: Partial<RefreshedListsFact> = { status: 'failed', stamp: null, err
 const APT = ['apt-get', '-y', '-q', '-o', 'DPkg::Lock::Timeout=300', '-o', 'Dpkg::Options::=--force-confdef', '-o', 'Dpkg::Options::=--force-confold'];
 
 describe('apt planning', () => {
+  it('a held package is not removed or upgraded: refused in the plan, as apt-get -y refuses it; kept as it is, it is ok', async () => {
+    const heldHello = pkg('hello', '2.10-2', '2.10-3', { held: true });
+    await assert.rejects(planWith(apt, { name: 'hello', state: 'absent' }, world(FRESH, heldHello)), /package hello is held \(apt-mark hold\): apt-get will not remove it; release it first \(apt-mark unhold hello/);
+    await assert.rejects(planWith(apt, { name: 'hello', state: 'latest' }, world(FRESH, heldHello)), /package hello is held .*will not upgrade it from 2\.10-2 to 2\.10-3; release/);
+    assert.deepEqual(await planWith(apt, { name: 'hello' }, world(FRESH, heldHello)), { changes: [], steps: [] });
+    assert.equal(parsePackage('hello', 'dpkg=hold ok installed\t2.10-3\ncandidate=2.10-3\nstamp=1\n').held, true);
+    assert.equal(parsePackage('hello', 'dpkg=install ok installed\t2.10-3\ncandidate=2.10-3\nstamp=1\n').held, false);
+  });
+
   it('converged: installed packages on fresh lists: no change, no step', async () => {
     const plan = await planWith(apt, { name: ['hello', 'sl'], cacheValidTime: 3600 }, world(FRESH, pkg('hello', '2.10-3'), pkg('sl', '5.02-1')));
     assert.deepEqual(plan, { changes: [], steps: [] });
@@ -48,7 +57,7 @@ describe('apt planning', () => {
     assert.deepEqual(argvOf(plan.steps[1]), [...APT, 'install', '--', 'hello', 'sl'], 'both packages in one apt-get call');
     assert.deepEqual((plan.steps[1] as RunStep).env, { DEBIAN_FRONTEND: 'noninteractive' });
     assert.deepEqual(plan.after?.['apt:lists'], { empty: false, age: 0, stamp: null });
-    assert.deepEqual(plan.after?.['pkg:hello'], { name: 'hello', installed: true, configFiles: false, version: null, candidate: null, stamp: EMPTY.stamp });
+    assert.deepEqual(plan.after?.['pkg:hello'], { name: 'hello', installed: true, held: false, configFiles: false, version: null, candidate: null, stamp: EMPTY.stamp });
     assert.deepEqual(plan.packages, { install: ['hello', 'sl'], installsNew: ['hello', 'sl'], touches: ['hello', 'sl'], update: true }, 'the effect the engine keeps (apt:installs, the dry run preview)');
     assert.deepEqual(plan.invalidates, ['*'], 'a package may change anything: every fact is read again (predictions kept in a dry run)');
   });
@@ -180,10 +189,10 @@ describe('apt planning', () => {
 describe('apt facts', () => {
   it('parsePackage: installed, config files only, never known', () => {
     assert.deepEqual(parsePackage('hello', 'dpkg=install ok installed\t2.10-3\ncandidate=2.10-3\nstamp=1-2\n'),
-      { name: 'hello', installed: true, configFiles: false, version: '2.10-3', candidate: '2.10-3', stamp: '1-2' });
+      { name: 'hello', installed: true, held: false, configFiles: false, version: '2.10-3', candidate: '2.10-3', stamp: '1-2' });
     assert.deepEqual(parsePackage('hello', 'dpkg=deinstall ok config-files\t2.10-3\ncandidate=(none)\nstamp=1-2\n'),
-      { name: 'hello', installed: false, configFiles: true, version: null, candidate: null, stamp: '1-2' });
-    assert.deepEqual(parsePackage('nosuch', 'dpkg=\ncandidate=\nstamp=\n'), { name: 'nosuch', installed: false, configFiles: false, version: null, candidate: null, stamp: null });
+      { name: 'hello', installed: false, held: false, configFiles: true, version: null, candidate: null, stamp: '1-2' });
+    assert.deepEqual(parsePackage('nosuch', 'dpkg=\ncandidate=\nstamp=\n'), { name: 'nosuch', installed: false, held: false, configFiles: false, version: null, candidate: null, stamp: null });
   });
 
   it('parseLists: empty lists have no age; the update stamp wins over the folder time', () => {
