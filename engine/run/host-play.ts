@@ -197,6 +197,20 @@ export async function runPlayOnHost(env: PlayEnv, state: HostState): Promise<voi
     };
     unknownChanges = false;
 
+    /**
+     * What the plan leaves for the tasks after it: the facts it drops, the ones it predicts (in a
+     * dry run, with `doubt` when they were planned on what no dry run can know; a real run reads its
+     * guesses again) and the packages it installs or removes.
+     */
+    const carryForward = (made: Plan, doubt?: string) => {
+      const lists = packageLists(state.facts);
+      state.facts.invalidate(made.invalidates ?? [], { keepPredicted: env.check });
+      for (const [k, v] of Object.entries(made.after ?? {})) state.facts.predict(k, v, { doubt });
+      if (env.check) for (const [k, v] of Object.entries(made.guesses ?? {})) state.facts.predict(k, v, { guess: true, doubt });
+      else state.facts.invalidate(Object.keys(made.guesses ?? {}));
+      if (made.packages) recordPackageEffect(state.facts, made.packages, env.check, lists);
+    };
+
     /** Dry run: what the packages this task installs ship, for the later tasks (see engine/packages/). */
     const previewPackages = async (names: string[], update: boolean, asRoot: boolean, ms: number): Promise<boolean> => {
       try {
@@ -285,11 +299,7 @@ export async function runPlayOnHost(env: PlayEnv, state: HostState): Promise<voi
     if (env.check && doubts.size > 0) {
       // Its predictions are no surer than what they were made from.
       const doubt = [...doubts].join('; ');
-      const lists = packageLists(state.facts);
-      state.facts.invalidate(plan.invalidates ?? [], { keepPredicted: true });
-      for (const [k, v] of Object.entries(plan.after ?? {})) state.facts.predict(k, v, { doubt });
-      for (const [k, v] of Object.entries(plan.guesses ?? {})) state.facts.predict(k, v, { guess: true, doubt });
-      if (plan.packages) recordPackageEffect(state.facts, plan.packages, true, lists);
+      carryForward(plan, doubt);
       return unknown(plan.changes, plan.msg ? `${doubt} (${plan.msg})` : doubt);
     }
     const announced = plan.changes.length > 0;
@@ -318,12 +328,7 @@ export async function runPlayOnHost(env: PlayEnv, state: HostState): Promise<voi
         return finish('failed', plan.changes, (err as Error).message, output);
       }
     }
-    const lists = packageLists(state.facts);
-    state.facts.invalidate(plan.invalidates ?? [], { keepPredicted: env.check });
-    for (const [k, v] of Object.entries(plan.after ?? {})) state.facts.predict(k, v);
-    if (env.check) for (const [k, v] of Object.entries(plan.guesses ?? {})) state.facts.predict(k, v, { guess: true });
-    else state.facts.invalidate(Object.keys(plan.guesses ?? {}));
-    if (plan.packages) recordPackageEffect(state.facts, plan.packages, env.check, lists);
+    carryForward(plan);
     if (!announced && !reportedChange) return finish('ok', [], plan.msg, output);
     return finish('changed', plan.changes, plan.msg, output);
   }
