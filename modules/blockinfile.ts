@@ -1,15 +1,14 @@
 // blockinfile: a block of lines kept between two marker lines, with Ansible's semantics. The edit
 // happens on the controller against the file's content fact (like lineinfile); the write, the
 // attributes, validate and backup are the shared write planning of copy and lineinfile.
-import { posix } from 'node:path';
 import { defineModule, PrepareError } from '../engine/module.ts';
 import { fileFact } from '../engine/facts/file.ts';
 import type { Plan } from '../engine/plan/types.ts';
 import { Choice, SecretString, Type } from '../engine/schema.ts';
-import { isSecret, secret } from '../engine/secret.ts';
-import { folderFacts, siteMakingFolder } from './shared/new-path.ts';
+import { isSecret } from '../engine/secret.ts';
+import { folderFacts } from './shared/new-path.ts';
 import { attributeFacts, attributeParams } from './shared/attributes.ts';
-import { checkValidate, contentOf, editableText, planWrite, writeParams } from './shared/content.ts';
+import { checkValidate, editableText, planEdit, writeParams } from './shared/content.ts';
 import { compilePattern } from './lineinfile.ts';
 
 const NO_NEWLINE = '^[^\\n\\r]*$';
@@ -132,13 +131,6 @@ export const blockinfile = defineModule({
     const before = editable.text;
     const sensitive = isSecret(p.block);
     const edit = editBlock(before, { ...p, block: isSecret(p.block) ? p.block.reveal() : (p.block ?? '') });
-    if (current.exists && edit.text === before) return { ...planWrite(p.path, current, 'keep', p, ctx.facts), msg: undefined };
-    const making = current.exists ? undefined : siteMakingFolder(p.path, ctx);
-    const plan = planWrite(p.path, current, contentOf(sensitive ? secret(edit.text) : edit.text, sensitive), p, ctx.facts, {
-      ...(making ? { site: making.site } : {}),
-      what: edit.msg || 'content',
-      before: current.exists ? [] : [{ kind: 'mkdir', path: posix.dirname(p.path) }],
-    });
-    return { ...plan, after: { ...(making?.after ?? {}), ...(plan.after ?? {}) }, msg: edit.msg || undefined };
+    return planEdit(p.path, current, before, edit, sensitive, p, ctx);
   },
 });

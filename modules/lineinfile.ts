@@ -2,16 +2,15 @@
 // semantics: the last line matching regexp is replaced; otherwise the line goes after/before the
 // last line matching insertafter/insertbefore, or at the end. The edit happens on the controller
 // against the file's content fact; the result is written atomically like copy.
-import { posix } from 'node:path';
 import { defineModule, PrepareError } from '../engine/module.ts';
 import { fileFact } from '../engine/facts/file.ts';
 import type { Plan } from '../engine/plan/types.ts';
 import { SecretString, Type } from '../engine/schema.ts';
-import { isSecret, secret } from '../engine/secret.ts';
+import { isSecret } from '../engine/secret.ts';
 import { Choice } from '../engine/schema.ts';
-import { folderFacts, siteMakingFolder } from './shared/new-path.ts';
+import { folderFacts } from './shared/new-path.ts';
 import { attributeFacts, attributeParams } from './shared/attributes.ts';
-import { checkValidate, contentOf, editableText, planWrite, writeParams } from './shared/content.ts';
+import { checkValidate, editableText, planEdit, writeParams } from './shared/content.ts';
 
 const params = Type.Object(
   {
@@ -188,14 +187,6 @@ export const lineinfile = defineModule({
     const before = editable.text;
     const sensitive = isSecret(p.line);
     const edit = editLines(before, { ...p, line: isSecret(p.line) ? p.line.reveal() : p.line });
-    if (current.exists && edit.text === before) return { ...planWrite(p.path, current, 'keep', p, ctx.facts), msg: undefined };
-    const making = current.exists ? undefined : siteMakingFolder(p.path, ctx);
-    const plan = planWrite(p.path, current, contentOf(sensitive ? secret(edit.text) : edit.text, sensitive), p, ctx.facts, {
-      ...(making ? { site: making.site } : {}),
-      what: edit.msg ? `${edit.msg}` : 'content',
-      // create makes the file's folder too, as Ansible does.
-      before: current.exists ? [] : [{ kind: 'mkdir', path: posix.dirname(p.path) }],
-    });
-    return { ...plan, after: { ...(making?.after ?? {}), ...(plan.after ?? {}) }, msg: edit.msg || undefined };
+    return planEdit(p.path, current, before, edit, sensitive, p, ctx);
   },
 });

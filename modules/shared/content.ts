@@ -10,7 +10,8 @@ import type { Change, Plan, Step } from '../../engine/plan/types.ts';
 import { Type } from '../../engine/schema.ts';
 import { isSecret, secret, type Secret } from '../../engine/secret.ts';
 import { planAttributes, resolveAttributes, type Attributes } from './attributes.ts';
-import type { NewPathSite } from './new-path.ts';
+import { siteMakingFolder, type NewPathSite } from './new-path.ts';
+import type { PlanContext } from '../../engine/module.ts';
 
 export const writeParams = {
   validate: Type.Optional(
@@ -99,6 +100,25 @@ function pendingEdit(path: string): Plan {
     steps: [{ kind: 'run', argv: ['sh', '-c', 'echo "$1 was not read before editing it" >&2; exit 1', 'edit', path] }],
     msg: `${path} is made by an earlier task: its edit is known once it exists`,
   };
+}
+
+/**
+ * Plans an edit (lineinfile, blockinfile) whose new text is `edit.text`, made from `before`: only
+ * the attributes when the text is the same; else the write, and for a file `create` makes, the
+ * folder above it too (mkdir -p, as Ansible does), predicted for the tasks after it.
+ */
+export function planEdit(path: string, current: FileFact, before: string, edit: { text: string; msg: string }, sensitive: boolean,
+  wanted: WriteOptions,
+  ctx: Pick<PlanContext, 'facts' | 'writer'>,
+): Plan {
+  if (current.exists && edit.text === before) return { ...planWrite(path, current, 'keep', wanted, ctx.facts), msg: undefined };
+  const making = current.exists ? undefined : siteMakingFolder(path, ctx);
+  const plan = planWrite(path, current, contentOf(sensitive ? secret(edit.text) : edit.text, sensitive), wanted, ctx.facts, {
+    ...(making ? { site: making.site } : {}),
+    what: edit.msg || 'content',
+    before: current.exists ? [] : [{ kind: 'mkdir', path: posix.dirname(path) }],
+  });
+  return { ...plan, after: { ...(making?.after ?? {}), ...(plan.after ?? {}) }, msg: edit.msg || undefined };
 }
 
 /**
