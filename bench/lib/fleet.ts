@@ -83,7 +83,7 @@ export function writeFleetFiles(hosts: BenchHost[], tag: string, extra: { groups
   const ansibleMitogenCfg = join(dir, 'ansible-mitogen.cfg');
   writeFileSync(ansibleMitogenCfg, mitogenConfig(ansibleConfig(hosts.length, ansibleInventory, controlDir), MITOGEN_STRATEGIES));
   const pyinfraInventory = join(dir, 'pyinfra_inventory.py');
-  writeFileSync(pyinfraInventory, pyinfraInventoryText(hosts, password), { mode: 0o600 });
+  writeFileSync(pyinfraInventory, pyinfraInventoryText(hosts, password, extra), { mode: 0o600 });
   return { dir, engineInventory, ansibleInventory, ansibleCfg, ansibleMitogenCfg, pyinfraInventory, controlDir };
 }
 
@@ -142,8 +142,9 @@ export function mitogenConfig(base: string, strategyPlugins: string): string {
  * pyinfra's inventory: every host with the same access as the other tools: user deploy, the lab's
  * key, strict host-key checking against the lab's known_hosts, sudo with the lab's password.
  */
-export function pyinfraInventoryText(hosts: BenchHost[], password: string): string {
+export function pyinfraInventoryText(hosts: BenchHost[], password: string, extra: { groups?: Record<string, string[]>; vars?: Record<string, string> } = {}): string {
   const data = {
+    ...extra.vars,
     ssh_user: 'deploy',
     ssh_key: labPaths.privateKey,
     ssh_known_hosts_file: labPaths.knownHosts,
@@ -158,6 +159,8 @@ export function pyinfraInventoryText(hosts: BenchHost[], password: string): stri
     `_data = ${dict}`,
     // Named as in the other tools' inventories; reached (and its host key looked up) by address.
     `bench = [${hosts.map((h) => `(${JSON.stringify(h.name)}, dict(_data, ssh_hostname=${JSON.stringify(h.address)}))`).join(', ')}]`,
+    // W2's groups (build_hosts, relays), by name: pyinfra gives a host the data of all its groups.
+    ...Object.entries(extra.groups ?? {}).map(([g, names]) => `${g} = ${JSON.stringify(names)}`),
     '',
   ].join('\n');
 }

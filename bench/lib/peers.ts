@@ -3,7 +3,7 @@
 // packages (provision.ts installs them), pyinfra only when one is installed (pyinfra.ts).
 import { join } from 'node:path';
 import type { BenchHost, FleetFiles } from './fleet.ts';
-import { findPyinfra, pyinfraRun, W1_PYINFRA } from './pyinfra.ts';
+import { findPyinfra, pyinfraRun, W1_PYINFRA, W2_PYINFRA } from './pyinfra.ts';
 import { ansibleRun, BENCH, REPO, type Peer, type ToolRun } from './tools.ts';
 
 export const W1_ENGINE = join(BENCH, 'workloads', 'w1.ts');
@@ -49,9 +49,7 @@ export async function peerW1(set: PeerSet, p: Peer, files: FleetFiles, hosts: Be
   return ansibleRun(W1_ANSIBLE, files, hosts, { countTrips, mitogen: p === 'mitogen' });
 }
 
-/** W2 exists for the Ansible peers only: pyinfra has no deploy for the relay playbook yet. */
-export const hasW2 = (p: Peer): boolean => p !== 'pyinfra';
-
-export async function peerW2(p: Peer, files: FleetFiles, hosts: BenchHost[], opts: { check?: boolean; countTrips?: boolean }): Promise<ToolRun> {
+export async function peerW2(set: PeerSet, p: Peer, files: FleetFiles, hosts: BenchHost[], opts: { check?: boolean; countTrips?: boolean }): Promise<ToolRun> {
+  if (p === 'pyinfra') return pyinfraRun(set.pyinfra!, W2_PYINFRA, files, hosts, { check: opts.check });
   return ansibleRun(RELAY_ANSIBLE, files, hosts, { ...opts, mitogen: p === 'mitogen' });
 }

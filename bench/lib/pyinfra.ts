@@ -11,6 +11,7 @@ import { BENCH, RunFailed, type ToolRun } from './tools.ts';
 
 export const PYINFRA_DEFAULT = '/opt/pyinfra-venv/bin/pyinfra';
 export const W1_PYINFRA = join(BENCH, 'pyinfra', 'w1.py');
+export const W2_PYINFRA = join(BENCH, 'pyinfra', 'relay.py');
 
 /** The pyinfra executable to use, or undefined when there is none that answers `--version`. */
 export function findPyinfra(env: NodeJS.ProcessEnv = process.env): string | undefined {
