@@ -31,7 +31,8 @@ const ANSI = /\x1b\[[0-9;]*m/g;
 /**
  * Tallies from pyinfra's progress lines: each operation prints `[host] Success` on a host where it
  * ran commands (a change), `[host] No changes` where it had nothing to do, `[host] Error` where it
- * failed. (v3.0b0's closing table counts "Success" for both, so it cannot tell a change.)
+ * failed; shorter host names are padded with spaces to the longest one's width. (v3.0b0's closing
+ * table counts "Success" for both, so it cannot tell a change.)
  */
 export function pyinfraTallies(output: string): { changed: number; ok: number; errors: number; hosts: number } {
   const text = output.replace(ANSI, '');
@@ -39,7 +40,7 @@ export function pyinfraTallies(output: string): { changed: number; ok: number; e
   let changed = 0;
   let ok = 0;
   let errors = 0;
-  for (const m of text.matchAll(/^\s*\[([^\]]+)\] (Success|No changes|Error)\b/gm)) {
+  for (const m of text.matchAll(/^\s*\[([^\]]+)\] +(Success|No changes|Error)\b/gm)) {
     hosts.add(m[1]);
     if (m[2] === 'Success') changed++;
     else if (m[2] === 'No changes') ok++;
