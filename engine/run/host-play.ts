@@ -4,7 +4,7 @@
 import { baseFacts, type BaseFacts } from '../facts/base.ts';
 import type { Fact } from '../facts/types.ts';
 import type { FactStore } from '../facts/store.ts';
-import type { FactReader, TaskOutput } from '../module.ts';
+import type { TaskOutput } from '../module.ts';
 import type { Play, Task } from '../playbook/define.ts';
 import { validateParams } from '../playbook/validate.ts';
 import type { LocalIO, Plan } from '../plan/types.ts';
@@ -22,7 +22,8 @@ import type { PreparedTasks } from './preflight.ts';
 import { hostContext, resolveParams } from './resolve.ts';
 import { taskSelected, type TagFilter } from './tags.ts';
 import { hostVars } from './vars.ts';
-import { overlayFacts, packageLists, previewInto, recordPackageEffect } from './package-effects.ts';
+import { overlayFacts, previewInto } from './package-effects.ts';
+import { carryForward, decide, executedStatus, forgetTouched, planTask } from './task-core.ts';
 
 export interface PlayEnv {
   bus: EventBus;
@@ -197,20 +198,6 @@ export async function runPlayOnHost(env: PlayEnv, state: HostState): Promise<voi
     };
     unknownChanges = false;
 
-    /**
-     * What the plan leaves for the tasks after it: the facts it drops, the ones it predicts (in a
-     * dry run, with `doubt` when they were planned on what no dry run can know; a real run reads its
-     * guesses again) and the packages it installs or removes.
-     */
-    const carryForward = (made: Plan, doubt?: string) => {
-      const lists = packageLists(state.facts);
-      state.facts.invalidate(made.invalidates ?? [], { keepPredicted: env.check });
-      for (const [k, v] of Object.entries(made.after ?? {})) state.facts.predict(k, v, { doubt });
-      if (env.check) for (const [k, v] of Object.entries(made.guesses ?? {})) state.facts.predict(k, v, { guess: true, doubt });
-      else state.facts.invalidate(Object.keys(made.guesses ?? {}));
-      if (made.packages) recordPackageEffect(state.facts, made.packages, env.check, lists);
-    };
-
     /** Dry run: what the packages this task installs ship, for the later tasks (see engine/packages/). */
     const previewPackages = async (names: string[], update: boolean, asRoot: boolean, ms: number): Promise<boolean> => {
       try {
@@ -257,57 +244,40 @@ export async function runPlayOnHost(env: PlayEnv, state: HostState): Promise<voi
       return finish('failed', [], `reading facts on another host: ${(err as Error).message}`);
     }
 
-    let plan: Plan;
-    // What the plan was made from, for a saved plan (engine plan -o / apply).
-    const read = new Map<string, unknown>();
-    // Why facts the plan depends on cannot be known in a dry run (see FactStore.doubt).
-    const doubts = new Set<string>();
-    try {
-      const readFact = <T>(fact: Fact<T>): T => {
-        const store = stores.get(fact.host ?? state.host.name);
-        if (!store?.has(fact.key)) throw new Error(`module ${module.name} read fact ${fact.key}${fact.host ? ` on ${fact.host}` : ''} without declaring it`);
-        const value = store.get(fact.key) as T;
-        read.set(fact.host && fact.host !== state.host.name ? `${fact.host}/${fact.key}` : fact.key, fact.stable ? fact.stable(value) : value);
-        const doubt = store.doubt(fact.key);
-        if (doubt !== undefined) doubts.add(doubt);
-        return value;
-      };
-      const reader: FactReader = {
-        get: readFact,
-        doubt: <T>(fact: Fact<T>): string | undefined => stores.get(fact.host ?? state.host.name)?.doubt(fact.key),
-        initial: <T>(fact: Fact<T>): T | undefined => stores.get(fact.host ?? state.host.name)?.initial(fact.key) as T | undefined,
-        uncertain: <T>(fact: Fact<T>): boolean => stores.get(fact.host ?? state.host.name)?.uncertain(fact.key) ?? false,
-      };
-      const writer = become || state.host.user === 'root' ? { user: 'root', group: 'root' } : { user: state.host.user, group: null };
-      plan = module.plan(resolved.params as never, { host: state.host.name, base, facts: reader, sshPort: state.host.port, address: state.host.address, login: { user: state.host.user, keys: link.loginKeys }, writer }, resolved.prep as never);
-    } catch (err) {
-      // Planned on what no dry run can know (a file a package's scripts may make): not a failure.
-      if (env.check && doubts.size > 0) return unknown([], `${[...doubts].join('; ')} (planned on the host as it is now: ${(err as Error).message})`);
-      return finish('failed', [], (err as Error).message);
-    }
-    if (env.check && plan.unknown !== undefined) doubts.add(plan.unknown);
+    const writer = become || state.host.user === 'root' ? { user: 'root', group: 'root' } : { user: state.host.user, group: null };
+    const planned = planTask({
+      module,
+      params: resolved.params,
+      prep: resolved.prep,
+      ctx: { host: state.host.name, base, sshPort: state.host.port, address: state.host.address, login: { user: state.host.user, keys: link.loginKeys }, writer },
+      stores,
+      check: env.check,
+    });
+    if (planned.kind === 'failed') return finish('failed', [], planned.msg);
+    if (planned.kind === 'unknown') return unknown([], planned.reason);
+    const { plan, read, doubts } = planned;
 
     if (env.saved) {
-      const verdict = env.saved.planned(state.host.name, { id: `${env.playIndex}:${key}`, play: play.name, task: task.name, handler, plan, read });
-      if (verdict.refuse) return finish('failed', [], verdict.refuse);
-      if (verdict.note) env.bus.emit({ type: 'message', host: state.host.name, text: verdict.note });
+      const held = env.saved.planned(state.host.name, { id: `${env.playIndex}:${key}`, play: play.name, task: task.name, handler, plan, read });
+      if (held.refuse) return finish('failed', [], held.refuse);
+      if (held.note) env.bus.emit({ type: 'message', host: state.host.name, text: held.note });
       // Steps a real run would execute (a dry run executes none) change what later tasks read.
       if (env.check && plan.steps.length > 0) env.saved.markUncertain(state.host.name, plan);
     }
     if (plan.message !== undefined) env.bus.emit({ type: 'message', host: state.host.name, text: maskSecrets(plan.message) });
     if (env.check && plan.packages && plan.packages.install.length > 0 && !(await previewPackages(plan.packages.install, plan.packages.update, become, timeoutMs))) return 'failed';
-    if (env.check && doubts.size > 0) {
+    const verdict = decide(plan, doubts, env.check);
+    if (verdict.kind === 'unknown') {
       // Its predictions are no surer than what they were made from.
-      const doubt = [...doubts].join('; ');
-      carryForward(plan, doubt);
-      return unknown(plan.changes, plan.msg ? `${doubt} (${plan.msg})` : doubt);
+      carryForward(state.facts, plan, env.check, verdict.doubt);
+      return unknown(plan.changes, verdict.reason);
     }
-    const announced = plan.changes.length > 0;
-    if (!announced && (plan.steps.length === 0 || env.check)) return finish('ok', [], plan.msg, plan.output ?? {});
+    if (verdict.kind === 'ok') return finish('ok', [], plan.msg, plan.output ?? {});
+    const announced = verdict.kind === 'would-change' || verdict.announced;
     if (announced) state.changed = true;
     let output: Record<string, unknown> = { ...(plan.output ?? {}) };
     let reportedChange = false;
-    if (!env.check) {
+    if (verdict.kind === 'execute') {
       try {
         const result = await executeSteps(plan.steps, link, become, { execOn: env.execOn }, { timeoutMs });
         if (result.last) output = { ...output, ...result.last };
@@ -318,7 +288,7 @@ export async function runPlayOnHost(env: PlayEnv, state: HostState): Promise<voi
         if (sshd.length > 0) await confirmLogin(link, sshd, state.loginJournal, become);
       } catch (err) {
         // Whatever the steps touched before failing is no longer known: read it again when needed.
-        state.facts.invalidate([...Object.keys(plan.after ?? {}), ...(plan.invalidates ?? [])]);
+        forgetTouched(state.facts, plan);
         if (isConnectionLost(err)) {
           hostError(err, task.name);
           return 'unreachable';
@@ -328,8 +298,8 @@ export async function runPlayOnHost(env: PlayEnv, state: HostState): Promise<voi
         return finish('failed', plan.changes, (err as Error).message, output);
       }
     }
-    carryForward(plan);
-    if (!announced && !reportedChange) return finish('ok', [], plan.msg, output);
+    carryForward(state.facts, plan, env.check);
+    if (executedStatus(announced, reportedChange) === 'ok') return finish('ok', [], plan.msg, output);
     return finish('changed', plan.changes, plan.msg, output);
   }
 
