@@ -22,7 +22,12 @@ const params = Type.Object(
     group: Type.Optional(GroupName({ description: 'primary group (must exist); default: a group named like the user' })),
     groups: Type.Optional(Type.Array(GroupName(), { description: 'supplementary groups' })),
     append: Type.Optional(Type.Boolean({ default: false, description: 'add to `groups` without removing the account from others' })),
-    password: Type.Optional(SecretString({ description: "an already hashed password (crypt(3), e.g. '$y$...'); never shown" })),
+    password: Type.Optional(SecretString({ description: "an already hashed password (crypt(3), e.g. '$y$...'); never shown. A locked account stays locked when it changes (unless passwordLock: false)" })),
+    passwordLock: Type.Optional(
+      Type.Boolean({
+        description: "true: the password is locked (usermod -L: a '!' before the hash, password logins refused, the hash kept); false: unlocked (usermod -U). Refused in the plan when unlocking would leave no usable password (a bare '!'): give `password` too",
+      }),
+    ),
     remove: Type.Optional(Type.Boolean({ default: false, description: 'with state absent: remove the home directory and mail spool too' })),
   },
   { additionalProperties: false },
@@ -46,10 +51,15 @@ export function shadowDigest(hash: string): string {
   return createHash('sha256').update(NONCE + hash).digest('hex');
 }
 
-/** sha256(NONCE + the hashed password from /etc/shadow) (root only); null without an entry. Read only when the task manages it. */
+/**
+ * sha256(NONCE + the hashed password from /etc/shadow) (root only), a lock's '!' left out (the hash
+ * is the same, locked or not: passwordLock says which); null without an entry or a hash. Read only
+ * when the task manages it.
+ */
 export function shadowFact(name: string): Fact<string | null> {
   const script = [
     `h=$(getent shadow -- ${quote(name)} | cut -d: -f2)`,
+    'h=${h#!}',
     `[ -n "$h" ] || exit 0`,
     `printf '%s%s' ${NONCE} "$h" | sha256sum | cut -d' ' -f1`,
   ].join('\n');
@@ -61,6 +71,33 @@ export function shadowFact(name: string): Fact<string | null> {
   });
 }
 
+/**
+ * The lock state of the password, from the shadow entry's hash field, of which only its first
+ * characters are looked at (in the shell, by `case`: no process sees the hash, none is printed):
+ * 'locked' ('!' then a hash), 'locked-empty' ('!' with no hash behind it: '!', '!!', '!*', as
+ * useradd leaves a new account; usermod -U refuses to unlock it), 'unlocked' (a hash), 'empty' (no
+ * password at all: '' ) or 'disabled' ('*' and the like: unlocked, but no hash matches it). null
+ * without an entry (no such user, or not root).
+ */
+export type PasswordLock = 'locked' | 'locked-empty' | 'unlocked' | 'empty' | 'disabled';
+const LOCK_STATES: readonly string[] = ['locked', 'locked-empty', 'unlocked', 'empty', 'disabled'];
+
+export function lockFact(name: string): Fact<PasswordLock | null> {
+  const script = [
+    `e=$(getent shadow -- ${quote(name)}) || exit 0`,
+    'h=${e#*:}; h=${h%%:*}',
+    "case $h in '!'|'!!'*|'!*'*) echo locked-empty ;; '!'*) echo locked ;; '') echo empty ;; '*'*|'x') echo disabled ;; *) echo unlocked ;; esac",
+  ].join('\n');
+  return defineFact(`pwlock:${name}`, script, (out) => {
+    const state = out.trim();
+    if (state === '') return null;
+    if (!LOCK_STATES.includes(state)) throw new Error(`cannot read the password lock of ${name}: '${state.slice(0, 20)}'`);
+    return state as PasswordLock;
+  });
+}
+
+const isLocked = (s: PasswordLock | null): boolean => s === 'locked' || s === 'locked-empty';
+
 export const user = defineModule({
   name: 'user',
   summary: 'Create, change or remove a local user account',
@@ -71,6 +108,8 @@ export const user = defineModule({
     if (p.group) facts.push(groupFact(p.group));
     for (const g of p.groups ?? []) facts.push(groupFact(g));
     if (p.password !== undefined) facts.push(shadowFact(p.name));
+    // The lock is kept when the password changes: read it then too.
+    if (p.password !== undefined || p.passwordLock !== undefined) facts.push(lockFact(p.name));
     // What would make useradd/usermod/userdel fail, read so that the dry run says it as the real run will.
     if (p.uid !== undefined && p.state !== 'absent') facts.push(uidFact(p.uid));
     if (p.state === 'absent') facts.push(userProcessesFact(p.name));
@@ -96,6 +135,8 @@ export const user = defineModule({
         after: {
           [userKey(p.name)]: { exists: false, name: p.name, uid: null, gid: null, home: null, shell: null } satisfies UserFact,
           ...(current.uid !== null ? { [uidFact(current.uid).key]: null } : {}),
+          [`pwlock:${p.name}`]: null,
+          [`shadow:${p.name}`]: null,
         },
         invalidates: [`group:${p.name}`, ...(current.home ? [`file:${current.home}`] : [])],
       };
@@ -132,6 +173,9 @@ export const user = defineModule({
       const home = p.home ?? `/home/${p.name}`;
       changes.push({ what: 'user', before: 'absent', after: describe({ system, home, shell: p.shell, uid: p.uid, groups: wantedGroups }) });
       predicted = { exists: true, name: p.name, uid: p.uid ?? null, gid: null, home, shell: p.shell ?? '/bin/sh', groups: [p.group ?? p.name, ...wantedGroups] };
+      // useradd leaves the password locked with no hash ('!'): a later task locking it has nothing to do.
+      after[`pwlock:${p.name}`] = 'locked-empty' satisfies PasswordLock;
+      after[`shadow:${p.name}`] = null;
       if (!p.group) after[groupKey(p.name)] = { exists: true, name: p.name, gid: null, members: [] } satisfies GroupFact;
       if (createHome) after[`file:${home}`] = { exists: true, type: 'directory', mode: '0755', owner: p.name, group: p.group ?? p.name, size: null, sha256: null, linkTarget: null };
     } else {
@@ -165,15 +209,45 @@ export const user = defineModule({
       if (mod.length > 0) steps.push({ kind: 'run', argv: ['usermod', ...mod, '--', p.name] });
     }
 
-    if (p.password !== undefined) {
-      const hash = isSecret(p.password) ? p.password.reveal() : p.password;
-      const wanted = shadowDigest(hash);
-      const before = current.exists ? facts.get(shadowFact(p.name)) : null;
-      if (before !== wanted) {
-        changes.push({ what: 'password', before: before ? 'set' : 'none', after: 'set', sensitive: true });
+    // The password and its lock: the end state is one shadow field, '!' (locked) or not, then the
+    // hash. A new hash goes in whole, its lock included, by one chpasswd -e (so a lock and a new
+    // password in one task leave '!HASH', which the next run reads as locked with that hash); a
+    // lock alone is usermod -L or -U, which keep the hash.
+    // useradd leaves a new account with '!' (locked, no hash).
+    if (p.password !== undefined || p.passwordLock !== undefined) {
+      const lockBefore: PasswordLock | null = current.exists ? facts.get(lockFact(p.name)) : 'locked-empty';
+      let newHash: string | undefined;
+      if (p.password !== undefined) {
+        const hash = isSecret(p.password) ? p.password.reveal() : p.password;
+        if (hash.startsWith('!')) throw new PlanError(`the password of '${p.name}' starts with '!' (a locked hash): give the hash without it, and passwordLock: true to lock it`);
+        const wanted = shadowDigest(hash);
+        const before = current.exists ? facts.get(shadowFact(p.name)) : null;
+        if (before !== wanted) {
+          changes.push({ what: 'password', before: before ? 'set' : 'none', after: 'set', sensitive: true });
+          newHash = hash;
+          after[`shadow:${p.name}`] = wanted;
+        }
+      }
+      // A new hash keeps a lock the account had ('!' before a hash) unless passwordLock says otherwise;
+      // the '!' of an account that never had a password (useradd's) is no lock to keep.
+      const lockedBefore = isLocked(lockBefore);
+      const lockWanted = p.passwordLock ?? (newHash !== undefined ? lockBefore === 'locked' : lockedBefore);
+      if (p.passwordLock === false && lockBefore === 'locked-empty' && newHash === undefined) {
+        throw new PlanError(
+          `cannot unlock the password of '${p.name}': there is no hash behind its lock (${current.exists ? "its shadow entry holds only '!'" : 'useradd creates it so'}), and unlocking would leave an account with no password (usermod -U refuses, and changes nothing); give a hashed password in the same task (password: ...), or leave it locked`,
+        );
+      }
+      if (p.passwordLock !== undefined && (p.passwordLock !== lockedBefore || !current.exists)) {
+        changes.push({ what: 'password lock', before: current.exists ? (lockedBefore ? 'locked' : 'unlocked') : null, after: p.passwordLock ? 'locked' : 'unlocked' });
+      }
+      if (newHash !== undefined) {
         // chpasswd -e reads NAME:HASH on stdin: the hash never appears in a command line.
-        steps.push({ kind: 'run', argv: ['chpasswd', '--encrypted'], stdin: new Secret(`${p.name}:${hash}\n`) });
-        after[`shadow:${p.name}`] = wanted;
+        steps.push({ kind: 'run', argv: ['chpasswd', '--encrypted'], stdin: new Secret(`${p.name}:${lockWanted ? '!' : ''}${newHash}\n`) });
+        after[`pwlock:${p.name}`] = lockWanted ? 'locked' : 'unlocked';
+      } else if (lockWanted !== lockedBefore) {
+        // usermod -L puts '!' before what is there (a hash, nothing, '*'); -U (only from 'locked' here) takes it off.
+        steps.push({ kind: 'run', argv: ['usermod', lockWanted ? '--lock' : '--unlock', '--', p.name] });
+        after[`pwlock:${p.name}`] = !lockWanted ? 'unlocked' : lockBefore === 'unlocked' ? 'locked' : 'locked-empty';
       }
     }
     if (changes.length === 0) return { changes: [], steps: [] };
