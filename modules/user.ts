@@ -4,7 +4,7 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { groupFact, groupKey, uidFact, userFact, userKey, userProcessesFact, type GroupFact, type UserFact } from '../engine/facts/user.ts';
 import { defineFact, type Fact } from '../engine/facts/types.ts';
-import { defineModule } from '../engine/module.ts';
+import { defineModule, PrepareError } from '../engine/module.ts';
 import { PlanError, type Change, type Step } from '../engine/plan/types.ts';
 import { quote } from '../engine/quote.ts';
 import { isSecret, Secret } from '../engine/secret.ts';
@@ -15,8 +15,9 @@ const params = Type.Object(
     name: UserName({ description: 'account name' }),
     state: Type.Optional(Choice(['present', 'absent'], { default: 'present', description: 'whether the account exists' })),
     system: Type.Optional(Type.Boolean({ description: 'create a system account (uid below 1000, no home unless createHome); only used when creating' })),
-    shell: Type.Optional(Type.String({ description: "login shell, e.g. '/usr/sbin/nologin'" })),
-    home: Type.Optional(Type.String({ description: 'home directory' })),
+    shell: Type.Optional(Type.String({ description: "login shell, an absolute path, e.g. '/usr/sbin/nologin' (an empty one is refused: it means /bin/sh to login)" })),
+    home: Type.Optional(Type.String({ description: 'home directory, an absolute path' })),
+    comment: Type.Optional(Type.String({ pattern: '^[^:\\n]*$', description: "the GECOS field (full name...); '' clears it" })),
     createHome: Type.Optional(Type.Boolean({ description: 'create the home directory when creating the account (default: true, false for system accounts)' })),
     uid: Type.Optional(Type.Integer({ minimum: 0 })),
     group: Type.Optional(GroupName({ description: 'primary group (must exist); default: a group named like the user' })),
@@ -103,6 +104,16 @@ export const user = defineModule({
   summary: 'Create, change or remove a local user account',
   doc: "user({ name: 'smp', system: true, shell: '/usr/sbin/nologin', home: '/var/lib/smp' })",
   params,
+  prepare(p) {
+    // An empty value from a variable: usermod would set an empty shell (login runs /bin/sh), or fail
+    // on the home ("homedir must be an absolute path") after the dry run said "changed".
+    if (p.shell !== undefined && !p.shell.startsWith('/')) {
+      throw new PrepareError(`shell '${p.shell}' for '${p.name}': ${p.shell === '' ? 'an empty login shell means /bin/sh to login and su' : 'a login shell is an absolute path'}; give one (e.g. '/usr/sbin/nologin'), or leave shell out to keep the account's`, 'shell');
+    }
+    if (p.home !== undefined && !p.home.startsWith('/')) {
+      throw new PrepareError(`home '${p.home}' for '${p.name}': give an absolute path (useradd and usermod refuse ${p.home === '' ? 'an empty' : 'a relative'} one), or leave home out to keep the account's`, 'home');
+    }
+  },
   facts(p) {
     const facts: Fact[] = [userFact(p.name)];
     if (p.group) facts.push(groupFact(p.group));
@@ -168,11 +179,12 @@ export const user = defineModule({
       if (p.home) argv.push('--home-dir', p.home);
       argv.push(createHome ? '--create-home' : '--no-create-home');
       if (p.shell) argv.push('--shell', p.shell);
+      if (p.comment) argv.push('--comment', p.comment);
       argv.push('--', p.name);
       steps.push({ kind: 'run', argv });
       const home = p.home ?? `/home/${p.name}`;
-      changes.push({ what: 'user', before: 'absent', after: describe({ system, home, shell: p.shell, uid: p.uid, groups: wantedGroups }) });
-      predicted = { exists: true, name: p.name, uid: p.uid ?? null, gid: null, home, shell: p.shell ?? '/bin/sh', groups: [p.group ?? p.name, ...wantedGroups] };
+      changes.push({ what: 'user', before: 'absent', after: describe({ system, home, shell: p.shell, uid: p.uid, groups: wantedGroups, comment: p.comment }) });
+      predicted = { exists: true, name: p.name, uid: p.uid ?? null, gid: null, home, shell: p.shell ?? '/bin/sh', comment: p.comment ?? '', groups: [p.group ?? p.name, ...wantedGroups] };
       // useradd leaves the password locked with no hash ('!'): a later task locking it has nothing to do.
       after[`pwlock:${p.name}`] = 'locked-empty' satisfies PasswordLock;
       after[`shadow:${p.name}`] = null;
@@ -190,6 +202,7 @@ export const user = defineModule({
       attr('shell', current.shell, p.shell, ['--shell', p.shell ?? ''], () => (predicted.shell = p.shell!));
       attr('home', current.home, p.home, ['--home', p.home ?? ''], () => (predicted.home = p.home!));
       attr('uid', current.uid, p.uid, ['--uid', String(p.uid)], () => (predicted.uid = p.uid!));
+      attr('comment', current.comment ?? '', p.comment, ['--comment', p.comment ?? ''], () => (predicted.comment = p.comment!));
       if (p.group) {
         const primaryGid = facts.get(groupFact(p.group)).gid;
         attr('group', current.gid, primaryGid ?? p.group, ['--gid', p.group], () => (predicted.gid = primaryGid));
@@ -259,12 +272,13 @@ export const user = defineModule({
   },
 });
 
-function describe(u: { system: boolean; home: string; shell?: string; uid?: number; groups: string[] }): string {
+function describe(u: { system: boolean; home: string; shell?: string; uid?: number; groups: string[]; comment?: string }): string {
   return [
     u.system ? 'system user' : 'user',
     `home ${u.home}`,
     u.shell && `shell ${u.shell}`,
     u.uid !== undefined && `uid ${u.uid}`,
     u.groups.length > 0 && `groups ${u.groups.join(',')}`,
+    u.comment && `comment '${u.comment}'`,
   ].filter(Boolean).join(', ');
 }

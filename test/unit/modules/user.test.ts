@@ -6,7 +6,8 @@ import { chmodSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'nod
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
-import { userKey } from '../../../engine/facts/user.ts';
+import { parseUser, userKey } from '../../../engine/facts/user.ts';
+import { PrepareError } from '../../../engine/module.ts';
 import type { RunStep } from '../../../engine/plan/types.ts';
 import { isSecret, secret } from '../../../engine/secret.ts';
 import { lockFact, shadowDigest, shadowFact, user, type PasswordLock } from '../../../modules/user.ts';
@@ -230,4 +231,50 @@ describe('user passwordLock: the fact reads only the first characters of the has
     assert.equal(created.after?.['pwlock:app'], 'locked-empty');
     assert.equal(created.after?.['shadow:app'], null);
   });
+});
+
+describe('user: empty values (issue 16)', () => {
+  const withGroups = (groups: string[]) => ({ [userKey('app')]: { ...aUser('app')[userKey('app')]!, groups: ['app', ...groups] }, ...aGroup('app') });
+  const rows: Array<{ name: string; params: Record<string, unknown>; facts: Record<string, unknown>; changes: unknown[]; argv?: string[] }> = [
+    { name: 'groups [] replaces: every supplementary group dropped', params: { groups: [] }, facts: withGroups(['a', 'b']), changes: [{ what: 'groups', before: ['a', 'b'], after: [] }], argv: ['usermod', '--groups', '', '--', 'app'] },
+    { name: 'groups [] with append: nothing to do', params: { groups: [], append: true }, facts: withGroups(['a']), changes: [] },
+    { name: 'groups [] and none: nothing to do', params: { groups: [] }, facts: withGroups([]), changes: [] },
+    {
+      name: "comment '' clears a comment",
+      params: { comment: '' },
+      facts: { [userKey('app')]: { ...aUser('app')[userKey('app')]!, comment: 'Some One' } },
+      changes: [{ what: 'comment', before: 'Some One', after: '' }],
+      argv: ['usermod', '--comment', '', '--', 'app'],
+    },
+    { name: "comment '' on an account without one: nothing to do", params: { comment: '' }, facts: { [userKey('app')]: { ...aUser('app')[userKey('app')]!, comment: '' } }, changes: [] },
+    { name: 'a comment changed', params: { comment: 'New' }, facts: { [userKey('app')]: { ...aUser('app')[userKey('app')]!, comment: 'Old' } }, changes: [{ what: 'comment', before: 'Old', after: 'New' }], argv: ['usermod', '--comment', 'New', '--', 'app'] },
+  ];
+  for (const row of rows) {
+    it(row.name, async () => {
+      const plan = await planWith(user, { name: 'app', ...row.params }, row.facts);
+      assert.deepEqual(plan.changes, row.changes);
+      assert.deepEqual((plan.steps as RunStep[]).map((s) => s.argv), row.argv ? [row.argv] : []);
+    });
+  }
+
+  it('the comment is read from the passwd entry, and given to useradd', async () => {
+    assert.equal(parseUser('app', 'app:x:1000:1000:Some One,Room 1:/home/app:/bin/sh\napp\n').comment, 'Some One,Room 1');
+    assert.equal(parseUser('app', 'app:x:1000:1000::/home/app:/bin/sh\napp\n').comment, '');
+    const plan = await planWith(user, { name: 'app', comment: 'Some One' }, aUser('app', false));
+    assert.ok((plan.steps[0] as RunStep).argv.join(' ').includes('--comment Some One --'));
+    assert.equal((plan.after?.[userKey('app')] as { comment?: string }).comment, 'Some One');
+  });
+
+  const refused: Array<[Record<string, unknown>, string, RegExp]> = [
+    [{ shell: '' }, 'shell', /^shell '' for 'app': an empty login shell means \/bin\/sh to login and su; give one/],
+    [{ shell: 'bash' }, 'shell', /^shell 'bash' for 'app': a login shell is an absolute path/],
+    [{ home: '' }, 'home', /^home '' for 'app': give an absolute path \(useradd and usermod refuse an empty one\)/],
+    [{ home: 'srv/app' }, 'home', /refuse a relative one/],
+  ];
+  for (const [params, field, msg] of refused) {
+    it(`${JSON.stringify(params)} is refused before any host is touched`, () => {
+      const call = user({ name: 'app', ...params } as never);
+      assert.throws(() => call.module.prepare!(call.params as never, { host: 'h', vars: {}, baseDir: '.' }), (e: unknown) => e instanceof PrepareError && e.field === field && msg.test(e.message));
+    });
+  }
 });
