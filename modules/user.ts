@@ -102,7 +102,16 @@ const isLocked = (s: PasswordLock | null): boolean => s === 'locked' || s === 'l
 export const user = defineModule({
   name: 'user',
   summary: 'Create, change or remove a local user account',
-  doc: "user({ name: 'smp', system: true, shell: '/usr/sbin/nologin', home: '/var/lib/smp' })",
+  doc: [
+    "user({ name: 'smp', system: true, shell: '/usr/sbin/nologin', home: '/var/lib/smp' })",
+    '',
+    'passwordLock: true is usermod -L, false usermod -U; a lock and a new password in one task are',
+    "written together ('!HASH'), and a new password keeps a lock the account had. Unlocking an account",
+    "with no hash behind its '!' (a new one) is refused in the plan: it would have no password. The",
+    "hash is compared as a digest and never leaves the host. groups: [] drops every supplementary",
+    "group (with append: nothing to do); comment: '' clears the GECOS field; an empty shell or home",
+    'is refused before any host is touched.',
+  ].join('\n'),
   params,
   prepare(p) {
     // An empty value from a variable: usermod would set an empty shell (login runs /bin/sh), or fail
