@@ -88,6 +88,8 @@ export function editCrontab(text: string, job: CronJob): { text: string; what: s
     // cron reads `NAME=` as a broken job line: an empty value (or one with edge blanks) is quoted.
     const wanted = `${name}=${value === '' || /^\s|\s$/.test(value) ? `"${value}"` : value}`;
     const i = lines.findIndex((l) => new RegExp(`^\\s*${name}\\s*=`).test(l));
+    // A line that already gives the value as cron reads it (`MAILTO=''`, `PATH = "/usr/bin:/bin"`) is kept.
+    if (i !== -1 && envValue(lines[i]!) === value) continue;
     if (i === -1) {
       // After the leading comments (crontab's own header), before any job.
       let at = 0;
@@ -120,6 +122,15 @@ export function editCrontab(text: string, job: CronJob): { text: string; what: s
     what.push(`job ${job.name}`);
   }
   return { text: lines.length === 0 ? '' : `${lines.join('\n')}\n`, what };
+}
+
+/**
+ * The value of an environment line as cron reads it (load_env): blanks around the = and at the end
+ * dropped, then one pair of matching quotes, ' or ", taken off.
+ */
+export function envValue(line: string): string {
+  const v = line.slice(line.indexOf('=') + 1).trim();
+  return v.length >= 2 && (v[0] === '"' || v[0] === "'") && v.at(-1) === v[0] ? v.slice(1, -1) : v;
 }
 
 /** The job line: the schedule (or @special), the user for cron.d files, the command. */

@@ -4,7 +4,7 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { groupFact, groupKey, uidFact, userFact, userKey, userProcessesFact, type GroupFact, type UserFact } from '../engine/facts/user.ts';
 import { defineFact, type Fact } from '../engine/facts/types.ts';
-import { defineModule } from '../engine/module.ts';
+import { defineModule, PrepareError } from '../engine/module.ts';
 import { PlanError, type Change, type Step } from '../engine/plan/types.ts';
 import { quote } from '../engine/quote.ts';
 import { isSecret, Secret } from '../engine/secret.ts';
@@ -15,14 +15,20 @@ const params = Type.Object(
     name: UserName({ description: 'account name' }),
     state: Type.Optional(Choice(['present', 'absent'], { default: 'present', description: 'whether the account exists' })),
     system: Type.Optional(Type.Boolean({ description: 'create a system account (uid below 1000, no home unless createHome); only used when creating' })),
-    shell: Type.Optional(Type.String({ description: "login shell, e.g. '/usr/sbin/nologin'" })),
-    home: Type.Optional(Type.String({ description: 'home directory' })),
+    shell: Type.Optional(Type.String({ description: "login shell, an absolute path, e.g. '/usr/sbin/nologin' (an empty one is refused: it means /bin/sh to login)" })),
+    home: Type.Optional(Type.String({ description: 'home directory, an absolute path' })),
+    comment: Type.Optional(Type.String({ pattern: '^[^:\\n]*$', description: "the GECOS field (full name...); '' clears it" })),
     createHome: Type.Optional(Type.Boolean({ description: 'create the home directory when creating the account (default: true, false for system accounts)' })),
     uid: Type.Optional(Type.Integer({ minimum: 0 })),
     group: Type.Optional(GroupName({ description: 'primary group (must exist); default: a group named like the user' })),
     groups: Type.Optional(Type.Array(GroupName(), { description: 'supplementary groups' })),
     append: Type.Optional(Type.Boolean({ default: false, description: 'add to `groups` without removing the account from others' })),
-    password: Type.Optional(SecretString({ description: "an already hashed password (crypt(3), e.g. '$y$...'); never shown" })),
+    password: Type.Optional(SecretString({ description: "an already hashed password (crypt(3), e.g. '$y$...'); never shown. A locked account stays locked when it changes (unless passwordLock: false)" })),
+    passwordLock: Type.Optional(
+      Type.Boolean({
+        description: "true: the password is locked (usermod -L: a '!' before the hash, password logins refused, the hash kept); false: unlocked (usermod -U). Refused in the plan when unlocking would leave no usable password (a bare '!'): give `password` too",
+      }),
+    ),
     remove: Type.Optional(Type.Boolean({ default: false, description: 'with state absent: remove the home directory and mail spool too' })),
   },
   { additionalProperties: false },
@@ -46,10 +52,15 @@ export function shadowDigest(hash: string): string {
   return createHash('sha256').update(NONCE + hash).digest('hex');
 }
 
-/** sha256(NONCE + the hashed password from /etc/shadow) (root only); null without an entry. Read only when the task manages it. */
+/**
+ * sha256(NONCE + the hashed password from /etc/shadow) (root only), a lock's '!' left out (the hash
+ * is the same, locked or not: passwordLock says which); null without an entry or a hash. Read only
+ * when the task manages it.
+ */
 export function shadowFact(name: string): Fact<string | null> {
   const script = [
     `h=$(getent shadow -- ${quote(name)} | cut -d: -f2)`,
+    'h=${h#!}',
     `[ -n "$h" ] || exit 0`,
     `printf '%s%s' ${NONCE} "$h" | sha256sum | cut -d' ' -f1`,
   ].join('\n');
@@ -61,16 +72,64 @@ export function shadowFact(name: string): Fact<string | null> {
   });
 }
 
+/**
+ * The lock state of the password, from the shadow entry's hash field, of which only its first
+ * characters are looked at (in the shell, by `case`: no process sees the hash, none is printed):
+ * 'locked' ('!' then a hash), 'locked-empty' ('!' with no hash behind it: '!', '!!', '!*', as
+ * useradd leaves a new account; usermod -U refuses to unlock it), 'unlocked' (a hash), 'empty' (no
+ * password at all: '' ) or 'disabled' ('*' and the like: unlocked, but no hash matches it). null
+ * without an entry (no such user, or not root).
+ */
+export type PasswordLock = 'locked' | 'locked-empty' | 'unlocked' | 'empty' | 'disabled';
+const LOCK_STATES: readonly string[] = ['locked', 'locked-empty', 'unlocked', 'empty', 'disabled'];
+
+export function lockFact(name: string): Fact<PasswordLock | null> {
+  const script = [
+    `e=$(getent shadow -- ${quote(name)}) || exit 0`,
+    'h=${e#*:}; h=${h%%:*}',
+    "case $h in '!'|'!!'*|'!*'*) echo locked-empty ;; '!'*) echo locked ;; '') echo empty ;; '*'*|'x') echo disabled ;; *) echo unlocked ;; esac",
+  ].join('\n');
+  return defineFact(`pwlock:${name}`, script, (out) => {
+    const state = out.trim();
+    if (state === '') return null;
+    if (!LOCK_STATES.includes(state)) throw new Error(`cannot read the password lock of ${name}: '${state.slice(0, 20)}'`);
+    return state as PasswordLock;
+  });
+}
+
+const isLocked = (s: PasswordLock | null): boolean => s === 'locked' || s === 'locked-empty';
+
 export const user = defineModule({
   name: 'user',
   summary: 'Create, change or remove a local user account',
-  doc: "user({ name: 'smp', system: true, shell: '/usr/sbin/nologin', home: '/var/lib/smp' })",
+  doc: [
+    "user({ name: 'smp', system: true, shell: '/usr/sbin/nologin', home: '/var/lib/smp' })",
+    '',
+    'passwordLock: true is usermod -L, false usermod -U; a lock and a new password in one task are',
+    "written together ('!HASH'), and a new password keeps a lock the account had. Unlocking an account",
+    "with no hash behind its '!' (a new one) is refused in the plan: it would have no password. The",
+    "hash is compared as a digest and never leaves the host. groups: [] drops every supplementary",
+    "group (with append: nothing to do); comment: '' clears the GECOS field; an empty shell or home",
+    'is refused before any host is touched.',
+  ].join('\n'),
   params,
+  prepare(p) {
+    // An empty value from a variable: usermod would set an empty shell (login runs /bin/sh), or fail
+    // on the home ("homedir must be an absolute path") after the dry run said "changed".
+    if (p.shell !== undefined && !p.shell.startsWith('/')) {
+      throw new PrepareError(`shell '${p.shell}' for '${p.name}': ${p.shell === '' ? 'an empty login shell means /bin/sh to login and su' : 'a login shell is an absolute path'}; give one (e.g. '/usr/sbin/nologin'), or leave shell out to keep the account's`, 'shell');
+    }
+    if (p.home !== undefined && !p.home.startsWith('/')) {
+      throw new PrepareError(`home '${p.home}' for '${p.name}': give an absolute path (useradd and usermod refuse ${p.home === '' ? 'an empty' : 'a relative'} one), or leave home out to keep the account's`, 'home');
+    }
+  },
   facts(p) {
     const facts: Fact[] = [userFact(p.name)];
     if (p.group) facts.push(groupFact(p.group));
     for (const g of p.groups ?? []) facts.push(groupFact(g));
     if (p.password !== undefined) facts.push(shadowFact(p.name));
+    // The lock is kept when the password changes: read it then too.
+    if (p.password !== undefined || p.passwordLock !== undefined) facts.push(lockFact(p.name));
     // What would make useradd/usermod/userdel fail, read so that the dry run says it as the real run will.
     if (p.uid !== undefined && p.state !== 'absent') facts.push(uidFact(p.uid));
     if (p.state === 'absent') facts.push(userProcessesFact(p.name));
@@ -96,6 +155,8 @@ export const user = defineModule({
         after: {
           [userKey(p.name)]: { exists: false, name: p.name, uid: null, gid: null, home: null, shell: null } satisfies UserFact,
           ...(current.uid !== null ? { [uidFact(current.uid).key]: null } : {}),
+          [`pwlock:${p.name}`]: null,
+          [`shadow:${p.name}`]: null,
         },
         invalidates: [`group:${p.name}`, ...(current.home ? [`file:${current.home}`] : [])],
       };
@@ -127,11 +188,15 @@ export const user = defineModule({
       if (p.home) argv.push('--home-dir', p.home);
       argv.push(createHome ? '--create-home' : '--no-create-home');
       if (p.shell) argv.push('--shell', p.shell);
+      if (p.comment) argv.push('--comment', p.comment);
       argv.push('--', p.name);
       steps.push({ kind: 'run', argv });
       const home = p.home ?? `/home/${p.name}`;
-      changes.push({ what: 'user', before: 'absent', after: describe({ system, home, shell: p.shell, uid: p.uid, groups: wantedGroups }) });
-      predicted = { exists: true, name: p.name, uid: p.uid ?? null, gid: null, home, shell: p.shell ?? '/bin/sh', groups: [p.group ?? p.name, ...wantedGroups] };
+      changes.push({ what: 'user', before: 'absent', after: describe({ system, home, shell: p.shell, uid: p.uid, groups: wantedGroups, comment: p.comment }) });
+      predicted = { exists: true, name: p.name, uid: p.uid ?? null, gid: null, home, shell: p.shell ?? '/bin/sh', comment: p.comment ?? '', groups: [p.group ?? p.name, ...wantedGroups] };
+      // useradd leaves the password locked with no hash ('!'): a later task locking it has nothing to do.
+      after[`pwlock:${p.name}`] = 'locked-empty' satisfies PasswordLock;
+      after[`shadow:${p.name}`] = null;
       if (!p.group) after[groupKey(p.name)] = { exists: true, name: p.name, gid: null, members: [] } satisfies GroupFact;
       if (createHome) after[`file:${home}`] = { exists: true, type: 'directory', mode: '0755', owner: p.name, group: p.group ?? p.name, size: null, sha256: null, linkTarget: null };
     } else {
@@ -146,6 +211,7 @@ export const user = defineModule({
       attr('shell', current.shell, p.shell, ['--shell', p.shell ?? ''], () => (predicted.shell = p.shell!));
       attr('home', current.home, p.home, ['--home', p.home ?? ''], () => (predicted.home = p.home!));
       attr('uid', current.uid, p.uid, ['--uid', String(p.uid)], () => (predicted.uid = p.uid!));
+      attr('comment', current.comment ?? '', p.comment, ['--comment', p.comment ?? ''], () => (predicted.comment = p.comment!));
       if (p.group) {
         const primaryGid = facts.get(groupFact(p.group)).gid;
         attr('group', current.gid, primaryGid ?? p.group, ['--gid', p.group], () => (predicted.gid = primaryGid));
@@ -165,15 +231,45 @@ export const user = defineModule({
       if (mod.length > 0) steps.push({ kind: 'run', argv: ['usermod', ...mod, '--', p.name] });
     }
 
-    if (p.password !== undefined) {
-      const hash = isSecret(p.password) ? p.password.reveal() : p.password;
-      const wanted = shadowDigest(hash);
-      const before = current.exists ? facts.get(shadowFact(p.name)) : null;
-      if (before !== wanted) {
-        changes.push({ what: 'password', before: before ? 'set' : 'none', after: 'set', sensitive: true });
+    // The password and its lock: the end state is one shadow field, '!' (locked) or not, then the
+    // hash. A new hash goes in whole, its lock included, by one chpasswd -e (so a lock and a new
+    // password in one task leave '!HASH', which the next run reads as locked with that hash); a
+    // lock alone is usermod -L or -U, which keep the hash.
+    // useradd leaves a new account with '!' (locked, no hash).
+    if (p.password !== undefined || p.passwordLock !== undefined) {
+      const lockBefore: PasswordLock | null = current.exists ? facts.get(lockFact(p.name)) : 'locked-empty';
+      let newHash: string | undefined;
+      if (p.password !== undefined) {
+        const hash = isSecret(p.password) ? p.password.reveal() : p.password;
+        if (hash.startsWith('!')) throw new PlanError(`the password of '${p.name}' starts with '!' (a locked hash): give the hash without it, and passwordLock: true to lock it`);
+        const wanted = shadowDigest(hash);
+        const before = current.exists ? facts.get(shadowFact(p.name)) : null;
+        if (before !== wanted) {
+          changes.push({ what: 'password', before: before ? 'set' : 'none', after: 'set', sensitive: true });
+          newHash = hash;
+          after[`shadow:${p.name}`] = wanted;
+        }
+      }
+      // A new hash keeps a lock the account had ('!' before a hash) unless passwordLock says otherwise;
+      // the '!' of an account that never had a password (useradd's) is no lock to keep.
+      const lockedBefore = isLocked(lockBefore);
+      const lockWanted = p.passwordLock ?? (newHash !== undefined ? lockBefore === 'locked' : lockedBefore);
+      if (p.passwordLock === false && lockBefore === 'locked-empty' && newHash === undefined) {
+        throw new PlanError(
+          `cannot unlock the password of '${p.name}': there is no hash behind its lock (${current.exists ? "its shadow entry holds only '!'" : 'useradd creates it so'}), and unlocking would leave an account with no password (usermod -U refuses, and changes nothing); give a hashed password in the same task (password: ...), or leave it locked`,
+        );
+      }
+      if (p.passwordLock !== undefined && (p.passwordLock !== lockedBefore || !current.exists)) {
+        changes.push({ what: 'password lock', before: current.exists ? (lockedBefore ? 'locked' : 'unlocked') : null, after: p.passwordLock ? 'locked' : 'unlocked' });
+      }
+      if (newHash !== undefined) {
         // chpasswd -e reads NAME:HASH on stdin: the hash never appears in a command line.
-        steps.push({ kind: 'run', argv: ['chpasswd', '--encrypted'], stdin: new Secret(`${p.name}:${hash}\n`) });
-        after[`shadow:${p.name}`] = wanted;
+        steps.push({ kind: 'run', argv: ['chpasswd', '--encrypted'], stdin: new Secret(`${p.name}:${lockWanted ? '!' : ''}${newHash}\n`) });
+        after[`pwlock:${p.name}`] = lockWanted ? 'locked' : 'unlocked';
+      } else if (lockWanted !== lockedBefore) {
+        // usermod -L puts '!' before what is there (a hash, nothing, '*'); -U (only from 'locked' here) takes it off.
+        steps.push({ kind: 'run', argv: ['usermod', lockWanted ? '--lock' : '--unlock', '--', p.name] });
+        after[`pwlock:${p.name}`] = !lockWanted ? 'unlocked' : lockBefore === 'unlocked' ? 'locked' : 'locked-empty';
       }
     }
     if (changes.length === 0) return { changes: [], steps: [] };
@@ -185,12 +281,13 @@ export const user = defineModule({
   },
 });
 
-function describe(u: { system: boolean; home: string; shell?: string; uid?: number; groups: string[] }): string {
+function describe(u: { system: boolean; home: string; shell?: string; uid?: number; groups: string[]; comment?: string }): string {
   return [
     u.system ? 'system user' : 'user',
     `home ${u.home}`,
     u.shell && `shell ${u.shell}`,
     u.uid !== undefined && `uid ${u.uid}`,
     u.groups.length > 0 && `groups ${u.groups.join(',')}`,
+    u.comment && `comment '${u.comment}'`,
   ].filter(Boolean).join(', ');
 }

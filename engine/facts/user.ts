@@ -12,6 +12,8 @@ export interface UserFact {
   gid: number | null;
   home: string | null;
   shell: string | null;
+  /** The GECOS field ('' when empty); absent when unknown. */
+  comment?: string;
   /** Group names the user belongs to, primary group included (`id -Gn`); absent when unknown. */
   groups?: string[];
 }
@@ -47,7 +49,7 @@ export function parseUser(name: string, out: string): UserFact {
   const [entry, groups] = out.split('\n');
   const f = (entry ?? '').split(':');
   if (f.length < 7) return { exists: false, name, uid: null, gid: null, home: null, shell: null };
-  const user: UserFact = { exists: true, name: f[0]!, uid: Number(f[2]), gid: Number(f[3]), home: f[5]!, shell: f[6]! };
+  const user: UserFact = { exists: true, name: f[0]!, uid: Number(f[2]), gid: Number(f[3]), home: f[5]!, shell: f[6]!, comment: f[4]! };
   if (groups && groups.trim()) user.groups = groups.trim().split(/\s+/);
   return user;
 }

@@ -13,6 +13,13 @@ export interface ConvergeCase {
   controller?: () => Promise<void>;
   tasks: Task[];
   handlers?: Task[];
+  /**
+   * The case needs a second host (transfer's source): taken from the same pool as the case's host,
+   * reset to fresh and put in its starting state by `prepare` too; its name reaches the playbook as
+   * the var `peer` (`fromVar('peer')`). The checks are on the case's host; `readBack` may read the
+   * peer's name as $PEER.
+   */
+  peer?: { prepare?: string };
   /** Extra vars (-e KEY=VALUE) for every run. */
   vars?: Record<string, string>;
   /** The tasks (and `handler NAME`s) the real run changes, in order: the case exercises what it says. */

@@ -3,7 +3,7 @@
 import { before, describe, test } from 'node:test';
 import { ensureLab, LAB_GROUPS } from '../lab-fixture.ts';
 import { ALL_CASES } from './cases/index.ts';
-import { HostPool, runCase } from './harness.ts';
+import { HostPool, hostsFor, runCase } from './harness.ts';
 
 const pool = new HostPool(LAB_GROUPS.conv);
 
@@ -11,5 +11,5 @@ describe('convergence harness', { timeout: 1_200_000, concurrency: LAB_GROUPS.co
   before(async () => {
     await ensureLab();
   });
-  for (const c of ALL_CASES) test(c.name, { timeout: 180_000 }, () => pool.with((host) => runCase(c, host)));
+  for (const c of ALL_CASES) test(c.name, { timeout: 180_000 }, () => pool.with(hostsFor(c), (hosts) => runCase(c, hosts)));
 });

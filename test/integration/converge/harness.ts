@@ -19,13 +19,21 @@ async function root(host: string, cmd: string): Promise<string> {
   return r.stdout;
 }
 
-export async function runCase(c: ConvergeCase, host: string): Promise<void> {
-  await freshHosts(host);
+/** How many hosts a case takes from the pool: its own, and its peer's if it has one. */
+export const hostsFor = (c: ConvergeCase): number => (c.peer ? 2 : 1);
+
+/** `hosts`: the case's host first, then its peer when the case has one (see hostsFor). */
+export async function runCase(c: ConvergeCase, hosts: string[]): Promise<void> {
+  const [host, peer] = hosts as [string, string | undefined];
+  assert.equal(hosts.length, hostsFor(c), `the case takes ${hostsFor(c)} host(s)`);
+  await freshHosts(...hosts);
   await c.controller?.();
   if (c.prepare) await root(host, c.prepare);
+  if (peer && c.peer?.prepare) await root(peer, c.peer.prepare);
   const logDir = mkdtempSync(join(tmpdir(), 'ss-converge-'));
   try {
-    const extra = Object.entries(c.vars ?? {}).flatMap(([k, v]) => ['-e', `${k}=${v}`]);
+    const vars = { ...c.vars, ...(peer ? { peer } : {}) };
+    const extra = Object.entries(vars).flatMap(([k, v]) => ['-e', `${k}=${v}`]);
     const cycle = await exactCycle(PLAYBOOK, { limit: host, extra, env: { SS_CONVERGE_CASE: c.name }, failing: Boolean(c.fails), logDir });
     // A converged host costs the lock and one exec reading every fact of the play (README).
     if (!c.fails || c.fails.task) assert.equal(recap(cycle.again).roundTrips[host], 2, `the second run's SSH execs (lock + facts); it sent: ${cycle.againCommands.join(' | ')}`);
@@ -44,27 +52,38 @@ export async function runCase(c: ConvergeCase, host: string): Promise<void> {
         }
       }
     }
-    assert.equal(await root(host, c.readBack), c.want, 'the end state read back from the host');
+    assert.equal(await root(host, peer ? `PEER=${peer}; ${c.readBack}` : c.readBack), c.want, 'the end state read back from the host');
   } finally {
     rmSync(logDir, { recursive: true, force: true });
   }
 }
 
-/** Hands out the case hosts, one case per host at a time. */
+/**
+ * Hands out the case hosts, one case per host at a time. A case that needs `count` hosts gets them
+ * all at once (taking one and waiting for the next could deadlock cases that each hold one); the
+ * waiters are served in order, so a two-host case is not starved by one-host cases behind it.
+ */
 export class HostPool {
   readonly #free: string[];
-  readonly #waiting: Array<(host: string) => void> = [];
+  readonly #size: number;
+  readonly #waiting: Array<{ count: number; take: (hosts: string[]) => void }> = [];
   constructor(hosts: string[]) {
     this.#free = [...hosts];
+    this.#size = hosts.length;
   }
-  async with<T>(fn: (host: string) => Promise<T>): Promise<T> {
-    const host = this.#free.pop() ?? (await new Promise<string>((r) => this.#waiting.push(r)));
+  async with<T>(count: number, fn: (hosts: string[]) => Promise<T>): Promise<T> {
+    if (count < 1 || count > this.#size) throw new Error(`a case asks for ${count} hosts; the pool has ${this.#size}`);
+    const hosts = this.#waiting.length === 0 && this.#free.length >= count
+      ? this.#free.splice(-count).reverse()
+      : await new Promise<string[]>((take) => this.#waiting.push({ count, take }));
     try {
-      return await fn(host);
+      return await fn(hosts);
     } finally {
-      const next = this.#waiting.shift();
-      if (next) next(host);
-      else this.#free.push(host);
+      this.#free.push(...hosts.reverse());
+      while (this.#waiting.length > 0 && this.#free.length >= this.#waiting[0]!.count) {
+        const next = this.#waiting.shift()!;
+        next.take(this.#free.splice(-next.count).reverse());
+      }
     }
   }
 }

@@ -73,7 +73,7 @@ export function bases(h: string): Record<string, Variant[]> {
     ],
     user: [
       {
-        params: { name: 'zquser', shell: '/bin/zqsh', home: '/home/zqh2', group: 'zqgroup', groups: ['zqg2'], password: '$y$zqnew', system: true },
+        params: { name: 'zquser', shell: '/bin/zqsh', home: '/home/zqh2', comment: 'zq comment', group: 'zqgroup', groups: ['zqg2'], password: '$y$zqnew', passwordLock: true, system: true },
         facts: noAccount('user'),
       },
       { params: { name: 'zquser', state: 'absent', remove: true }, facts: noAccount('user') },

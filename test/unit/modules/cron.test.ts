@@ -3,7 +3,7 @@ import { describe, it } from 'node:test';
 import { crontabKey, parseCrontab, type CrontabFact } from '../../../engine/facts/cron.ts';
 import { fileKey, type FileFact } from '../../../engine/facts/file.ts';
 import { PlanError } from '../../../engine/plan/types.ts';
-import { cron, editCrontab, jobLine } from '../../../modules/cron.ts';
+import { cron, editCrontab, envValue, jobLine } from '../../../modules/cron.ts';
 import { aFile, aGroup, aUser, nothingAt, planWith } from './fake-facts.ts';
 
 const RENEW = { name: 'certbot renew', minute: '0', hour: '3', job: 'certbot renew --quiet && systemctl restart coturn' };
@@ -42,6 +42,27 @@ describe('cron: editCrontab and jobLine', () => {
   });
   it('a marker left without its line gets the line back', () => {
     assert.equal(editCrontab('#shipshape: n\n', { name: 'n', line: '* * * * * x' }).text, '#shipshape: n\n* * * * * x\n');
+  });
+});
+
+describe('cron: an environment line that already holds the value as cron reads it is kept (issue 16, empty values)', () => {
+  const rows: Array<[string, string, string]> = [
+    ["MAILTO=''", 'MAILTO', ''],
+    ['MAILTO=""', 'MAILTO', ''],
+    ['MAILTO = ""  ', 'MAILTO', ''],
+    ['PATH = "/usr/bin:/bin"', 'PATH', '/usr/bin:/bin'],
+    ["PATH='/usr/bin:/bin'", 'PATH', '/usr/bin:/bin'],
+    ['PATH=/usr/bin:/bin ', 'PATH', '/usr/bin:/bin'],
+  ];
+  for (const [line, name, value] of rows) {
+    it(`${line.trim()} is ${name}='${value}': kept as written`, () => {
+      assert.equal(envValue(line), value);
+      assert.deepEqual(editCrontab(`${line}\n#shipshape: n\n* * * * * x\n`, { name: 'n', line: '* * * * * x', environment: { [name]: value } }).what, []);
+    });
+  }
+  it("a different value is rewritten; an unmatched quote is part of the value", () => {
+    assert.deepEqual(editCrontab("MAILTO='ops'\n", { name: 'n', state: 'absent', environment: { MAILTO: '' } }), { text: 'MAILTO=""\n', what: ['environment MAILTO'] });
+    assert.equal(envValue(`MAILTO="x'`), `"x'`);
   });
 });
 

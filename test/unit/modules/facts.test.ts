@@ -52,7 +52,7 @@ describe('fileFact parser', () => {
 describe('user and group parsers', () => {
   it('a user with groups', () => {
     assert.deepEqual(parseUser('app', 'app:x:1000:1000:App,,,:/srv/app:/usr/sbin/nologin\napp adm\n'), {
-      exists: true, name: 'app', uid: 1000, gid: 1000, home: '/srv/app', shell: '/usr/sbin/nologin', groups: ['app', 'adm'],
+      exists: true, name: 'app', uid: 1000, gid: 1000, home: '/srv/app', shell: '/usr/sbin/nologin', comment: 'App,,,', groups: ['app', 'adm'],
     });
   });
 
