@@ -63,7 +63,20 @@ export interface PlanContext {
    * task becomes root, the login user otherwise (its group unknown: null).
    */
   writer?: { user: string; group: string | null };
+  /** What earlier tasks of this run do to the host's packages (kept by the engine, never read from the host). */
+  packages: PackagesSoFar;
 }
+
+/** The engine's effects channel for packages: what the apt tasks before this one install or change. */
+export interface PackagesSoFar {
+  /** Packages earlier tasks install anew: a user, group or unit they bring is not on a fresh host yet. */
+  installs: readonly string[];
+  /** Dry run only: every package earlier tasks install, upgrade or remove (a real run reads the host instead). */
+  changes: readonly string[];
+}
+
+/** The parts of a plan's context that say what the host will hold: its facts and the packages going on it. */
+export type PlanView = Pick<PlanContext, 'facts' | 'packages'>;
 
 export interface ModuleDef<S extends TObject = TObject, Prep = undefined> {
   name: string;

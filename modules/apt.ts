@@ -2,7 +2,7 @@
 // refreshed when missing or old, fleet upgrades and autoremove. Facts from dpkg-query, apt-cache
 // policy and apt-get -s; what cannot be known before the lists are updated is said so, never guessed.
 import {
-  aptChangesFact, aptInstallsFact, aptListsFact, DPKG_STAMP_SH, LISTS_STAMP_SH, packageFact, pkgKey, refreshedListsFact, simulateFact, UPDATE_STAMP,
+  aptListsFact, DPKG_STAMP_SH, LISTS_STAMP_SH, packageFact, pkgKey, refreshedListsFact, simulateFact, UPDATE_STAMP,
   type AptListsFact, type PackageFact, type RefreshedListsFact, type SimulateAction,
 } from '../engine/facts/apt.ts';
 import { plannedAfter, plannedPackagesFact, removalFact } from '../engine/facts/apt-planned.ts';
@@ -144,7 +144,7 @@ export const apt = defineModule({
     }
   },
   facts(p) {
-    const facts: Fact[] = [aptListsFact, aptInstallsFact, aptChangesFact, plannedPackagesFact, ...toList(p.name).map(packageFact)];
+    const facts: Fact[] = [aptListsFact, plannedPackagesFact, ...toList(p.name).map(packageFact)];
     if (p.state === 'absent' && p.name !== undefined) facts.push(removalFact(toList(p.name), Boolean(p.purge)));
     if (p.upgrade) facts.push(simulateFact(upgradeAction(p.upgrade)));
     if (p.autoremove) facts.push(simulateFact('autoremove'));

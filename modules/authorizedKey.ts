@@ -280,7 +280,7 @@ export const authorizedKey = defineModule({
         (f.key === groupKey(group) ? { exists: true, name: group, gid: null, members: [] } : { ...user, exists: true }) as T,
       initial: () => undefined,
     };
-    const write = planWrite(path, file, edit.what.length ? contentOf(edit.text) : file.exists ? 'keep' : contentOf(edit.text), { owner: user.name, group, mode: '0600' }, facts, {
+    const write = planWrite(path, file, edit.what.length ? contentOf(edit.text) : file.exists ? 'keep' : contentOf(edit.text), { owner: user.name, group, mode: '0600' }, { facts, packages: ctx.packages }, {
       what: edit.what.join(', ') || 'content',
     });
     changes.push(...write.changes);

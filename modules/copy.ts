@@ -62,6 +62,6 @@ export const copy = defineModule({
   plan(p, ctx, content) {
     const current = ctx.facts.get(fileFact(p.dest));
     // force false: an existing file keeps its content; its attributes still apply, as in Ansible.
-    return planWrite(p.dest, current, p.force === false && current.exists ? 'keep' : content, p, ctx.facts, { site: current.exists ? undefined : newPathSite(p.dest, ctx) });
+    return planWrite(p.dest, current, p.force === false && current.exists ? 'keep' : content, p, ctx, { site: current.exists ? undefined : newPathSite(p.dest, ctx) });
   },
 });

@@ -199,8 +199,8 @@ export const cron = defineModule({
         };
       }
       const wanted = CRON_D_ATTRS;
-      if (edit.what.length === 0) return { ...planWrite(path, current, 'keep', wanted, ctx.facts), msg: undefined };
-      const plan = planWrite(path, current, contentOf(edit.text), wanted, ctx.facts, { what: edit.what.join(', ') });
+      if (edit.what.length === 0) return { ...planWrite(path, current, 'keep', wanted, ctx), msg: undefined };
+      const plan = planWrite(path, current, contentOf(edit.text), wanted, ctx, { what: edit.what.join(', ') });
       return { ...plan, msg: edit.what.join(', ') };
     }
 

@@ -75,7 +75,7 @@ export const file = defineModule({
     // Without a state, as in Ansible: whatever is there keeps being what it is.
     const state: State = p.state ?? (current.type === 'directory' ? 'directory' : 'file');
     const key = fileKey(p.path);
-    const wanted = state === 'absent' ? {} : resolveAttributes(p, ctx.facts);
+    const wanted = state === 'absent' ? {} : resolveAttributes(p, ctx);
 
     if (state === 'absent') {
       if (!current.exists) return { changes: [], steps: [] };

@@ -67,7 +67,7 @@ export const getUrl = defineModule({
     if (current.type === 'directory') throw new PlanError(`${p.dest} is a directory: give the path of the file to write`);
     if (current.type === 'link') throw new PlanError(`${p.dest} is a symbolic link to ${current.linkTarget}: give the link's target path instead`);
     if (current.type === 'other') throw new PlanError(`${p.dest} exists and is not a regular file`);
-    const attrs = resolveAttributes(p, ctx.facts);
+    const attrs = resolveAttributes(p, ctx);
     const expected = p.sha256?.toLowerCase();
 
     const matches = current.exists && (expected === undefined || current.sha256 === expected);

@@ -1,7 +1,6 @@
 // reboot: reboots the host, waits for it to come back with a new boot id, reconnects, and lets the
 // play go on (the engine's reboot step, engine/run/steps/reboot.ts, does it). Always a change when it runs; `ifPathExists` makes it conditional on a file the
 // package tools leave (/var/run/reboot-required), read as a fact so a dry run says the same.
-import { aptChangesFact } from '../engine/facts/apt.ts';
 import { fileFact } from '../engine/facts/file.ts';
 import { defineModule } from '../engine/module.ts';
 import type { Plan } from '../engine/plan/types.ts';
@@ -33,10 +32,10 @@ export const reboot = defineModule({
     "  reboot({ ifPathExists: '/var/run/reboot-required', timeout: 900, msg: 'kernel update' })",
   ].join('\n'),
   params,
-  facts: (p) => (p.ifPathExists ? [fileFact(p.ifPathExists), aptChangesFact] : []),
+  facts: (p) => (p.ifPathExists ? [fileFact(p.ifPathExists)] : []),
   plan(p, ctx): Plan {
     if (p.ifPathExists && !ctx.facts.get(fileFact(p.ifPathExists)).exists) {
-      const packages = ctx.facts.get(aptChangesFact);
+      const packages = ctx.packages.changes;
       if (packages.length === 0) return { changes: [], steps: [], msg: `no reboot needed: ${p.ifPathExists} is absent` };
       return {
         changes: [],

@@ -1,7 +1,6 @@
 // systemd: a unit started or stopped, enabled or disabled, masked or not, and systemd's own
 // daemon-reload/daemon-reexec. The unit's state comes from `systemctl show`; the files of the unit
 // (predicted when an earlier task writes them) let a dry run plan a unit that does not exist yet.
-import { aptInstallsFact } from '../engine/facts/apt.ts';
 import { fileFact, writtenFact, writtenInFact } from '../engine/facts/file.ts';
 import type { Fact } from '../engine/facts/types.ts';
 import { dropInDirs, unitFact, unitFilePaths, unitKey, unitName, type UnitFact } from '../engine/facts/unit.ts';
@@ -66,9 +65,9 @@ export const systemd = defineModule({
   },
   facts(p) {
     if (p.unit === undefined) return [];
-    return [unitFact(p.unit), aptInstallsFact, ...unitFilePaths(p.unit).flatMap((path) => [fileFact(path), writtenFact(path)]), ...dropInDirs(p.unit).map((d) => writtenInFact(d))] as Fact[];
+    return [unitFact(p.unit), ...unitFilePaths(p.unit).flatMap((path) => [fileFact(path), writtenFact(path)]), ...dropInDirs(p.unit).map((d) => writtenInFact(d))] as Fact[];
   },
-  plan(p, { facts }) {
+  plan(p, { facts, packages }) {
     const steps: Step[] = [];
     const changes: Change[] = [];
     if (p.daemonReexec) steps.push({ kind: 'run', argv: ['systemctl', 'daemon-reexec'] });
@@ -105,7 +104,7 @@ export const systemd = defineModule({
         reload = written.length > 0 ? `${written[0]!.path} written by an earlier task` : `${present[0]!.path} not loaded yet`;
       } else {
         const wantsIt = p.masked === false || p.enabled === true || (p.state !== undefined && p.state !== 'stopped');
-        const installs = facts.get(aptInstallsFact);
+        const installs = packages.installs;
         if (!wantsIt && installs.length > 0 && p.masked !== true) {
           // Issue 16 defect 10: a package an earlier task installs may ship the unit and start it;
           // stopping or disabling it is then a change no dry run can rule out (a real run reads it).

@@ -127,6 +127,6 @@ export const template = defineModule({
   facts: (p) => [fileFact(p.dest), ...folderFacts(p.dest), ...attributeFacts(p)],
   plan(p, ctx, content) {
     const current = ctx.facts.get(fileFact(p.dest));
-    return planWrite(p.dest, current, content, p, ctx.facts, { site: current.exists ? undefined : newPathSite(p.dest, ctx) });
+    return planWrite(p.dest, current, content, p, ctx, { site: current.exists ? undefined : newPathSite(p.dest, ctx) });
   },
 });

@@ -50,7 +50,7 @@ export const transfer = defineModule({
     assertWritable(p.dest, current);
     const folder = ctx.facts.get(fileFact(posix.dirname(p.dest)));
     if (folder.type !== 'directory') throw new PlanError(`the folder of ${p.dest} ${folder.exists ? 'is not a directory' : 'does not exist, and no earlier task creates it'}`);
-    const attrs = resolveAttributes(p, ctx.facts);
+    const attrs = resolveAttributes(p, ctx);
     const same = current.exists && src.sha256 !== null && current.sha256 === src.sha256;
     const attributePlan = planAttributes(p.dest, current, attrs);
     if (same) {

@@ -4,7 +4,6 @@
 // rule fields); the predicted state lets a later ufw task see the rules of an earlier one.
 // The lockout guard evaluates the planned firewall as it will filter the engine's next SSH
 // connection: each family's rules in order, the first match wins, the default policy last.
-import { aptInstallsFact } from '../engine/facts/apt.ts';
 import { inNetwork, ipBits, normalAddress, placeKey, ruleKey, ufwFact, UFW_KEY, type UfwChainRule, type UfwFact, type UfwPolicy, type UfwRule, type UfwSshConnection } from '../engine/facts/ufw.ts';
 import { defineModule, PrepareError, type PlanContext } from '../engine/module.ts';
 import { PlanError, type Change, type Plan, type RunStep } from '../engine/plan/types.ts';
@@ -320,13 +319,13 @@ export const ufw = defineModule({
     });
     if (p.state === undefined && p.default === undefined && specs.length === 0) throw new PrepareError('nothing to do: give state, default, rules or rule', 'state');
   },
-  facts: () => [ufwFact(), aptInstallsFact],
+  facts: () => [ufwFact()],
   plan(p, ctx): Plan {
     let current = ctx.facts.get(ufwFact());
     if (!current.installed) {
       // An earlier apt task of this run installs ufw (a dry run cannot see it yet): plan against the
       // state Debian's package ships (disabled, no rules, incoming and routed DROP, outgoing ACCEPT, IPV6=yes).
-      if (!ctx.facts.get(aptInstallsFact).includes('ufw')) throw new PlanError('ufw is not installed on this host (install the ufw package first)');
+      if (!ctx.packages.installs.includes('ufw')) throw new PlanError('ufw is not installed on this host (install the ufw package first)');
       current = { ...current, installed: true, enabled: false, incoming: 'deny', outgoing: 'allow', routed: 'deny', rules: [], other: [], ipv6: true, chains: { v4: [], v6: [] } };
     }
     const changes: Change[] = [];

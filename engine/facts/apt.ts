@@ -250,19 +250,6 @@ export function parseRefreshed(out: string): RefreshedListsFact {
   return { status, stamp: kv.get('stamp')?.trim() || null, ...(fetched !== undefined ? { fetched } : {}), candidates, simulated, ...(error ? { error } : {}) };
 }
 
-/**
- * Packages an earlier task of this run installs (predicted by apt, never read from the host): a
- * unit they ship is not on the host yet in a dry run (see the systemd module).
- */
-export const aptInstallsFact: Fact<string[]> = defineFact<string[]>('apt:installs', ':', () => []);
-
-/**
- * Packages an earlier task of this run installs, upgrades or removes: a dry-run guess only (never
- * read from the host, empty in a real run). A later reboot-if-asked task cannot know whether their
- * maintainer scripts will ask for a reboot, and says so (see the reboot module).
- */
-export const aptChangesFact: Fact<string[]> = defineFact<string[]>('apt:changes', ':', () => []);
-
 function keyValues(out: string): Map<string, string> {
   const kv = new Map<string, string>();
   for (const line of out.split('\n')) {

@@ -249,7 +249,7 @@ export async function runPlayOnHost(env: PlayEnv, state: HostState): Promise<voi
       module,
       params: resolved.params,
       prep: resolved.prep,
-      ctx: { host: state.host.name, base, sshPort: state.host.port, address: state.host.address, login: { user: state.host.user, keys: link.loginKeys }, writer },
+      ctx: { host: state.host.name, base, sshPort: state.host.port, address: state.host.address, login: { user: state.host.user, keys: link.loginKeys }, writer, packages: state.packages },
       stores,
       check: env.check,
     });
@@ -269,7 +269,7 @@ export async function runPlayOnHost(env: PlayEnv, state: HostState): Promise<voi
     const verdict = decide(plan, doubts, env.check);
     if (verdict.kind === 'unknown') {
       // Its predictions are no surer than what they were made from.
-      carryForward(state.facts, plan, env.check, verdict.doubt);
+      state.packages = carryForward(state.facts, state.packages, plan, env.check, verdict.doubt);
       return unknown(plan.changes, verdict.reason);
     }
     if (verdict.kind === 'ok') return finish('ok', [], plan.msg, plan.output ?? {});
@@ -298,7 +298,7 @@ export async function runPlayOnHost(env: PlayEnv, state: HostState): Promise<voi
         return finish('failed', plan.changes, (err as Error).message, output);
       }
     }
-    carryForward(state.facts, plan, env.check);
+    state.packages = carryForward(state.facts, state.packages, plan, env.check);
     if (executedStatus(announced, reportedChange) === 'ok') return finish('ok', [], plan.msg, output);
     return finish('changed', plan.changes, plan.msg, output);
   }

@@ -3,7 +3,7 @@
 import { BecomeError, ConnectionError, ExecTimeoutError } from '../connection/errors.ts';
 import { FactStore } from '../facts/store.ts';
 import type { InventoryHost } from '../inventory/types.ts';
-import type { TaskOutput } from '../module.ts';
+import type { PackagesSoFar, TaskOutput } from '../module.ts';
 import type { HostTally } from '../report/events.ts';
 import type { PreviousFile } from './execute.ts';
 import type { PendingList } from './pending-handlers.ts';
@@ -30,6 +30,8 @@ export interface HostState {
   pending?: PendingList;
   /** Dry run: the packages earlier apt tasks would install, as previewed (see engine/packages/). */
   previews: PreviewedPackage[];
+  /** What earlier apt tasks install or change (the modules' PlanContext.packages). */
+  packages: PackagesSoFar;
 }
 
 export function newHostState(host: InventoryHost): HostState {
@@ -45,6 +47,7 @@ export function newHostState(host: InventoryHost): HostState {
     unfinished: false,
     loginJournal: [],
     previews: [],
+    packages: { installs: [], changes: [] },
   };
 }
 

@@ -1,28 +1,23 @@
 // What an apt task's PackageEffect leaves for later tasks on its host: the packages it installs
-// (`apt:installs`: a user or unit they bring cannot be on a fresh host yet), every package it
-// changes (`apt:changes`, dry run only: a reboot-if-asked task cannot know what their scripts ask),
-// and in a dry run the preview of what they ship (engine/packages/), through which every fact read
-// afterwards passes (see overlayFacts).
+// (a user or unit they bring cannot be on a fresh host yet), every package it changes (dry run
+// only: a reboot-if-asked task cannot know what their scripts ask), both kept by the engine and
+// given to later plans as PlanContext.packages; and in a dry run the preview of what they ship
+// (engine/packages/), through which every fact read afterwards passes (see overlayFacts).
 import type { FactStore } from '../facts/store.ts';
+import type { PackagesSoFar } from '../module.ts';
 import { overlay } from '../packages/overlay.ts';
 import { packagePreviewFact, type PreviewedPackage, type PreviewQuery } from '../packages/preview.ts';
 import { gatherFacts } from './gather-facts.ts';
 import type { HostLink } from './host-link.ts';
 import type { PackageEffect } from '../plan/types.ts';
 
-export const INSTALLS_KEY = 'apt:installs';
-export const CHANGES_KEY = 'apt:changes';
-
-/** The lists as they were before the task (read before its invalidations drop them). */
-export function packageLists(store: FactStore): { installs: string[]; changes: string[] } {
-  return { installs: (store.get(INSTALLS_KEY) as string[] | undefined) ?? [], changes: (store.get(CHANGES_KEY) as string[] | undefined) ?? [] };
-}
-
-export function recordPackageEffect(store: FactStore, effect: PackageEffect, check: boolean, before: { installs: string[]; changes: string[] }): void {
-  if (effect.installsNew.length > 0) store.predict(INSTALLS_KEY, [...before.installs, ...effect.installsNew]);
-  // A real run reads the host again after the install: nothing to guess there.
-  if (!check) store.invalidate([CHANGES_KEY]);
-  else if (effect.touches.length > 0) store.predict(CHANGES_KEY, [...before.changes, ...effect.touches]);
+/** The packages this task's effect adds to what earlier tasks install or change. */
+export function withPackageEffect(so: PackagesSoFar, effect: PackageEffect, check: boolean): PackagesSoFar {
+  return {
+    installs: [...so.installs, ...effect.installsNew],
+    // A real run reads the host again after the install: nothing to guess there.
+    changes: check ? [...so.changes, ...effect.touches] : [],
+  };
 }
 
 /** Facts just read from the host, as they will be once the previewed packages are installed (dry run). */

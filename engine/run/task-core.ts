@@ -7,7 +7,8 @@ import type { FactStore } from '../facts/store.ts';
 import type { TObject } from '@sinclair/typebox';
 import type { FactReader, ModuleDef, PlanContext } from '../module.ts';
 import type { Plan } from '../plan/types.ts';
-import { packageLists, recordPackageEffect } from './package-effects.ts';
+import { withPackageEffect } from './package-effects.ts';
+import type { PackagesSoFar } from '../module.ts';
 
 export interface PlanInput {
   module: ModuleDef<TObject, unknown>;
@@ -97,15 +98,15 @@ export function executedStatus(announced: boolean, reportedChange: boolean): 'ok
 /**
  * What the plan leaves for the tasks after it: the facts it drops, the ones it predicts (in a dry
  * run, with `doubt` when they were planned on what no dry run can know; a real run reads its
- * guesses again instead) and the packages it installs or removes.
+ * guesses again instead) and the packages it installs or removes (returned: what later plans get
+ * as PlanContext.packages).
  */
-export function carryForward(store: FactStore, plan: Plan, check: boolean, doubt?: string): void {
-  const lists = packageLists(store);
+export function carryForward(store: FactStore, packages: PackagesSoFar, plan: Plan, check: boolean, doubt?: string): PackagesSoFar {
   store.invalidate(plan.invalidates ?? [], { keepPredicted: check });
   for (const [k, v] of Object.entries(plan.after ?? {})) store.predict(k, v, { doubt });
   if (check) for (const [k, v] of Object.entries(plan.guesses ?? {})) store.predict(k, v, { guess: true, doubt });
   else store.invalidate(Object.keys(plan.guesses ?? {}));
-  if (plan.packages) recordPackageEffect(store, plan.packages, check, lists);
+  return plan.packages ? withPackageEffect(packages, plan.packages, check) : packages;
 }
 
 /** A real run's steps failed part way: whatever they touched is no longer known. */

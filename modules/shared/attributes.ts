@@ -2,8 +2,7 @@
 // to check that the owner and group exist (predicted ones included), and the attrs step (chown and
 // chmod through a descriptor opened on the path, see engine/plan/render.ts) that brings an
 // existing path to the wanted attributes without rewriting it.
-import { aptInstallsFact } from '../../engine/facts/apt.ts';
-import type { FactReader } from '../../engine/module.ts';
+import type { PlanView } from '../../engine/module.ts';
 import { PlanError } from '../../engine/plan/types.ts';
 import { fileKey, type FileFact } from '../../engine/facts/file.ts';
 import type { Fact } from '../../engine/facts/types.ts';
@@ -29,33 +28,27 @@ export interface Attributes {
 /** The user and group facts the attribute check reads. */
 export function attributeFacts(a: Attributes): Fact[] {
   const named = [...(a.owner ? [userFact(a.owner)] : []), ...(a.group ? [groupFact(a.group)] : [])];
-  return named.length > 0 ? [...named, aptInstallsFact] : [];
+  return named;
 }
 
 /** The wanted attributes with names resolved (a uid becomes the user's name), or a PlanError for an owner or group that will not exist. */
-export function resolveAttributes(a: Attributes, facts: FactReader): Attributes {
+export function resolveAttributes(a: Attributes, { facts, packages }: PlanView): Attributes {
+  // Packages an earlier task installs may create users and groups (coturn's turnserver): a dry run
+  // cannot see them yet, so it plans with the name; a real run reads the host again after the
+  // install and fails here if the package did not create it.
   const out: Attributes = {};
   if (a.mode) out.mode = normalizeMode(a.mode);
   if (a.owner) {
     const user = facts.get(userFact(a.owner));
-    if (!user.exists && !fromPackages(facts)) throw new PlanError(`owner '${a.owner}' does not exist on this host, and no earlier task creates it`);
+    if (!user.exists && packages.installs.length === 0) throw new PlanError(`owner '${a.owner}' does not exist on this host, and no earlier task creates it`);
     out.owner = user.exists ? user.name : a.owner;
   }
   if (a.group) {
     const group = facts.get(groupFact(a.group));
-    if (!group.exists && !fromPackages(facts)) throw new PlanError(`group '${a.group}' does not exist on this host, and no earlier task creates it`);
+    if (!group.exists && packages.installs.length === 0) throw new PlanError(`group '${a.group}' does not exist on this host, and no earlier task creates it`);
     out.group = group.exists ? group.name : a.group;
   }
   return out;
-}
-
-/**
- * Packages an earlier task of this run installs may create users and groups (coturn's turnserver):
- * a dry run cannot see them yet, so it plans with the name; a real run reads the host again after
- * the install and fails here if the package did not create it.
- */
-function fromPackages(facts: FactReader): boolean {
-  return facts.get(aptInstallsFact).length > 0;
 }
 
 export interface AttributePlan {

@@ -11,7 +11,7 @@ import { Type } from '../../engine/schema.ts';
 import { isSecret, secret, type Secret } from '../../engine/secret.ts';
 import { planAttributes, resolveAttributes, type Attributes } from './attributes.ts';
 import { siteMakingFolder, type NewPathSite } from './new-path.ts';
-import type { PlanContext } from '../../engine/module.ts';
+import type { PlanContext, PlanView } from '../../engine/module.ts';
 
 export const writeParams = {
   validate: Type.Optional(
@@ -109,11 +109,11 @@ function pendingEdit(path: string): Plan {
  */
 export function planEdit(path: string, current: FileFact, before: string, edit: { text: string; msg: string }, sensitive: boolean,
   wanted: WriteOptions,
-  ctx: Pick<PlanContext, 'facts' | 'writer'>,
+  ctx: Pick<PlanContext, 'facts' | 'writer' | 'packages'>,
 ): Plan {
-  if (current.exists && edit.text === before) return { ...planWrite(path, current, 'keep', wanted, ctx.facts), msg: undefined };
+  if (current.exists && edit.text === before) return { ...planWrite(path, current, 'keep', wanted, ctx), msg: undefined };
   const making = current.exists ? undefined : siteMakingFolder(path, ctx);
-  const plan = planWrite(path, current, contentOf(sensitive ? secret(edit.text) : edit.text, sensitive), wanted, ctx.facts, {
+  const plan = planWrite(path, current, contentOf(sensitive ? secret(edit.text) : edit.text, sensitive), wanted, ctx, {
     ...(making ? { site: making.site } : {}),
     what: edit.msg || 'content',
     before: current.exists ? [] : [{ kind: 'mkdir', path: posix.dirname(path) }],
@@ -128,11 +128,11 @@ export function planEdit(path: string, current: FileFact, before: string, edit: 
  */
 export function planWrite(path: string, current: FileFact, content: Content | 'keep',
   wanted: WriteOptions,
-  facts: FactReader,
+  view: PlanView,
   opts: { what?: string; before?: Step[]; site?: NewPathSite } = {},
 ): Plan {
   assertWritable(path, current);
-  const attrs = resolveAttributes(wanted, facts);
+  const attrs = resolveAttributes(wanted, view);
   const attributePlan = planAttributes(path, current, attrs);
 
   if (current.exists && (content === 'keep' || (current.sha256 !== null && current.sha256 === content.sha256))) {

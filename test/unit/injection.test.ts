@@ -522,7 +522,7 @@ async function planIn(mod: ModuleFn<TObject>, variant: Variant, params: Record<s
   const prep = await def.prepare?.(checked as never, { host: 'web1', vars: {}, baseDir });
   const values: Record<string, unknown> = {};
   for (const f of def.facts(checked as never, prep as never)) values[f.key] = variant.facts?.(f, world, checked) ?? worldValue(f, world);
-  return planWith(mod, params, values, { baseDir, ...(variant.base ? { base: variant.base } : {}) });
+  return planWith(mod, params, values, { baseDir, ...(variant.base ? { base: variant.base } : {}), ...(variant.installs ? { packages: { installs: variant.installs } } : {}) });
 }
 
 /** dash's builtins and the POSIX special builtins: a quoted name still runs the builtin. */

@@ -21,7 +21,7 @@ function moduleOf(plan: (facts: PlanContext['facts']) => Plan): ModuleDef<any, u
 
 function input(plan: (facts: PlanContext['facts']) => Plan, store: FactStore, opts: { check?: boolean; others?: Record<string, FactStore> } = {}): PlanInput {
   const stores = new Map([['h1', store], ...Object.entries(opts.others ?? {})]);
-  return { module: moduleOf(plan), params: {}, prep: undefined, ctx: { host: 'h1', base: {} as BaseFacts, sshPort: 22 }, stores, check: opts.check ?? false };
+  return { module: moduleOf(plan), params: {}, prep: undefined, ctx: { host: 'h1', base: {} as BaseFacts, sshPort: 22, packages: { installs: [], changes: [] } }, stores, check: opts.check ?? false };
 }
 
 const plan = (p: Partial<Plan> = {}): Plan => ({ changes: [], steps: [], ...p });
@@ -87,6 +87,7 @@ describe('decide', () => {
 });
 
 describe('carryForward', () => {
+  const NONE = { installs: [], changes: [] };
   const made = plan({ after: { [A.key]: { exists: true } }, guesses: { [B.key]: { exists: true } }, invalidates: ['procs:*'] });
   const start = () => {
     const s = new FactStore();
@@ -97,7 +98,7 @@ describe('carryForward', () => {
 
   it('real run: predictions kept, guesses and invalidated facts read again from the host', () => {
     const s = start();
-    carryForward(s, made, false);
+    carryForward(s, NONE, made, false);
     assert.deepEqual(s.get(A.key), { exists: true });
     assert.equal(s.has(B.key), false, 'a guess is never trusted in a real run');
     assert.equal(s.has('procs:ops'), false);
@@ -105,7 +106,7 @@ describe('carryForward', () => {
 
   it('dry run: guesses predicted, invalidated keys read again but unsure (the real run may find them changed)', () => {
     const s = start();
-    carryForward(s, made, true);
+    carryForward(s, NONE, made, true);
     assert.deepEqual(s.get(B.key), { exists: true });
     assert.equal(s.uncertain(B.key), false, 'a guess carries no invalidation of its own');
     assert.equal(s.has('procs:ops'), false, 'read again from the host');
@@ -114,18 +115,19 @@ describe('carryForward', () => {
 
   it('dry run with doubt: every prediction inherits it', () => {
     const s = start();
-    carryForward(s, made, true, 'nginx-light may make it');
+    carryForward(s, NONE, made, true, 'nginx-light may make it');
     assert.equal(s.doubt(A.key), 'nginx-light may make it');
     assert.equal(s.doubt(B.key), 'nginx-light may make it');
   });
 
-  it('package effects: installs predicted for later tasks; apt:changes read again in a real run', () => {
+  it('package effects: what later plans get as PlanContext.packages, never facts in the store', () => {
     const s = new FactStore();
-    const pkgs = plan({ packages: { install: ['nginx-light'], installsNew: ['nginx-light'], touches: ['nginx-light', 'nginx-common'], update: false } as Plan['packages'] });
-    carryForward(s, pkgs, true);
-    assert.deepEqual([s.get('apt:installs'), s.get('apt:changes')], [['nginx-light'], ['nginx-light', 'nginx-common']]);
-    carryForward(s, pkgs, false);
-    assert.deepEqual([s.get('apt:installs'), s.has('apt:changes')], [['nginx-light', 'nginx-light'], false]);
+    const pkgs = plan({ packages: { install: ['nginx-light'], installsNew: ['nginx-light'], touches: ['nginx-light', 'nginx-common'], update: false } });
+    const dry = carryForward(s, NONE, pkgs, true);
+    assert.deepEqual(dry, { installs: ['nginx-light'], changes: ['nginx-light', 'nginx-common'] });
+    assert.deepEqual(carryForward(s, dry, plan(), true), dry, 'a task without packages leaves them as they are');
+    assert.deepEqual(carryForward(s, dry, pkgs, false), { installs: ['nginx-light', 'nginx-light'], changes: [] }, 'a real run reads the host after an install: no changes to guess');
+    assert.equal(s.has('apt:installs'), false);
   });
 
   it('steps that failed part way: what they touch is read again', () => {

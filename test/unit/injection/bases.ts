@@ -17,6 +17,8 @@ export interface Variant {
   /** A fact value that differs from the world's generic one; undefined keeps the generic one. */
   facts?: (fact: Fact, world: World, params: Record<string, unknown>) => unknown;
   base?: BaseFacts;
+  /** What earlier apt tasks install (PlanContext.packages). */
+  installs?: string[];
 }
 
 /** The shell text of the shell module's base: runs the zqprobe stub with one argument. */
@@ -105,7 +107,7 @@ export function bases(h: string): Record<string, Variant[]> {
         params: { unit: 'zqunit', state: 'stopped', masked: true },
         facts: factIs((k) => k.startsWith('unit:'), (k) => parseUnit(k.slice('unit:'.length), 'LoadState=loaded\nActiveState=active\nSubState=running\nUnitFileState=enabled\n', 0), ['present']),
       },
-      { params: { unit: 'zqunit@x', state: 'restarted' }, facts: factIs((k) => k === 'apt:installs', () => ['zqpkg'], ['absent']) },
+      { params: { unit: 'zqunit@x', state: 'restarted' }, installs: ['zqpkg'] },
     ],
     ufw: [
       { params: { rule: 'allow', port: '80', proto: 'tcp', from: '10.0.0.0/8', fromPort: '1024', to: 'any', interface: 'eth0', comment: 'zqc', direction: 'in' } },

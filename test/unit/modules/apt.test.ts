@@ -16,7 +16,7 @@ function pkg(name: string, version: string | null, candidate: string | null = '2
   return { [`pkg:${name}`]: { name, installed: version !== null, held: false, configFiles: false, version, candidate, stamp: STAMP, ...extra } };
 }
 function world(lists: AptListsFact, ...pkgs: Record<string, PackageFact>[]): Record<string, unknown> {
-  return Object.assign({ 'apt:lists': lists, 'apt:installs': [] }, ...pkgs);
+  return Object.assign({ 'apt:lists': lists }, ...pkgs);
 }
 const sim = (action: string, list: SimulatedPackage[]) => ({ [`apt:simulate:${action}`]: list });
 /** apt-get -s remove|purge --autoremove NAMES, as removalFact reads it. */
@@ -58,7 +58,7 @@ describe('apt planning', () => {
     assert.deepEqual((plan.steps[1] as RunStep).env, { DEBIAN_FRONTEND: 'noninteractive' });
     assert.deepEqual(plan.after?.['apt:lists'], { empty: false, age: 0, stamp: null });
     assert.deepEqual(plan.after?.['pkg:hello'], { name: 'hello', installed: true, held: false, configFiles: false, version: null, candidate: null, stamp: EMPTY.stamp });
-    assert.deepEqual(plan.packages, { install: ['hello', 'sl'], installsNew: ['hello', 'sl'], touches: ['hello', 'sl'], update: true }, 'the effect the engine keeps (apt:installs, the dry run preview)');
+    assert.deepEqual(plan.packages, { install: ['hello', 'sl'], installsNew: ['hello', 'sl'], touches: ['hello', 'sl'], update: true }, 'the effect the engine keeps (PlanContext.packages, the dry run preview)');
     assert.deepEqual(plan.invalidates, ['*'], 'a package may change anything: every fact is read again (predictions kept in a dry run)');
   });
 

@@ -18,7 +18,7 @@ export function fakeFacts(values: Record<string, unknown>, declared?: readonly F
   return {
     get<T>(fact: Fact<T>): T {
       if (allowed && !allowed.has(fact.key)) throw new Error(`test: read fact ${fact.key} without declaring it`);
-      // Facts only ever predicted (script ':', like apt:installs) read as the host reports them: empty.
+      // Facts only ever predicted (script ':', like written:PATH) read as the host reports them: empty.
       if (!(fact.key in values) && fact.script === ':') return fact.parse('', 0);
       // The folders above a path the test describes exist, root's and 0755, unless the test says otherwise.
       if (!(fact.key in values) && fact.key.startsWith('file:') && Object.keys(values).some((k) => k.startsWith(`${fact.key === 'file:/' ? 'file:' : fact.key}/`))) {
@@ -85,6 +85,8 @@ export interface PlanOptions {
   login?: PlanContext['login'];
   /** Who the steps run as (the engine: root:root for a task that becomes root). */
   writer?: PlanContext['writer'];
+  /** What earlier apt tasks install or change (default: nothing). */
+  packages?: Partial<PlanContext['packages']>;
 }
 
 /** Validates (defaults filled), prepares, declares facts and plans, as the engine does for one host. */
@@ -95,7 +97,7 @@ export async function planWith<S extends TObject>(mod: ModuleFn<S>, params: Reco
   const host = opts.host ?? 'web1';
   const prep = await def.prepare?.(checked.value as never, { host, vars: opts.vars ?? {}, baseDir: opts.baseDir ?? '/nonexistent' });
   const declared = def.facts(checked.value as never, prep as never);
-  return def.plan(checked.value as never, { host, base: opts.base ?? EMPTY_BASE_FACTS, facts: fakeFacts(facts, declared), sshPort: opts.sshPort ?? 22, login: opts.login, writer: opts.writer }, prep as never);
+  return def.plan(checked.value as never, { host, base: opts.base ?? EMPTY_BASE_FACTS, facts: fakeFacts(facts, declared), sshPort: opts.sshPort ?? 22, login: opts.login, writer: opts.writer, packages: { installs: [], changes: [], ...opts.packages } }, prep as never);
 }
 
 /** The steps of a plan with Secrets and Buffers made comparable. */

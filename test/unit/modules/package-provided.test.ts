@@ -15,7 +15,7 @@ const firewall = { default: { incoming: 'deny', outgoing: 'allow' }, rules: [{ r
 
 describe('state provided by packages an earlier task installs', () => {
   it('ufw installed by an earlier apt task: planned against the package defaults', async () => {
-    const plan = await planWith(ufw, firewall, { ...notInstalled, 'apt:installs': ['fail2ban', 'ufw'] });
+    const plan = await planWith(ufw, firewall, notInstalled, { packages: { installs: ['fail2ban', 'ufw'] } });
     const what = plan.changes.map((c) => c.what);
     assert.ok(what.some((w) => /22/.test(w)), `the rule is added: ${what.join(', ')}`);
     assert.ok(what.includes('firewall'), `ufw is enabled: ${what.join(', ')}`);
@@ -24,13 +24,13 @@ describe('state provided by packages an earlier task installs', () => {
   });
 
   it('ufw not installed and no apt task installs it: a clear error', async () => {
-    await assert.rejects(planWith(ufw, firewall, { ...notInstalled, 'apt:installs': ['fail2ban'] }), /ufw is not installed/);
+    await assert.rejects(planWith(ufw, firewall, notInstalled, { packages: { installs: ['fail2ban'] } }), /ufw is not installed/);
   });
 
   it('a group a package creates: a file can be planned with it; without an install it is an error', async () => {
     const facts = { [fileKey('/var/log/turnserver')]: { ...ABSENT_FILE }, [userKey('turnserver')]: { exists: false, name: 'turnserver', uid: null, gid: null, home: null, shell: null }, [groupKey('turnserver')]: { exists: false, name: 'turnserver', gid: null, members: [] } };
     const params = { path: '/var/log/turnserver', state: 'directory', owner: 'turnserver', group: 'turnserver', mode: '0750' };
-    const plan = await planWith(file, params, { ...facts, 'apt:installs': ['coturn'] });
+    const plan = await planWith(file, params, facts, { packages: { installs: ['coturn'] } });
     assert.equal(plan.changes.length > 0, true);
     await assert.rejects(planWith(file, params, facts), /owner 'turnserver' does not exist/);
   });

@@ -47,7 +47,7 @@ describe('reboot', () => {
   });
 
   it('dry run after an apt task changed packages: an absent flag comes with the warning that they may ask for a reboot', async () => {
-    const plan = await planWith(reboot, { ifPathExists: FLAG }, { ...nothingAt(FLAG), 'apt:changes': ['relay-fixture', 'libc6'] });
+    const plan = await planWith(reboot, { ifPathExists: FLAG }, nothingAt(FLAG), { packages: { changes: ['relay-fixture', 'libc6'] } });
     assert.deepEqual(plan.changes, []);
     assert.match(plan.msg ?? '', /absent now, so no reboot is planned; the packages an earlier task changes \(relay-fixture, libc6\) may ask for one .*a dry run cannot know/);
     assert.equal((await planWith(reboot, { ifPathExists: FLAG }, nothingAt(FLAG))).msg, `no reboot needed: ${FLAG} is absent`);

@@ -16,10 +16,9 @@ function unit(name: string, over: Partial<UnitFact> = {}): UnitFact {
   return { name: unitName(name), loadState: 'loaded', activeState: 'inactive', subState: 'dead', unitFileState: 'disabled', needDaemonReload: false, fragmentPath: `/etc/systemd/system/${unitName(name)}`, ...over };
 }
 /** Facts for a unit: its systemctl show reading, its candidate files (absent unless given), written flags. */
-function world(name: string, u: Partial<UnitFact> | 'not-found', opts: { files?: Record<string, FileFact>; written?: string[]; installs?: string[] } = {}): Record<string, unknown> {
+function world(name: string, u: Partial<UnitFact> | 'not-found', opts: { files?: Record<string, FileFact>; written?: string[] } = {}): Record<string, unknown> {
   const facts: Record<string, unknown> = {
     [`unit:${unitName(name)}`]: u === 'not-found' ? unit(name, { loadState: 'not-found', unitFileState: '', fragmentPath: null }) : unit(name, u),
-    'apt:installs': opts.installs ?? [],
   };
   for (const path of unitFilePaths(name)) {
     facts[fileKey(path)] = opts.files?.[fileKey(path)] ?? { ...ABSENT_FILE };
@@ -140,7 +139,7 @@ describe('systemd planning', () => {
   });
 
   it('a unit an earlier apt task may ship (dry run): unknown, naming the package, a check step for the real run', async () => {
-    const plan = await planWith(systemd, { unit: 'atd', state: 'started' }, world('atd', 'not-found', { installs: ['at'] }));
+    const plan = await planWith(systemd, { unit: 'atd', state: 'started' }, world('atd', 'not-found'), { packages: { installs: ['at'] } });
     assert.deepEqual(plan.changes, []);
     assert.deepEqual(cmds(plan.steps), ['systemctl cat -- atd.service']);
     assert.match(plan.unknown ?? '', /an earlier task installs at/);
@@ -148,7 +147,7 @@ describe('systemd planning', () => {
 
   it('issue 16 defect 10: stopping or disabling a unit an earlier apt task may ship is unknown, not ok', async () => {
     // Failed before the fix: `{ changes: [], steps: [] }`, reported ok, while the real run stops rsyslog.
-    const plan = await planWith(systemd, { unit: 'rsyslog', state: 'stopped', enabled: false }, world('rsyslog', 'not-found', { installs: ['rsyslog'] }));
+    const plan = await planWith(systemd, { unit: 'rsyslog', state: 'stopped', enabled: false }, world('rsyslog', 'not-found'), { packages: { installs: ['rsyslog'] } });
     assert.deepEqual(plan.changes, []);
     assert.match(plan.unknown ?? '', /installs rsyslog, which may ship and start it/);
     const alone = await planWith(systemd, { unit: 'rsyslog', state: 'stopped' }, world('rsyslog', 'not-found'));
