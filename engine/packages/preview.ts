@@ -2,7 +2,10 @@
 // versions the real run would get, through the host's own sources and proxy) are downloaded into a
 // scratch folder and read with dpkg-deb: their file lists (modes, owners, links), conffiles,
 // maintainer scripts, and the contents of the files later tasks read. Only that comes back; the
-// scratch folder goes on exit (trap), whatever happens.
+// scratch folder goes on exit (trap), whatever happens. A .deb that apt's own cache already holds is
+// not downloaded: a copy of it is read instead, kept only when its name, size and SHA256 are the
+// candidate's as apt prints them (FROM_CACHE); the cache is only read. The downloads are not kept
+// for a later real run: a dry run leaves nothing on the host (README, "What is reused").
 //
 // Nothing of the host's package state changes: apt-get -s and download run with no lock taken
 // (Debug::NoLocking), no pkgcache written, none of apt's hooks (see HOOK_LISTS), the lists copied
