@@ -1,4 +1,4 @@
-// `npm run bench [-- --hosts 1,10,50,100,200 --runs 3 --cold-runs 2 --warmup 1 --workloads w1-warm,w1-cold,w3,w2]`:
+// `npm run bench [-- --hosts 1,10,50,100,200 --runs 3 --cold-runs 2 --warmup 1 --workloads w1-warm,w1-cold,w3,w2,w2-dry-fresh]`:
 // brings the lab up with its own hosts (bench1..benchN, and build/relay1-3 for W2), runs the engine
 // and Ansible side by side, prints the tables and writes the measured part of bench/RESULTS.md.
 // Every record is appended to bench/results/<start>.jsonl as it is made, so an interrupted bench
@@ -18,7 +18,7 @@ import { ensureLab } from '../test/integration/lab-fixture.ts';
 import { renderResults, runBench } from './lib/bench.ts';
 import { BENCH } from './lib/tools.ts';
 import { writeCharts } from './lib/chart.ts';
-import { LAB_INVENTORY, type Record_, type W2Fleet, type Workload } from './lib/suite.ts';
+import { LAB_INVENTORY, WORKLOADS, type Record_, type W2Fleet, type Workload } from './lib/suite.ts';
 import { labHosts } from './lib/fleet.ts';
 import { ALL_PEERS } from './lib/peers.ts';
 import type { Peer } from './lib/tools.ts';
@@ -29,7 +29,7 @@ const { values } = parseArgs({
     runs: { type: 'string', default: '3' },
     'cold-runs': { type: 'string', default: '2' },
     warmup: { type: 'string', default: '1' },
-    workloads: { type: 'string', default: 'w1-warm,w1-cold,w3,w2' },
+    workloads: { type: 'string', default: 'w1-warm,w1-cold,w3,w2,w2-dry-fresh' },
     'suite-lab': { type: 'boolean', default: false },
     'lab-hosts': { type: 'string' },
     peers: { type: 'string', default: ALL_PEERS.join(',') },
@@ -73,6 +73,9 @@ if (values.from) {
 
 const counts = values.hosts!.split(',').map(Number).filter((n) => n > 0);
 const workloads = values.workloads!.split(',') as Workload[];
+for (const w of workloads) if (!WORKLOADS.includes(w)) throw new Error(`--workloads: ${w} is not one of ${WORKLOADS.join(', ')}`);
+/** W2 converged and dry (w2) and the dry run on fresh hosts (w2-dry-fresh) run on the relay fleet. */
+const wantW2 = workloads.some((w) => w.startsWith('w2'));
 const max = Math.max(...counts);
 const peers = values.peers!.split(',').filter(Boolean) as Peer[];
 for (const p of peers) if (!ALL_PEERS.includes(p)) throw new Error(`--peers: ${p} is not one of ${ALL_PEERS.join(', ')}`);
@@ -90,9 +93,8 @@ if (values['suite-lab']) {
   if (!hostNames.every((h) => up.has(h))) await ensureLab();
   // The suite's relay hosts belong to the module tests: W2 runs on bench2 as the build machine and
   // bench1 as relay1 (with TURN), 2 hosts instead of 4.
-  if (workloads.includes('w2')) {
-    const [b1, b2] = labHosts(['bench1', 'bench2']);
-    w2 = { hosts: [{ name: 'build', address: b2.address }, { name: 'relay1', address: b1.address }], engineInventory: writeW2Inventory(b2.address, b1.address) };
+  if (wantW2) {
+    w2 = { hosts: labHosts(['bench2', 'bench1']).map((h, i) => ({ ...h, name: ['build', 'relay1'][i]! })), labNames: ['bench2', 'bench1'], engineInventory: writeW2Inventory('bench2', 'bench1') };
   }
 } else if (values['lab-hosts']) {
   // Hosts the lab already has, used as they are: no labUp (it would remove every host not asked for).
@@ -101,14 +103,14 @@ if (values['suite-lab']) {
   const status = await labStatus();
   const up = new Set(status.hosts.filter((h) => h.running && h.ssh).map((h) => h.name));
   // W2 runs on the lab's own relay hosts when they are up (the suite's lab has them).
-  const missing = [...hostNames, ...(workloads.includes('w2') ? W2_HOSTS : [])].filter((h) => !up.has(h));
+  const missing = [...hostNames, ...(wantW2 ? W2_HOSTS : [])].filter((h) => !up.has(h));
   if (missing.length) throw new Error(`--lab-hosts: not up in the lab: ${missing.join(', ')}`);
-  if (workloads.includes('w2')) w2 = { hosts: labHosts(W2_HOSTS), engineInventory: LAB_INVENTORY };
+  if (wantW2) w2 = { hosts: labHosts(W2_HOSTS), labNames: W2_HOSTS, engineInventory: LAB_INVENTORY };
 } else {
   const tests = execFileSync('sh', ['-c', 'ps -eo args | grep -c "^node.*--test" || true'], { encoding: 'utf8' }).trim();
   if (Number(tests) > 0) throw new Error(`${tests} test process(es) are running on the lab: the full bench takes the lab's hosts away; wait, or use --suite-lab`);
   hostNames = Array.from({ length: max }, (_, i) => `bench${i + 1}`);
-  const relayHosts = workloads.includes('w2') ? W2_HOSTS : [];
+  const relayHosts = wantW2 ? W2_HOSTS : [];
   console.log(`lab up: ${hostNames.length} bench hosts${relayHosts.length ? ' + build, relay1-3' : ''}`);
   // The lab's default wait for sshd (120 s) is for a dozen hosts; 200 booting on 2 CPUs take longer.
   await labUp({
@@ -116,20 +118,23 @@ if (values['suite-lab']) {
     groups: { bench: hostNames, ...(relayHosts.length ? { relays: ['relay1', 'relay2', 'relay3'] } : {}) },
     readyTimeoutMs: 120_000 + 3_000 * hostNames.length,
   });
-  if (relayHosts.length) w2 = { hosts: labHosts(W2_HOSTS), engineInventory: LAB_INVENTORY };
+  if (relayHosts.length) w2 = { hosts: labHosts(W2_HOSTS), labNames: W2_HOSTS, engineInventory: LAB_INVENTORY };
 }
 
-/** inventory/lab.ts's shape for a build host and one relay at given addresses (written under bench/results/ so it loads as ESM). */
+/**
+ * The relay fleet of inventory/lab.ts on two lab hosts (build and relay1 only), written under
+ * bench/results/ so it loads as ESM. Built with labFleetInventory, so it follows inventory/lab.ts
+ * (a text rewrite of that file silently kept the full lab's hosts once lab.ts changed).
+ */
 function writeW2Inventory(build: string, relay1: string): string {
   const path = join(BENCH, 'results', '.w2-suite-lab-inventory.ts');
   mkdirSync(dirname(path), { recursive: true });
-  const lab = readFileSync(LAB_INVENTORY, 'utf8');
-  const text = lab
-    .replaceAll("'../engine/", "'../../engine/")
-    .replace(/build: \{ address: labAddress\('build'\) \},/, `build: { address: '${build}' },`)
-    .replace(/relay1: relay\('relay1', true\),[\s\S]*?relay3: relay\('relay3', false\),/, "relay1: relay('relay1', true),")
-    .replace("relays: { hosts: ['relay1', 'relay2', 'relay3'] }", "relays: { hosts: ['relay1'] }")
-    .replace(/address: labAddress\(name\),/, `address: '${relay1}',`);
+  const text = [
+    `import { labFleetInventory } from ${JSON.stringify(join(BENCH, '..', 'inventory', 'lab.ts'))};`,
+    `const all = labFleetInventory({ build: ${JSON.stringify(build)}, relay1: ${JSON.stringify(relay1)}, relay2: ${JSON.stringify(relay1)}, relay3: ${JSON.stringify(relay1)} });`,
+    "export default { ...all, hosts: { build: all.hosts.build, relay1: all.hosts.relay1 }, groups: { relays: { hosts: ['relay1'] } } };",
+    '',
+  ].join('\n');
   writeFileSync(path, text);
   return path;
 }

@@ -32,6 +32,9 @@ export interface Row {
   memMax: Stat;
   memSum: Stat;
   roundTrips?: number;
+  /** W2 dry run fresh: seconds in package previews (the longest host's) and their share of each run's wall time. */
+  preview?: Stat;
+  previewShare?: Stat;
 }
 
 export function summarize(records: Record_[]): Row[] {
@@ -61,9 +64,17 @@ export function summarize(records: Record_[]): Row[] {
       memMax,
       memSum,
       roundTrips: trips.length ? stat(trips).median : undefined,
+      ...previewStats(use),
     });
   }
   return rows;
+}
+
+/** The package previews' time and share of the wall time, over the runs that measured it. */
+function previewStats(rs: Record_[]): Pick<Row, 'preview' | 'previewShare'> {
+  const with_ = rs.filter((r) => r.previewS !== undefined);
+  if (with_.length === 0) return {};
+  return { preview: stat(with_.map((r) => r.previewS!)), previewShare: stat(with_.map((r) => r.previewS! / r.wallS)) };
 }
 
 const f = (x: number, d = 2) => x.toFixed(d);
@@ -103,7 +114,7 @@ export function tables(rows: Row[]): string[] {
   const find = (w: string, n: number, t: Tool) => rows.find((r) => r.workload === w && r.n === n && r.tool === t);
   out.push('| workload | N | tool | runs | wall s, median (min–max) | controller CPU s (user+sys) | peak RSS MB, process tree (largest process) | SSH execs/host |');
   out.push('|---|---|---|---|---|---|---|---|');
-  const order = ['W1 warm', 'W1 cold', 'W3 floor', 'W2 converged', 'W2 dry run'];
+  const order = ['W1 warm', 'W1 cold', 'W3 floor', 'W2 converged', 'W2 dry run', 'W2 dry run fresh'];
   const sorted = [...rows].sort((a, b) => order.indexOf(a.workload) - order.indexOf(b.workload) || a.n - b.n || a.tool.localeCompare(b.tool));
   for (const r of sorted) {
     out.push(`| ${r.workload} | ${r.n} | ${r.tool} | ${r.runs} | ${fs(r.wall)} | ${fs(r.cpu)} | ${fs(r.mem, 0)} (${f(r.memMax.median, 0)}) | ${r.roundTrips ?? '–'} |`);
@@ -114,7 +125,7 @@ export function tables(rows: Row[]): string[] {
   out.push(`| workload | N | engine s | ${peers.map((p) => `${TOOL_LABEL[p]} s | `).join('')}floor s | engine/fastest peer | engine/floor | target |`);
   out.push(`|---|---|---|${peers.map(() => '---|').join('')}---|---|---|---|`);
   const ns = [...new Set(rows.map((r) => r.n))].sort((a, b) => a - b);
-  for (const w of ['W1 warm', 'W1 cold', 'W2 converged', 'W2 dry run']) {
+  for (const w of ['W1 warm', 'W1 cold', 'W2 converged', 'W2 dry run', 'W2 dry run fresh']) {
     for (const n of ns) {
       const e = find(w, n, 'engine');
       if (!e) continue;
@@ -123,6 +134,16 @@ export function tables(rows: Row[]): string[] {
       const fl = w.startsWith('W1') ? find('W3 floor', n, 'floor') : undefined;
       out.push(`| ${w} | ${n} | ${f(e.wall.median)} | ${ps.map((r) => `${r ? f(r.wall.median) : '–'} | `).join('')}${fl ? f(fl.wall.median) : '–'} | ${ratio(e, fastest)}${fastest ? ` (${TOOL_LABEL[fastest.tool]})` : ''} | ${ratio(e, fl)} | ${targets(w, n, e, { ansible: find(w, n, 'ansible'), fastest, floor: fl, peers: ps.filter((r): r is Row => !!r).map((r) => TOOL_LABEL[r.tool]) }).join('; ') || '–'} |`);
     }
+  }
+  const previewed = sorted.filter((r) => r.preview && r.previewShare);
+  if (previewed.length) {
+    out.push('');
+    out.push("Package previews in the dry run on fresh hosts (engine only; from the engine's --log: the preview execs' `command` events, summed per host, the longest host's; the share is per run, of that run's wall time):");
+    out.push('');
+    out.push('| workload | N | runs | wall s, median (min–max) | package previews s, longest host, median (min–max) | previews\' share of wall, median (min–max) |');
+    out.push('|---|---|---|---|---|---|');
+    const pct = (s: Stat) => `${f(s.median * 100, 0)} % (${f(s.min * 100, 0)}–${f(s.max * 100, 0)} %)`;
+    for (const r of previewed) out.push(`| ${r.workload} | ${r.n} | ${r.runs} | ${fs(r.wall)} | ${fs(r.preview!)} | ${pct(r.previewShare!)} |`);
   }
   const curve = costCurve(rows);
   if (curve.length) {

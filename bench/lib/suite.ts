@@ -13,7 +13,8 @@ import { LAB_INVENTORY, needsPython, peerW1, peerW2, RELAY_ANSIBLE, RELAY_PLAYBO
 
 export { LAB_INVENTORY, RELAY_ANSIBLE, RELAY_PLAYBOOK };
 
-export type Workload = 'w1-warm' | 'w1-cold' | 'w3' | 'w2';
+export const WORKLOADS = ['w1-warm', 'w1-cold', 'w3', 'w2', 'w2-dry-fresh'] as const;
+export type Workload = (typeof WORKLOADS)[number];
 
 export interface Record_ extends ToolRun {
   /** The machine's 1-minute load average when the run ended (other work inflates wall times). */
@@ -61,7 +62,8 @@ export async function runSuite(o: SuiteOptions): Promise<SuiteResult> {
         ` ${r.wallS.toFixed(2)} s wall, ${r.cpuS.toFixed(2)} s cpu, ${r.peakRssMaxMb.toFixed(0)}/${r.peakRssSumMb.toFixed(0)} MB rss max/sum` +
         (r.roundTrips !== undefined ? `, ${r.roundTrips} trips/host` : '') +
         (r.changed !== undefined ? `, changed ${r.changed}` : '') +
-        (r.mitogenConnections !== undefined ? `, ${r.mitogenConnections} Mitogen connections` : ''),
+        (r.mitogenConnections !== undefined ? `, ${r.mitogenConnections} Mitogen connections` : '') +
+        (r.previewS !== undefined ? `, package previews ${r.previewS.toFixed(2)} s (longest host), ${(r.previewSumS ?? 0).toFixed(2)} s over all hosts` : ''),
     );
   };
 
@@ -113,7 +115,7 @@ export async function runSuite(o: SuiteOptions): Promise<SuiteResult> {
     }
   }
 
-  if (o.workloads.includes('w2')) {
+  if (o.workloads.includes('w2') || o.workloads.includes('w2-dry-fresh')) {
     try {
       await runW2(o, push, notes, rounds);
     } catch (err) {
@@ -130,9 +132,15 @@ export interface W2Fleet {
   hosts: BenchHost[];
   /** The engine's inventory for them (inventory/lab.ts on the full lab). */
   engineInventory: string;
+  /** The same hosts by their lab names, in the same order (what a reset takes). */
+  labNames: string[];
 }
 
-/** W2: the relay playbook converged on its hosts, and its dry run, against bench/ansible/relay.yml. */
+/**
+ * W2 (w2): the relay playbook converged on its hosts, and its dry run, against bench/ansible/relay.yml.
+ * W2 dry run fresh (w2-dry-fresh): its dry run on hosts reset before every run (engine only: what
+ * the package previews cost a dry run that plans installs), after the converged rounds.
+ */
 async function runW2(o: SuiteOptions, push: (w: string, n: number, round: number, r: ToolRun) => void, notes: string[], rounds: number): Promise<void> {
   if (!existsSync(RELAY_PLAYBOOK) || !existsSync(LAB_INVENTORY)) {
     notes.push('W2: not available yet (playbooks/relay.ts or inventory/lab.ts does not exist).');
@@ -150,6 +158,24 @@ async function runW2(o: SuiteOptions, push: (w: string, n: number, round: number
     vars: { artifact_dir: join(WORK_DIR, `w2-${n}`, 'artifacts') },
   });
   const fleet = { ...files, engineInventory: o.w2.engineInventory };
+  if (o.workloads.includes('w2')) await runW2Converged(o, push, notes, rounds, { hosts, files, fleet, n });
+  if (!o.workloads.includes('w2-dry-fresh')) return;
+  // Fresh hosts install everything, so the dry run previews every package (engine/packages/): the
+  // preview execs' time is read from the engine's --log. The peers are not run here.
+  notes.push('W2 dry run fresh: engine only (hosts reset before every run, as W1 cold); the package previews\' time is from the engine\'s --log, the longest host\'s sum of its preview execs.');
+  for (let round = 0; round < rounds; round++) {
+    await resetHosts(o.w2.labNames);
+    push('W2 dry run fresh', n, round, await engineRun(RELAY_PLAYBOOK, fleet, n, { check: true, previews: true }));
+  }
+}
+
+async function runW2Converged(
+  o: SuiteOptions,
+  push: (w: string, n: number, round: number, r: ToolRun) => void,
+  notes: string[],
+  rounds: number,
+  { hosts, files, fleet, n }: { hosts: BenchHost[]; files: ReturnType<typeof writeFleetFiles>; fleet: Parameters<typeof engineRun>[1]; n: number },
+): Promise<void> {
   o.log(`W2: converging ${n} relay hosts with the engine (not counted)`);
   await engineRun(RELAY_PLAYBOOK, fleet, n);
   let w2Peers: Peer[] = [...o.peers.peers];

@@ -1,6 +1,8 @@
 // One measured run of each tool: the engine (its CLI, one node process), ansible-playbook (plain, or
 // with Mitogen's strategy), and the floor (OpenSSH, a fresh connection to every host in parallel,
 // running `true`). pyinfra has its own file (pyinfra.ts).
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { labPaths } from '../../test/lab/index.ts';
 import { measure, type Measured } from './measure.ts';
@@ -28,6 +30,9 @@ export interface ToolRun extends Measured {
   ok?: number;
   /** Mitogen runs: ssh processes seen carrying Mitogen's bootstrap (one connection per host). */
   mitogenConnections?: number;
+  /** Engine dry runs with `previews`: seconds in package previews, the longest host's sum, and over all hosts. */
+  previewS?: number;
+  previewSumS?: number;
 }
 
 export class RunFailed extends Error {
@@ -42,10 +47,20 @@ export class RunFailed extends Error {
  * round if sources changed). `npx tsx engine` runs the same process behind npx's and tsx's
  * launchers: those are measured separately in the profile.
  */
-export async function engineRun(playbook: string, files: FleetFiles, hosts: number, opts: { check?: boolean } = {}): Promise<ToolRun> {
+export async function engineRun(playbook: string, files: FleetFiles, hosts: number, opts: { check?: boolean; previews?: boolean } = {}): Promise<ToolRun> {
   const argv = [process.execPath, join(REPO, 'engine', 'cli.mjs'), 'run', playbook, '-i', files.engineInventory, '--json', '-f', String(Math.max(hosts, 1))];
   if (opts.check) argv.push('--check');
-  const m = await measure(argv, { cwd: REPO, timeoutMs: 30 * 60_000 });
+  // The time in package previews, from the run's own log (its command events time every exec).
+  const logDir = opts.previews ? mkdtempSync(join(tmpdir(), 'shipshape-bench-log-')) : undefined;
+  if (logDir) argv.push('--log', join(logDir, 'run.jsonl'));
+  let m: Measured;
+  let previews: { previewS: number; previewSumS: number } | undefined;
+  try {
+    m = await measure(argv, { cwd: REPO, timeoutMs: 30 * 60_000 });
+    if (logDir && m.code === 0) previews = previewTime(readFileSync(join(logDir, 'run.jsonl'), 'utf8'));
+  } finally {
+    if (logDir) rmSync(logDir, { recursive: true, force: true });
+  }
   if (m.code !== 0) throw new RunFailed('engine', m);
   const events = m.stdout.split('\n').filter((l) => l.startsWith('{')).map((l) => JSON.parse(l) as Record<string, any>);
   const recap = events.find((e) => e.type === 'recap');
@@ -58,7 +73,24 @@ export async function engineRun(playbook: string, files: FleetFiles, hosts: numb
     roundTrips: trips.reduce((a, b) => a + b, 0) / trips.length,
     changed: tallies.reduce((a, t) => a + t.changed, 0),
     ok: tallies.reduce((a, t) => a + t.ok, 0),
+    ...previews,
   };
+}
+
+/** The label of a package preview's exec in the engine's command events (see engine/run/gather-facts.ts, previewKey). */
+const PREVIEW_COMMAND = 'gather facts: apt:preview:';
+
+/** From an engine --log (winston JSON lines, each event under `event`): seconds of preview execs, per host. */
+export function previewTime(log: string): { previewS: number; previewSumS: number } {
+  const perHost = new Map<string, number>();
+  for (const line of log.split('\n')) {
+    if (!line.startsWith('{')) continue;
+    const e = (JSON.parse(line) as { event?: { type?: string; host?: string; command?: string; ms?: number } }).event;
+    if (e?.type !== 'command' || typeof e.command !== 'string' || !e.command.startsWith(PREVIEW_COMMAND)) continue;
+    perHost.set(e.host ?? '', (perHost.get(e.host ?? '') ?? 0) + (e.ms ?? 0));
+  }
+  const ms = [...perHost.values()];
+  return { previewS: Math.max(0, ...ms) / 1000, previewSumS: ms.reduce((a, b) => a + b, 0) / 1000 };
 }
 
 /**

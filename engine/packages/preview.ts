@@ -2,7 +2,10 @@
 // versions the real run would get, through the host's own sources and proxy) are downloaded into a
 // scratch folder and read with dpkg-deb: their file lists (modes, owners, links), conffiles,
 // maintainer scripts, and the contents of the files later tasks read. Only that comes back; the
-// scratch folder goes on exit (trap), whatever happens.
+// scratch folder goes on exit (trap), whatever happens. A .deb that apt's own cache already holds is
+// not downloaded: a copy of it is read instead, kept only when its name, size and SHA256 are the
+// candidate's as apt prints them (FROM_CACHE); the cache is only read. The downloads are not kept
+// for a later real run: a dry run leaves nothing on the host (README, "What is reused").
 //
 // Nothing of the host's package state changes: apt-get -s and download run with no lock taken
 // (Debug::NoLocking), no pkgcache written, none of apt's hooks (see HOOK_LISTS), the lists copied
@@ -47,6 +50,8 @@ export interface PreviewedPackage {
   scripts: Record<string, string>;
   /** Packaged content of the asked paths (and small conffiles and units); null: not text, or too large. */
   contents: Record<string, string | null>;
+  /** Its .deb was a verified copy from apt's cache (APT_ARCHIVES), not downloaded. */
+  fromCache: boolean;
 }
 
 export interface PackagePreview {
@@ -92,6 +97,30 @@ for f in ./*.deb; do
   rm -f ./.tar
 done`;
 
+/** apt's own cache of downloaded .debs (`apt-get install --download-only`, a host that keeps what it installed). */
+export const APT_ARCHIVES = '/var/cache/apt/archives';
+
+/**
+ * Run as root with the cache folder ($1) and the downloads folder ($2), lines `name=version FILE
+ * SIZE SHA256:HEX` (from --print-uris) on stdin: a package whose .deb the cache holds (a regular
+ * file, not a link, of that exact name and size) gets a copy of it in $2, kept only if the copy's
+ * sha256 is HEX: `cached name=version`. Anything else, a name that is not a plain .deb file name
+ * included: `fetch name=version`. The cache is only read (at most SIZE bytes of a file), never
+ * written; a copy that does not verify is removed.
+ */
+export const FROM_CACHE = `c=$1 d=$2
+while read -r a f s h; do
+  x=\${h#SHA256:} ok=
+  case "$f" in ''|.*|*/*|*[!A-Za-z0-9.+~%_-]*) f= ;; *.deb) ;; *) f= ;; esac
+  case "$s" in ''|*[!0-9]*) f= ;; esac
+  case "$h" in SHA256:*) ;; *) f= ;; esac
+  case "$x" in ''|*[!0-9a-f]*) f= ;; esac
+  if [ -n "$f" ] && [ \${#x} -eq 64 ] && [ -f "$c/$f" ] && [ ! -L "$c/$f" ] && [ "$(stat -c %s -- "$c/$f")" = "$s" ]; then
+    if head -c "$s" -- "$c/$f" > "$d/$f" && chmod 0644 "$d/$f" && [ "$(sha256sum < "$d/$f" | cut -d' ' -f1)" = "$x" ]; then ok=1; else rm -f -- "$d/$f"; fi
+  fi
+  if [ -n "$ok" ]; then echo "cached $a"; else echo "fetch $a"; fi
+done`;
+
 export function previewKey(q: PreviewQuery): string {
   return `apt:preview:${q.update ? 'u' : ''}:${q.names.join(',')}`;
 }
@@ -124,15 +153,23 @@ export function packagePreviewFact(q: PreviewQuery): Fact<PackagePreview> {
     // packages first, then their kin (nginx-common for nginx-light), then the rest, within the
     // limits (see DOWNLOAD_BUDGET): the others are listed as skipped.
     `sed -n 's/^Inst \\([^ ]*\\) \\(\\[[^]]*\\] \\)\\{0,1\\}(\\([^ ]*\\) .*/\\1=\\3/p' "$t/inst" > "$t/want"`,
-    `${aptWithoutHooks('apt-get', `--print-uris -qq $opts install -- ${names}`)} 2>/dev/null > "$t/uris"`,
+    // Every .deb's name, size and SHA256 (apt prints MD5 unless told otherwise), as if none were
+    // cached: apt leaves out of --print-uris what it finds complete in its own cache.
+    'mkdir "$t/archives" || exit 1',
+    `${aptWithoutHooks('apt-get', `--print-uris -qq $opts -o Acquire::ForceHash=SHA256 -o Dir::Cache::Archives="$t/archives/" install -- ${names}`)} 2>/dev/null > "$t/uris"`,
     `awk -v named=${quote(` ${q.names.map((n) => n.split(':')[0]).join(' ')} `)} 'FNR == NR { f = $2; sub(/_.*/, "", f); size[f] = $3; next } { n = $0; sub(/=.*/, "", n); sub(/:.*/, "", n); stem = n; sub(/-.*/, "", stem); p = index(named, " " n " ") ? 0 : (index(named, " " stem) ? 1 : 2); print p, (n in size ? size[n] : 0), $0 }' "$t/uris" "$t/want" | sort -s -k1,1n | awk -v per=${PACKAGE_LIMIT} -v budget=${DOWNLOAD_BUDGET} '{ if ($2 > per || total + $2 > budget) { print "skipped " $3 " " $2 > "/dev/stderr" } else { total += $2; print $3 } }' > "$t/get" 2> "$t/skipped"`,
     "echo '== skipped'",
     'cat "$t/skipped"',
-    'set --',
-    `while IFS= read -r a; do set -- "$@" "$a"; done < "$t/get"`,
-    '[ -n "$1" ] || exit 0',
+    // Each one with its .deb's name, size and hash: taken from apt's cache when a verified copy is there.
+    `awk 'FNR == NR { n = $2; sub(/_.*/, "", n); deb[n] = $2 " " $3 " " $4; next } { n = $0; sub(/=.*/, "", n); sub(/:.*/, "", n); print $0, (n in deb ? deb[n] : "- 0 -") }' "$t/uris" "$t/get" > "$t/fetch"`,
+    '[ -s "$t/fetch" ] || exit 0',
     'd="$t/debs"; mkdir "$d" && chown _apt:root "$d" && chmod 0700 "$d" && chmod 0711 "$t" || exit 1',
-    `out=$(cd "$d" && ${aptWithoutHooks('apt-get', '-q $opts download -- "$@"')} 2>&1) || { echo '== end'; ${fail('apt-get download failed')}; }`,
+    `sh -c ${quote(FROM_CACHE)} sh ${APT_ARCHIVES} "$d" < "$t/fetch" > "$t/sources" || exit 1`,
+    "echo '== cached'",
+    `sed -n 's/^cached //p' "$t/sources"`,
+    'set --',
+    `while read -r w a; do [ "$w" = cached ] || set -- "$@" "$a"; done < "$t/sources"`,
+    `[ -z "$1" ] || out=$(cd "$d" && ${aptWithoutHooks('apt-get', '-q $opts download -- "$@"')} 2>&1) || { echo '== end'; ${fail('apt-get download failed')}; }`,
     `setpriv --reuid=_apt --regid=65534 --clear-groups -- sh -c ${quote(READER)} sh "$d" ${paths.map(quote).join(' ')} || { out=; echo '== end'; ${fail('reading the packages failed')}; }`,
   ].join('\n');
   return defineFact<PackagePreview>(previewKey(q), script, (out, code) => {
@@ -152,12 +189,16 @@ export function parsePreview(out: string): PackagePreview {
   const packages: PreviewedPackage[] = [];
   let failed: string | undefined;
   const skipped: string[] = [];
+  const cached = new Set<string>();
   for (const section of sections) {
     const nl = section.indexOf('\n');
     const title = section.slice(0, nl < 0 ? undefined : nl).trim();
     const body = nl < 0 ? '' : section.slice(nl + 1);
     if (title === 'simulated') simulated = parseSimulation(body);
     else if (title === 'skipped') skipped.push(...[...body.matchAll(/^skipped (\S+) (\d+)$/gm)].map((m) => `${m[1]} (${Math.round(Number(m[2]) / 1048576)} MiB)`));
+    else if (title === 'cached') {
+      for (const line of body.split('\n')) if (line.trim()) cached.add(line.trim());
+    }
     else if (title === 'deb') packages.push(parseDeb(body));
     else if (title === 'end') {
       const error = /^error=(.*)$/m.exec(body)?.[1];
@@ -169,6 +210,7 @@ export function parsePreview(out: string): PackagePreview {
   for (const p of packages) {
     const sim = simulated.find((s) => s.name === p.name || s.name.split(':')[0] === p.name);
     if (sim?.action === 'upgrade') Object.assign(p, { action: 'upgrade', before: sim.before });
+    p.fromCache = [...cached].some((c) => c.split('=')[0]!.split(':')[0] === p.name && c.slice(c.indexOf('=') + 1) === p.version);
   }
   return { status, ...(status === 'failed' ? { error: error || 'the package preview failed' } : {}), packages: status === 'failed' ? [] : packages, ...(skipped.length > 0 ? { skipped } : {}) };
 }
@@ -185,6 +227,7 @@ function parseDeb(body: string): PreviewedPackage {
     conffiles: [],
     scripts: {},
     contents: {},
+    fromCache: false,
   };
   for (const part of parts.slice(1)) {
     const nl = part.indexOf('\n');

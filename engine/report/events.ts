@@ -29,7 +29,8 @@ export type EngineEvent =
   | { type: 'host.unreachable'; host: string; error: string }
   | { type: 'task.result'; host: string; play: string; task: string; handler: boolean; status: TaskStatus; changes: Change[]; msg?: string; ms: number; check: boolean }
   | { type: 'command'; host: string; command: string; code: number | null; stdout: string; stderr: string; ms: number; become: boolean }
-  | { type: 'message'; host: string; text: string }
+  /** detail: shown with -v only (human view and --json); the log has every message. */
+  | { type: 'message'; host: string; text: string; detail?: true }
   | { type: 'play.end'; play: string; stopped?: string }
   | {
       type: 'recap';

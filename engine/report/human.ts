@@ -64,6 +64,7 @@ export function humanView(opts: HumanOptions): Listener {
         if (opts.verbose) write(paint('dim', `    $ [${event.host}] ${maskSecrets(event.command).split('\n')[0]} -> ${event.code}`));
         break;
       case 'message':
+        if (event.detail && !opts.verbose) break;
         write(`${paint('title', 'MESSAGE')} ${event.host} | ${event.text}`);
         break;
       case 'play.end':

@@ -201,7 +201,7 @@ export async function runPlayOnHost(env: PlayEnv, state: HostState): Promise<voi
     /** Dry run: what the packages this task installs ship, for the later tasks (see engine/packages/). */
     const previewPackages = async (names: string[], update: boolean, asRoot: boolean, ms: number): Promise<boolean> => {
       try {
-        for (const text of await previewInto(state.previews, link, { names, update, paths: playPaths }, asRoot, ms)) env.bus.emit({ type: 'message', host: state.host.name, text });
+        for (const m of await previewInto(state.previews, link, { names, update, paths: playPaths }, asRoot, ms)) env.bus.emit({ type: 'message', host: state.host.name, ...m });
         return true;
       } catch (err) {
         hostError(err, task.name);

@@ -29,17 +29,25 @@ export function overlayFacts(store: FactStore, values: Iterable<[string, unknown
   }
 }
 
+/** What a preview tells the user; `detail`: only with -v (and in the log). */
+export interface PreviewMessage {
+  text: string;
+  detail?: true;
+}
+
 /**
  * Dry run: previews the packages of q on the host (one exec) and adds them to `previews`. Returns
- * what to tell the user (a preview that failed, packages too large to fetch); throws when the host
- * cannot be reached.
+ * what to tell the user (a preview that failed, packages too large to fetch, and as a detail the
+ * packages read from verified copies in apt's cache); throws when the host cannot be reached.
  */
-export async function previewInto(previews: PreviewedPackage[], link: HostLink, q: PreviewQuery, become: boolean, timeoutMs: number): Promise<string[]> {
+export async function previewInto(previews: PreviewedPackage[], link: HostLink, q: PreviewQuery, become: boolean, timeoutMs: number): Promise<PreviewMessage[]> {
   const fact = packagePreviewFact(q);
   const value = (await gatherFacts(link, [fact], become, timeoutMs)).get(fact.key) as ReturnType<typeof fact.parse>;
-  const messages: string[] = [];
+  const messages: PreviewMessage[] = [];
   if (value.status === 'previewed') previews.push(...value.packages);
-  else messages.push(`what ${q.names.join(', ')} would put on the host is unknown: ${value.error ?? 'the package preview failed'}`);
-  if (value.skipped) messages.push(`not previewed (too large to fetch for a dry run): ${value.skipped.join(', ')}; what they ship is not predicted`);
+  else messages.push({ text: `what ${q.names.join(', ')} would put on the host is unknown: ${value.error ?? 'the package preview failed'}` });
+  if (value.skipped) messages.push({ text: `not previewed (too large to fetch for a dry run): ${value.skipped.join(', ')}; what they ship is not predicted` });
+  const cached = value.packages.filter((p) => p.fromCache);
+  if (cached.length > 0) messages.push({ text: `package preview: ${cached.map((p) => `${p.name}=${p.version}`).join(', ')} read from apt's cache (verified copies), not downloaded`, detail: true });
   return messages;
 }

@@ -4,9 +4,10 @@ import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { modeOf, parseConffiles, parseDebListing } from '../../engine/packages/deb-listing.ts';
 import { overlay } from '../../engine/packages/overlay.ts';
-import { parsePreview, READER, type PreviewedPackage } from '../../engine/packages/preview.ts';
+import { FROM_CACHE, parsePreview, READER, type PreviewedPackage } from '../../engine/packages/preview.ts';
 import { execFileSync } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { createHash } from 'node:crypto';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ABSENT_FILE, type FileFact } from '../../engine/facts/file.ts';
@@ -113,6 +114,51 @@ describe('package preview: parsing', () => {
     }
   });
 
+  it("apt's cache: a .deb is reused only as a copy whose size and sha256 are the ones apt prints; the cache is only read", () => {
+    const dir = mkdtempSync(join(tmpdir(), 'ss-cache-'));
+    try {
+      const cache = join(dir, 'cache');
+      const out = join(dir, 'debs');
+      mkdirSync(cache);
+      mkdirSync(out);
+      const good = Buffer.from('a good deb\n');
+      const sha = (b: Buffer) => createHash('sha256').update(b).digest('hex');
+      writeFileSync(join(cache, 'good_1_all.deb'), good);
+      writeFileSync(join(cache, 'corrupt_1_all.deb'), Buffer.from('a bad  deb\n'), { flag: 'w' });
+      writeFileSync(join(cache, 'short_1_all.deb'), good.subarray(0, 5));
+      writeFileSync(join(dir, 'secret.deb'), good);
+      symlinkSync(join(dir, 'secret.deb'), join(cache, 'link_1_all.deb'));
+      const pwned = join(dir, 'pwned');
+      const before = readdirSync(cache).map((f) => `${f} ${statSync(join(cache, f)).mtimeMs}`);
+      const line = (a: string, f: string, b: Buffer, hash = `SHA256:${sha(b)}`) => `${a} ${f} ${b.length} ${hash}`;
+      const input = [
+        line('good=1', 'good_1_all.deb', good),
+        line('corrupt=1', 'corrupt_1_all.deb', good),
+        line('short=1', 'short_1_all.deb', good),
+        line('link=1', 'link_1_all.deb', good),
+        line('md5=1', 'good_1_all.deb', good, 'MD5Sum:0123456789abcdef0123456789abcdef'),
+        line('climb=1', '../secret.deb', good),
+        line('evil=1', `$(touch${'${IFS}'}${pwned}).deb`, good),
+        'absent=1 - 0 -',
+        'missing=1 missing_1_all.deb 3 SHA256:' + sha(Buffer.from('abc')),
+      ].join('\n') + '\n';
+      const printed = execFileSync('sh', ['-c', FROM_CACHE, 'sh', cache, out], { input }).toString();
+      assert.deepEqual(printed.trim().split('\n'), ['cached good=1', 'fetch corrupt=1', 'fetch short=1', 'fetch link=1', 'fetch md5=1', 'fetch climb=1', 'fetch evil=1', 'fetch absent=1', 'fetch missing=1']);
+      assert.deepEqual(readdirSync(out), ['good_1_all.deb'], 'only the verified copy is left in the downloads folder');
+      assert.equal(sha(execFileSync('cat', [join(out, 'good_1_all.deb')])), sha(good));
+      assert.deepEqual(readdirSync(cache).map((f) => `${f} ${statSync(join(cache, f)).mtimeMs}`), before, 'the cache is as it was');
+      assert.equal(existsSync(pwned), false, 'no name reached a shell');
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('the preview says which packages came from the cache', () => {
+    const deb = (name: string) => ['== deb', `Package: ${name}`, 'Version: 1.0', '-- list', '-- conffiles'];
+    const preview = parsePreview(['status=previewed', '== simulated', 'Inst a (1.0 d [all])', 'Inst b (1.0 d [all])', '== skipped', '== cached', 'a=1.0', ...deb('a'), ...deb('b'), ''].join('\n'));
+    assert.deepEqual(preview.packages.map((p) => [p.name, p.fromCache]), [['a', true], ['b', false]]);
+  });
+
   it('a failure anywhere is a failed preview with the reason, and no packages', () => {
     assert.deepEqual(parsePreview("status=failed\nerror=apt-get -s install failed: E: Unable to locate package nope\n"), { status: 'failed', error: 'apt-get -s install failed: E: Unable to locate package nope', packages: [] });
     const late = parsePreview('status=previewed\n== simulated\nInst x (1 d [all])\n== end\nstatus=failed\nerror=apt-get download failed: Err:1 x\n');
@@ -128,6 +174,7 @@ function pkg(over: Partial<PreviewedPackage> = {}): PreviewedPackage {
     conffiles: ['/etc/nginx/nginx.conf'],
     scripts: { postinst: 'if [ ! -e /etc/nginx/sites-enabled/default ]; then ln -s ../sites-available/default /etc/nginx/sites-enabled/default; fi\ndeb-systemd-invoke start nginx.service\n' },
     contents: { '/etc/nginx/nginx.conf': 'user www-data;\n', '/lib/systemd/system/nginx.service': '[Unit]\n[Service]\n[Install]\nWantedBy=multi-user.target\n' },
+    fromCache: false,
     ...over,
   };
 }

@@ -164,3 +164,23 @@ test('human view: a secret of several lines shows in neither the verbose command
   assert.ok(!s.includes('first-line-of-key') && !s.includes('second-line-of-key'), s);
   assert.ok(!leaks(s), s);
 });
+
+test('a detail message (the package preview read from apt\'s cache) only with -v; an ordinary message always', () => {
+  const said: EngineEvent[] = [
+    { type: 'message', host: 'a', text: 'package preview: cowsay=3 read from apt\'s cache (verified copies), not downloaded', detail: true },
+    { type: 'message', host: 'a', text: 'not previewed (too large to fetch for a dry run): big' },
+  ];
+  for (const verbose of [false, true]) {
+    const out = new PassThrough();
+    const text = collect(out);
+    const view = humanView({ out, diff: false, verbose, tty: false });
+    for (const e of said) view(e);
+    assert.equal(/read from apt's cache/.test(text()), verbose, `human view, verbose ${verbose}`);
+    assert.match(text(), /not previewed/);
+    const out2 = new PassThrough();
+    const text2 = collect(out2);
+    const json = jsonLines(out2, verbose);
+    for (const e of said) json(e);
+    assert.equal(text2().trim().split('\n').length, verbose ? 2 : 1, `--json, verbose ${verbose}`);
+  }
+});
