@@ -110,6 +110,9 @@ export function ansibleConfig(forks: number, inventory: string, controlDir: stri
     'gathering = explicit',
     'interpreter_python = /usr/bin/python3',
     'retry_files_enabled = False',
+    // SSH connect timeout (default 10 s): 200 forks on 2 CPUs may take longer to connect, and a
+    // connection that times out makes a host unreachable, not slower.
+    'timeout = 60',
     'deprecation_warnings = False',
     'nocows = 1',
     '',

@@ -67,6 +67,18 @@ export async function runSuite(o: SuiteOptions): Promise<SuiteResult> {
     );
   };
 
+  // A peer's run that fails (a host it could not reach at 200 forks) is said in the notes, with its
+  // first lines, and the bench goes on: one tool's failure does not cost the others' figures.
+  const peerRun = async (workload: string, n: number, round: number, p: Peer, run: () => Promise<ToolRun>) => {
+    try {
+      push(workload, n, round, await run());
+    } catch (err) {
+      const why = (err as Error).message.split('\n').filter((l) => /unreachable=[1-9]|fatal|error|exited/i.test(l)).slice(0, 4).join(' | ');
+      notes.push(`${workload} N=${n} ${round < o.warmup ? 'warm-up' : `run ${round - o.warmup + 1}`}: ${p} failed, not recorded: ${why.replace(/\s+/g, ' ').slice(0, 400)}`);
+      o.log(notes.at(-1)!);
+    }
+  };
+
   // Warm and floor for every N first, then cold for every N (the slow part: fresh hosts each run),
   // so an interrupted bench has whole warm figures.
   const fleet = (n: number) => {
@@ -86,7 +98,7 @@ export async function runSuite(o: SuiteOptions): Promise<SuiteResult> {
       if (wantWarm) {
         push('W1 warm', n, round, await engineRun(W1_ENGINE, files, n));
         // Ansible's warm-up run counts its ssh execs with -vvv; counted runs are plain.
-        for (const p of peers) push('W1 warm', n, round, await peerW1(o.peers, p, files, hosts, round < o.warmup));
+        for (const p of peers) await peerRun('W1 warm', n, round, p, () => peerW1(o.peers, p, files, hosts, round < o.warmup));
       }
       if (wantFloor) push('W3 floor', n, round, await floorRun(hosts));
     }
@@ -110,7 +122,7 @@ export async function runSuite(o: SuiteOptions): Promise<SuiteResult> {
         await resetHosts(names);
         // Not counted: an Ansible peer's cold host is a fresh host with python3.
         if (needsPython(p)) await ensurePython3(hosts, o.log);
-        pushCold(n, round, await peerW1(o.peers, p, files, hosts, round < coldWarmup));
+        await peerRun('W1 cold', n, round + o.warmup - coldWarmup, p, () => peerW1(o.peers, p, files, hosts, round < coldWarmup));
       }
     }
   }
