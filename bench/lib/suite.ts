@@ -110,19 +110,20 @@ export async function runSuite(o: SuiteOptions): Promise<SuiteResult> {
   // the controller (page cache, Python's bytecode, the bundle). Ansible's ssh execs per host are
   // counted in the warm-up, so cold ones are then not counted.
   const coldWarmup = wantWarm ? 0 : o.warmup;
-  const pushCold = (n: number, round: number, r: ToolRun) => push('W1 cold', n, round + o.warmup - coldWarmup, r);
   for (const n of o.counts) {
     if (!o.workloads.includes('w1-cold')) break;
     const { hosts, files } = fleet(n);
     const names = hosts.map((h) => h.name);
     for (let round = 0; round < coldWarmup + (o.coldRuns ?? o.runs); round++) {
+      // Recorded as the round it stands for among the warm ones: counted once past the warm-up.
+      const recorded = round + o.warmup - coldWarmup;
       await resetHosts(names);
-      pushCold(n, round, await engineRun(W1_ENGINE, files, n));
+      push('W1 cold', n, recorded, await engineRun(W1_ENGINE, files, n));
       for (const p of peers) {
         await resetHosts(names);
         // Not counted: an Ansible peer's cold host is a fresh host with python3.
         if (needsPython(p)) await ensurePython3(hosts, o.log);
-        await peerRun('W1 cold', n, round + o.warmup - coldWarmup, p, () => peerW1(o.peers, p, files, hosts, round < coldWarmup));
+        await peerRun('W1 cold', n, recorded, p, () => peerW1(o.peers, p, files, hosts, round < coldWarmup));
       }
     }
   }
