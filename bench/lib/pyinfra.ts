@@ -50,19 +50,55 @@ export function pyinfraTallies(output: string): { changed: number; ok: number; e
 }
 
 /**
+ * Tallies of a dry run (`--dry` without `-y`): pyinfra prints no per-host result lines then, only
+ * its "Detected changes" table, one row per operation: `K/N (hosts)` where K hosts will change,
+ * `K-M/N` when M more may change (operations under `_if`, decided at execute time), or "No hosts
+ * with changes at this time". The hosts are those that printed `[host] Ready:` (their operations
+ * prepared).
+ */
+export function pyinfraDryTallies(output: string): { changed: number; maybe: number; hosts: number; rows: number } {
+  const text = output.replace(ANSI, '');
+  const hosts = new Set([...text.matchAll(/^\s*\[([^\]]+)\] +Ready:/gm)].map((m) => m[1]));
+  const table = text.slice(text.indexOf('--> Detected changes:'));
+  let changed = 0;
+  let maybe = 0;
+  let rows = 0;
+  if (text.includes('--> Detected changes:')) {
+    for (const line of table.split('\n').slice(2)) {
+      if (line.startsWith('-->')) break;
+      const m = /\s(\d+)(?:-(\d+))?\/\d+ \(/.exec(line);
+      if (m) {
+        changed += Number(m[1]);
+        maybe += Number(m[2] ?? 0);
+        rows++;
+      } else if (/No hosts with changes at this time/.test(line)) rows++;
+    }
+  }
+  return { changed, maybe, hosts: hosts.size, rows };
+}
+
+/**
  * One pyinfra run: `pyinfra -y INVENTORY DEPLOY --parallel N`. `-y` executes without the prompt and
- * without the separate pass that only reports proposed changes: pyinfra at its fastest. Its
- * `--dry` is the dry run.
+ * without the separate pass that only reports proposed changes: pyinfra at its fastest. The dry
+ * run is `--dry` without `-y` (with `-y` pyinfra skips change detection, so a dry run would print
+ * nothing it plans): its changes are the "Detected changes" table's, definite ones counted as
+ * changed (the ones that may happen, under `_if`, are not).
  */
 export async function pyinfraRun(pyinfra: string, deploy: string, files: FleetFiles, hosts: BenchHost[], opts: { check?: boolean } = {}): Promise<ToolRun> {
-  const argv = [pyinfra, '-y', files.pyinfraInventory, deploy, '--parallel', String(Math.max(hosts.length, 1))];
+  const argv = [pyinfra, ...(opts.check ? [] : ['-y']), files.pyinfraInventory, deploy, '--parallel', String(Math.max(hosts.length, 1))];
   if (opts.check) argv.push('--dry');
   // No colours, no progress spinner; run from the fleet's folder (pyinfra writes pyinfra-debug.log
   // into its working directory on errors), with a home there (no ~/.ssh/config of root's).
   const env = { ...process.env, TERM: 'dumb', NO_COLOR: '1', HOME: join(files.dir, 'home') };
   const m = await measure(argv, { cwd: files.dir, env, timeoutMs: 30 * 60_000 });
   if (m.code !== 0) throw new RunFailed('pyinfra', m);
-  const t = pyinfraTallies(`${m.stdout}\n${m.stderr}`);
+  const output = `${m.stdout}\n${m.stderr}`;
+  if (opts.check) {
+    const d = pyinfraDryTallies(output);
+    if (d.hosts !== hosts.length || d.rows === 0) throw new RunFailed('pyinfra', { ...m, stderr: `dry run: ${d.hosts} of ${hosts.length} hosts prepared, ${d.rows} operations in its table\n${m.stderr}` });
+    return { ...m, tool: 'pyinfra', changed: d.changed };
+  }
+  const t = pyinfraTallies(output);
   if (t.hosts !== hosts.length || t.errors) throw new RunFailed('pyinfra', { ...m, stderr: `results for ${t.hosts} of ${hosts.length} hosts, ${t.errors} error(s)\n${m.stderr}` });
   return { ...m, tool: 'pyinfra', changed: t.changed, ok: t.ok };
 }

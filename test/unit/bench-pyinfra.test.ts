@@ -3,7 +3,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { W1_PYINFRA, W2_PYINFRA, pyinfraTallies } from '../../bench/lib/pyinfra.ts';
+import { W1_PYINFRA, W2_PYINFRA, pyinfraDryTallies, pyinfraTallies } from '../../bench/lib/pyinfra.ts';
 
 test('pyinfra tallies: a change per Success, ok per No changes, every host counted, padded names too', () => {
   const out = [
@@ -17,6 +17,32 @@ test('pyinfra tallies: a change per Success, ok per No changes, every host count
     '    \x1b[32m[relay1]\x1b[0m  No changes',
   ].join('\n');
   assert.deepEqual(pyinfraTallies(out), { changed: 2, ok: 2, errors: 1, hosts: 3 }, 'a host that only skipped is not counted');
+});
+
+test('pyinfra dry-run tallies: the Detected changes table (definite K, maybe M in K-M/N), hosts from Ready lines', () => {
+  // Trimmed from pyinfra v3.0b0's `--dry` on the W2 fleet (build, relay1-3), as it printed it.
+  const out = [
+    '--> Connecting to hosts...',
+    '    [relay3] Connected',
+    '    [build]  Connected',
+    '--> Preparing Operations...',
+    '    [build]  Ready: bench/pyinfra/relay.py',
+    '    [relay2] Ready: bench/pyinfra/relay.py',
+    '    \x1b[32m[relay1]\x1b[0m Ready: bench/pyinfra/relay.py',
+    '    [relay3] Ready: bench/pyinfra/relay.py',
+    '',
+    '--> Detected changes:',
+    '    Operation                                               Hosts                                ',
+    '    build dependencies                                      No hosts with changes at this time   ',
+    '    build smp-server and xfp-server                         1/4 (build)                          ',
+    '    smp daemon-reload                                       0-3/4 (relay1, relay2, relay3)       ',
+    '    smp answers                                             3/4 (relay1, relay2, relay3)         ',
+    '    restart coturn                                          0-1/4 (relay1)                       ',
+    '',
+    '--> Disconnecting from hosts...',
+  ].join('\n');
+  assert.deepEqual(pyinfraDryTallies(out), { changed: 4, maybe: 4, hosts: 4, rows: 5 });
+  assert.deepEqual(pyinfraDryTallies('--> Connecting to hosts...\n    [a] Connected\n'), { changed: 0, maybe: 0, hosts: 0, rows: 0 }, 'a run that printed no table has no rows (the run is refused)');
 });
 
 const python = spawnSync('python3', ['--version']).status === 0;
