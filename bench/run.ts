@@ -2,7 +2,8 @@
 // brings the lab up with its own hosts (bench1..benchN, and build/relay1-3 for W2), runs the engine
 // and Ansible side by side, prints the tables and writes the measured part of bench/RESULTS.md.
 // Every record is appended to bench/results/<start>.jsonl as it is made, so an interrupted bench
-// keeps what it measured: `--from bench/results/<start>.jsonl` rebuilds RESULTS.md from it.
+// keeps what it measured: `--from bench/results/<start>.jsonl` rebuilds RESULTS.md from it (several
+// files, comma separated: a workload in more than one is taken from the last).
 // Every write of RESULTS.md also draws the charts (bench/results/wall.svg, memory.svg) from the same
 // records; `--from FILE --charts-only` draws only them.
 // `--suite-lab` runs on the test suite's two bench hosts instead (no labUp; N ≤ 2), `--lab-hosts
@@ -56,12 +57,16 @@ if (values.from) {
   // One or more saved runs (comma separated), e.g. W1 on the full lab and W2 from another session.
   const files = values.from.split(',');
   const lines = files.flatMap((f) => readFileSync(f, 'utf8').split('\n').filter(Boolean).map((l) => ({ ...JSON.parse(l), file: f })));
-  const records = lines.filter((l) => !l.meta) as Record_[];
+  // A workload measured in more than one of the files is taken from the last of them only: a later
+  // run of one workload (W2 again, say) replaces the earlier one's records instead of mixing with them.
+  const all = lines.filter((l) => !l.meta) as (Record_ & { file: string })[];
+  const lastFile = new Map(all.map((r) => [r.workload, r.file]));
+  const records = all.filter((r) => lastFile.get(r.workload) === r.file) as Record_[];
   const loads = (f: string) => {
     const xs = records.filter((r) => (r as Record_ & { file: string }).file === f && r.load1 !== undefined).map((r) => r.load1!);
     return xs.length ? `; 1-min load average during it ${Math.min(...xs).toFixed(1)}–${Math.max(...xs).toFixed(1)}` : '';
   };
-  const metas = lines.filter((l) => l.meta).map((l) => `- \`${l.file.replace(`${BENCH}/`, 'bench/')}\`: ${['hosts', 'runs', 'cold-runs', 'warmup', 'workloads', 'suite-lab'].filter((k) => l.meta[k] !== undefined).map((k) => `${k} ${l.meta[k]}`).join(', ')}${loads(l.file)}`);
+  const metas = lines.filter((l) => l.meta).map((l) => `- \`${l.file.replace(`${BENCH}/`, 'bench/')}\`: ${['hosts', 'runs', 'cold-runs', 'warmup', 'workloads', 'suite-lab'].filter((k) => l.meta[k] !== undefined).map((k) => `${k} ${l.meta[k]}`).join(', ')}${loads(l.file)}; taken from it: ${[...new Set(records.filter((r) => (r as Record_ & { file: string }).file === l.file).map((r) => r.workload))].join(', ') || 'nothing'}`);
   const { markdown, rows } = renderResults(`Assembled from saved runs:\n\n${metas.join('\n')}`, records, []);
   if (!values['charts-only']) {
     console.log(markdown);
