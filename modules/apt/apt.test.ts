@@ -1,11 +1,11 @@
 // apt planning without a host: fake dpkg/apt facts in, changes, steps and predicted facts out.
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { NO_HOOKS_CONF_SH, parseLists, parsePackage, parseRefreshed, parseSimulation, refreshedListsFact, simulateFact, type AptListsFact, type PackageFact, type RefreshedListsFact, type SimulateAction, type SimulatedPackage } from '../../../engine/facts/apt.ts';
-import { PlanError, type RunStep } from '../../../engine/plan/types.ts';
-import { renderRun } from '../../../engine/plan/render.ts';
-import { apt } from '../../../modules/apt.ts';
-import { planWith } from './fake-facts.ts';
+import { NO_HOOKS_CONF_SH, parseLists, parsePackage, parseRefreshed, parseSimulation, refreshedListsFact, simulateFact, type AptListsFact, type PackageFact, type RefreshedListsFact, type SimulateAction, type SimulatedPackage } from '../../engine/facts/apt.ts';
+import { PlanError, type RunStep } from '../../engine/plan/types.ts';
+import { renderRun } from '../../engine/plan/render.ts';
+import { apt } from './apt.ts';
+import { planWith } from '../../test/unit/modules/fake-facts.ts';
 
 const STAMP = '1234-567';
 const FRESH: AptListsFact = { empty: false, age: 60, stamp: STAMP };

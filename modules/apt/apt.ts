@@ -4,14 +4,14 @@
 import {
   aptListsFact, DPKG_STAMP_SH, LISTS_STAMP_SH, packageFact, pkgKey, refreshedListsFact, simulateFact, UPDATE_STAMP,
   type AptListsFact, type PackageFact, type RefreshedListsFact, type SimulateAction,
-} from '../engine/facts/apt.ts';
-import { plannedAfter, plannedPackagesFact, removalFact } from '../engine/facts/apt-planned.ts';
-import type { SimulatedPackage } from '../engine/facts/apt.ts';
+} from '../../engine/facts/apt.ts';
+import { plannedAfter, plannedPackagesFact, removalFact } from '../../engine/facts/apt-planned.ts';
+import type { SimulatedPackage } from '../../engine/facts/apt.ts';
 import type { Static } from '@sinclair/typebox';
-import type { Fact } from '../engine/facts/types.ts';
-import { defineModule, PrepareError } from '../engine/module.ts';
-import { PlanError, type Change, type RunStep, type Step } from '../engine/plan/types.ts';
-import { Choice, OneOrMany, toList, Type } from '../engine/schema.ts';
+import type { Fact } from '../../engine/facts/types.ts';
+import { defineModule, PrepareError } from '../../engine/module.ts';
+import { PlanError, type Change, type RunStep, type Step } from '../../engine/plan/types.ts';
+import { Choice, OneOrMany, toList, Type } from '../../engine/schema.ts';
 
 const PACKAGE = Type.String({ pattern: '^[a-z0-9][a-z0-9+.-]*(:[a-z0-9-]+)?$', description: "a package name, optionally with an architecture ('libc6:i386')" });
 

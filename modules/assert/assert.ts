@@ -1,9 +1,9 @@
 // assert: stops a host with a clear message when a prerequisite does not hold (Debian 12, at least
 // 1 GiB of memory). Reads only the base facts; never a change, never a step.
-import { defineModule, PrepareError } from '../engine/module.ts';
-import type { BaseFacts } from '../engine/facts/base.ts';
-import { PlanError } from '../engine/plan/types.ts';
-import { OneOrMany, toList, Type } from '../engine/schema.ts';
+import { defineModule, PrepareError } from '../../engine/module.ts';
+import type { BaseFacts } from '../../engine/facts/base.ts';
+import { PlanError } from '../../engine/plan/types.ts';
+import { OneOrMany, toList, Type } from '../../engine/schema.ts';
 
 const params = Type.Object(
   {

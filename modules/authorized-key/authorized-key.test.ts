@@ -1,11 +1,11 @@
 import { strict as assert } from 'node:assert';
 import { describe, it } from 'node:test';
-import { authorizedKeysKey, parseAuthorizedKeys, type AuthorizedKeysFact } from '../../../engine/facts/authorized-keys.ts';
-import { ABSENT_FILE, fileKey, type FileFact } from '../../../engine/facts/file.ts';
-import { userKey, type UserFact } from '../../../engine/facts/user.ts';
-import { PlanError } from '../../../engine/plan/types.ts';
-import { authorizedKey, editKeys, expiryInstant, keyOptions, lockingOptions, parseKey } from '../../../modules/authorizedKey.ts';
-import { aFile, aUser, planWith, sha256 } from './fake-facts.ts';
+import { authorizedKeysKey, parseAuthorizedKeys, type AuthorizedKeysFact } from './facts.ts';
+import { ABSENT_FILE, fileKey, type FileFact } from '../../engine/facts/file.ts';
+import { userKey, type UserFact } from '../../engine/facts/user.ts';
+import { PlanError } from '../../engine/plan/types.ts';
+import { authorizedKey, editKeys, expiryInstant, keyOptions, lockingOptions, parseKey } from './authorized-key.ts';
+import { aFile, aUser, planWith, sha256 } from '../../test/unit/modules/fake-facts.ts';
 
 const K1 = 'ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIOMqqnkVzrm0SdG6UOoqKLsabgH5C9okWi0dh2l9GKJl admin@laptop';
 const K2 = 'ssh-rsa AAAAB3NzaC1yc2EAAAADAQABAAABAQC7 ci@build';

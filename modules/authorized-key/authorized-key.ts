@@ -2,15 +2,15 @@
 // options and comment may change and are then rewritten). The ~/.ssh folder (0700) and the file
 // (0600) belong to the user. The user may be one an earlier task creates: its predicted home is used.
 import { posix } from 'node:path';
-import { authorizedKeysFact, authorizedKeysKey, type AuthorizedKeysFact } from '../engine/facts/authorized-keys.ts';
-import { ABSENT_FILE, fileKey, type FileFact } from '../engine/facts/file.ts';
-import { groupKey, userFact } from '../engine/facts/user.ts';
-import { defineModule, PrepareError, type FactReader, type PlanContext } from '../engine/module.ts';
-import { PlanError, type Plan, type Step } from '../engine/plan/types.ts';
-import { Choice, OneOrMany, toList, Type, UserName } from '../engine/schema.ts';
-import type { PublicKeyId } from '../engine/connection/types.ts';
-import { planAttributes } from './shared/attributes.ts';
-import { contentOf, planWrite } from './shared/content.ts';
+import { authorizedKeysFact, authorizedKeysKey, type AuthorizedKeysFact } from './facts.ts';
+import { ABSENT_FILE, fileKey, type FileFact } from '../../engine/facts/file.ts';
+import { groupKey, userFact } from '../../engine/facts/user.ts';
+import { defineModule, PrepareError, type FactReader, type PlanContext } from '../../engine/module.ts';
+import { PlanError, type Plan, type Step } from '../../engine/plan/types.ts';
+import { Choice, OneOrMany, toList, Type, UserName } from '../../engine/schema.ts';
+import type { PublicKeyId } from '../../engine/connection/types.ts';
+import { planAttributes } from '../shared/attributes.ts';
+import { contentOf, planWrite } from '../shared/content.ts';
 
 const params = Type.Object(
   {

@@ -4,9 +4,9 @@
 // same reading as fileFact (ss_file_fact), so the module can plan the folder and the file in one
 // round trip.
 import { posix } from 'node:path';
-import { quote } from '../quote.ts';
-import { ABSENT_FILE, parseFileFact, type FileFact } from './file.ts';
-import { defineFact, type Fact } from './types.ts';
+import { quote } from '../../engine/quote.ts';
+import { ABSENT_FILE, parseFileFact, type FileFact } from '../../engine/facts/file.ts';
+import { defineFact, type Fact } from '../../engine/facts/types.ts';
 
 export interface AuthorizedKeysFact {
   /** The user's home as getent reports it; null when the host does not know the user. */

@@ -1,10 +1,10 @@
 import { strict as assert } from 'node:assert';
 import { describe, it } from 'node:test';
-import { fileKey, type FileFact } from '../../../engine/facts/file.ts';
-import { PlanError } from '../../../engine/plan/types.ts';
-import { isSecret, secret } from '../../../engine/secret.ts';
-import { blockinfile, editBlock, type BlockEdit } from '../../../modules/blockinfile.ts';
-import { aFile, aGroup, aUser, nothingAt, planWith, sha256 } from './fake-facts.ts';
+import { fileKey, type FileFact } from '../../engine/facts/file.ts';
+import { PlanError } from '../../engine/plan/types.ts';
+import { isSecret, secret } from '../../engine/secret.ts';
+import { blockinfile, editBlock, type BlockEdit } from './blockinfile.ts';
+import { aFile, aGroup, aUser, nothingAt, planWith, sha256 } from '../../test/unit/modules/fake-facts.ts';
 
 const B = '# BEGIN MANAGED BLOCK\n';
 const E = '# END MANAGED BLOCK\n';

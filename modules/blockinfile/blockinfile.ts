@@ -1,15 +1,15 @@
 // blockinfile: a block of lines kept between two marker lines, with Ansible's semantics. The edit
 // happens on the controller against the file's content fact (like lineinfile); the write, the
 // attributes, validate and backup are the shared write planning of copy and lineinfile.
-import { defineModule, PrepareError } from '../engine/module.ts';
-import { fileFact } from '../engine/facts/file.ts';
-import type { Plan } from '../engine/plan/types.ts';
-import { Choice, SecretString, Type } from '../engine/schema.ts';
-import { isSecret } from '../engine/secret.ts';
-import { folderFacts } from './shared/new-path.ts';
-import { attributeFacts, attributeParams } from './shared/attributes.ts';
-import { checkValidate, editableText, planEdit, writeParams } from './shared/content.ts';
-import { compilePattern } from './lineinfile.ts';
+import { defineModule, PrepareError } from '../../engine/module.ts';
+import { fileFact } from '../../engine/facts/file.ts';
+import type { Plan } from '../../engine/plan/types.ts';
+import { Choice, SecretString, Type } from '../../engine/schema.ts';
+import { isSecret } from '../../engine/secret.ts';
+import { folderFacts } from '../shared/new-path.ts';
+import { attributeFacts, attributeParams } from '../shared/attributes.ts';
+import { checkValidate, editableText, planEdit, writeParams } from '../shared/content.ts';
+import { compilePattern } from '../lineinfile/lineinfile.ts';
 
 const NO_NEWLINE = '^[^\\n\\r]*$';
 

@@ -4,12 +4,12 @@ import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
-import { certificateKey, confValue, NO_CERTIFICATE, parseCertificate, type CertificateFact } from '../../../engine/facts/certificate.ts';
-import { PrepareError } from '../../../engine/module.ts';
-import { renderRun } from '../../../engine/plan/render.ts';
-import type { RunStep, WriteStep } from '../../../engine/plan/types.ts';
-import { certbot, LETS_ENCRYPT_DIRECTORY, withRenewHook } from '../../../modules/certbot.ts';
-import { planWith } from './fake-facts.ts';
+import { certificateKey, confValue, NO_CERTIFICATE, parseCertificate, type CertificateFact } from './facts.ts';
+import { PrepareError } from '../../engine/module.ts';
+import { renderRun } from '../../engine/plan/render.ts';
+import type { RunStep, WriteStep } from '../../engine/plan/types.ts';
+import { certbot, LETS_ENCRYPT_DIRECTORY, withRenewHook } from './certbot.ts';
+import { planWith } from '../../test/unit/modules/fake-facts.ts';
 
 const NAME = 'relay.example.org';
 const PEBBLE = 'https://10.77.0.1:14000/dir';

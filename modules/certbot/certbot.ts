@@ -1,11 +1,11 @@
 // certbot: a certificate for a set of domains from an ACME server (Let's Encrypt by default),
 // obtained with certbot's standalone server or a webroot. Idempotent on the certificate itself
 // (read with cat, parsed on the controller): names, key type, ACME server and expiry.
-import { defineModule, PrepareError } from '../engine/module.ts';
-import { certificateFact, certificateKey, LETSENCRYPT, type CertificateFact } from '../engine/facts/certificate.ts';
-import { fileKey } from '../engine/facts/file.ts';
-import { PlanError, type Change, type Plan, type Step } from '../engine/plan/types.ts';
-import { Choice, OneOrMany, toList, Type } from '../engine/schema.ts';
+import { defineModule, PrepareError } from '../../engine/module.ts';
+import { certificateFact, certificateKey, LETSENCRYPT, type CertificateFact } from './facts.ts';
+import { fileKey } from '../../engine/facts/file.ts';
+import { PlanError, type Change, type Plan, type Step } from '../../engine/plan/types.ts';
+import { Choice, OneOrMany, toList, Type } from '../../engine/schema.ts';
 
 export const LETS_ENCRYPT_DIRECTORY = 'https://acme-v02.api.letsencrypt.org/directory';
 const DOMAIN = '^[A-Za-z0-9]([A-Za-z0-9.-]*[A-Za-z0-9])?$';

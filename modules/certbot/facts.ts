@@ -3,8 +3,8 @@
 // so it reads the same before an earlier task installs certbot) and parsed on the controller with
 // node's X509Certificate: names, expiry, issuer, key type; the ACME server and renew hook from the conf.
 import { X509Certificate } from 'node:crypto';
-import { quote } from '../quote.ts';
-import { defineFact, type Fact } from './types.ts';
+import { quote } from '../../engine/quote.ts';
+import { defineFact, type Fact } from '../../engine/facts/types.ts';
 
 export interface CertificateFact {
   exists: boolean;

@@ -1,10 +1,10 @@
 import { strict as assert } from 'node:assert';
 import { describe, it } from 'node:test';
-import { PrepareError } from '../../../engine/module.ts';
-import { renderRun } from '../../../engine/plan/render.ts';
-import { secret } from '../../../engine/secret.ts';
-import { command, shell } from '../../../modules/command.ts';
-import { aFile, nothingAt, planWith } from './fake-facts.ts';
+import { PrepareError } from '../../engine/module.ts';
+import { renderRun } from '../../engine/plan/render.ts';
+import { secret } from '../../engine/secret.ts';
+import { command, shell } from './command.ts';
+import { aFile, nothingAt, planWith } from '../../test/unit/modules/fake-facts.ts';
 
 describe('command', () => {
   it('runs argv as given, one change, every fact invalidated', async () => {

@@ -3,13 +3,13 @@
 // invalidates every fact (a later task reads the host again in a real run).
 import { posix } from 'node:path';
 import type { Static } from '@sinclair/typebox';
-import { defineModule, PrepareError, type PlanContext } from '../engine/module.ts';
-import { ABSENT_FILE, fileFact, fileKey, type FileFact } from '../engine/facts/file.ts';
-import type { Fact } from '../engine/facts/types.ts';
-import type { Plan, RunStep } from '../engine/plan/types.ts';
-import { shellJoin } from '../engine/quote.ts';
-import { SecretString, Type } from '../engine/schema.ts';
-import { isSecret } from '../engine/secret.ts';
+import { defineModule, PrepareError, type PlanContext } from '../../engine/module.ts';
+import { ABSENT_FILE, fileFact, fileKey, type FileFact } from '../../engine/facts/file.ts';
+import type { Fact } from '../../engine/facts/types.ts';
+import type { Plan, RunStep } from '../../engine/plan/types.ts';
+import { shellJoin } from '../../engine/quote.ts';
+import { SecretString, Type } from '../../engine/schema.ts';
+import { isSecret } from '../../engine/secret.ts';
 
 const common = {
   chdir: Type.Optional(Type.String({ minLength: 1, description: 'Directory to run in (absolute path).' })),

@@ -3,14 +3,14 @@ import { mkdtempSync, readFileSync, statSync, writeFileSync, mkdirSync, readdirS
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
-import { fileKey, type FileFact } from '../../../engine/facts/file.ts';
-import { PrepareError } from '../../../engine/module.ts';
-import { renderWrite, script } from '../../../engine/plan/render.ts';
-import { runLocally } from '../run-local.ts';
-import { PlanError, type WriteStep } from '../../../engine/plan/types.ts';
-import { isSecret, secret } from '../../../engine/secret.ts';
-import { copy } from '../../../modules/copy.ts';
-import { aDir, aFile, aLink, aUser, nothingAt, planWith, sha256 } from './fake-facts.ts';
+import { fileKey, type FileFact } from '../../engine/facts/file.ts';
+import { PrepareError } from '../../engine/module.ts';
+import { renderWrite, script } from '../../engine/plan/render.ts';
+import { runLocally } from '../../test/unit/run-local.ts';
+import { PlanError, type WriteStep } from '../../engine/plan/types.ts';
+import { isSecret, secret } from '../../engine/secret.ts';
+import { copy } from './copy.ts';
+import { aDir, aFile, aLink, aUser, nothingAt, planWith, sha256 } from '../../test/unit/modules/fake-facts.ts';
 
 const DEST = '/etc/app/app.conf';
 

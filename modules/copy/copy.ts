@@ -3,13 +3,13 @@
 // template and lineinfile.
 import { readFile } from 'node:fs/promises';
 import { resolve } from 'node:path';
-import { shownPath } from '../engine/errors.ts';
-import { defineModule, PrepareError } from '../engine/module.ts';
-import { fileFact } from '../engine/facts/file.ts';
-import { SecretString, Type } from '../engine/schema.ts';
-import { attributeFacts, attributeParams } from './shared/attributes.ts';
-import { checkValidate, contentOf, planWrite, writeParams, type Content } from './shared/content.ts';
-import { folderFacts, newPathSite } from './shared/new-path.ts';
+import { shownPath } from '../../engine/errors.ts';
+import { defineModule, PrepareError } from '../../engine/module.ts';
+import { fileFact } from '../../engine/facts/file.ts';
+import { SecretString, Type } from '../../engine/schema.ts';
+import { attributeFacts, attributeParams } from '../shared/attributes.ts';
+import { checkValidate, contentOf, planWrite, writeParams, type Content } from '../shared/content.ts';
+import { folderFacts, newPathSite } from '../shared/new-path.ts';
 
 const params = Type.Object(
   {

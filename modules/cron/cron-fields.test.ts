@@ -2,8 +2,8 @@
 // `crontab -` would refuse on the host (after other tasks ran) is a PrepareError naming the field.
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { cron, cronFieldProblem } from '../../../modules/cron.ts';
-import { PrepareError } from '../../../engine/module.ts';
+import { cron, cronFieldProblem } from './cron.ts';
+import { PrepareError } from '../../engine/module.ts';
 
 const good: Array<[Parameters<typeof cronFieldProblem>[0], string]> = [
   ['minute', '*'], ['minute', '0'], ['minute', '59'], ['minute', '*/15'], ['minute', '0-30/10'], ['minute', '1,15,30-35'],

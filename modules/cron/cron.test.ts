@@ -1,10 +1,10 @@
 import { strict as assert } from 'node:assert';
 import { describe, it } from 'node:test';
-import { crontabKey, parseCrontab, type CrontabFact } from '../../../engine/facts/cron.ts';
-import { fileKey, type FileFact } from '../../../engine/facts/file.ts';
-import { PlanError } from '../../../engine/plan/types.ts';
-import { cron, editCrontab, envValue, jobLine } from '../../../modules/cron.ts';
-import { aFile, aGroup, aUser, nothingAt, planWith } from './fake-facts.ts';
+import { crontabKey, parseCrontab, type CrontabFact } from './facts.ts';
+import { fileKey, type FileFact } from '../../engine/facts/file.ts';
+import { PlanError } from '../../engine/plan/types.ts';
+import { cron, editCrontab, envValue, jobLine } from './cron.ts';
+import { aFile, aGroup, aUser, nothingAt, planWith } from '../../test/unit/modules/fake-facts.ts';
 
 const RENEW = { name: 'certbot renew', minute: '0', hour: '3', job: 'certbot renew --quiet && systemctl restart coturn' };
 const tab = (content: string, user = 'root'): Record<string, CrontabFact> => ({ [crontabKey(user)]: { exists: true, content } });

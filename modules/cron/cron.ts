@@ -2,14 +2,14 @@
 // /etc/cron.d (written atomically, the user in the line). Each job is the line below a marker
 // comment `#shipshape: NAME`, so a job is found again by its name whatever its schedule became.
 // Environment lines (NAME=value) are kept at the top, before the jobs.
-import { crontabFact, crontabKey, type CrontabFact } from '../engine/facts/cron.ts';
-import { fileFact, fileKey, type FileFact } from '../engine/facts/file.ts';
-import { userFact } from '../engine/facts/user.ts';
-import { defineModule, PrepareError } from '../engine/module.ts';
-import { PlanError, type Change, type Plan } from '../engine/plan/types.ts';
-import { Choice, Type, UserName } from '../engine/schema.ts';
-import { attributeFacts } from './shared/attributes.ts';
-import { contentOf, planWrite } from './shared/content.ts';
+import { crontabFact, crontabKey, type CrontabFact } from './facts.ts';
+import { fileFact, fileKey, type FileFact } from '../../engine/facts/file.ts';
+import { userFact } from '../../engine/facts/user.ts';
+import { defineModule, PrepareError } from '../../engine/module.ts';
+import { PlanError, type Change, type Plan } from '../../engine/plan/types.ts';
+import { Choice, Type, UserName } from '../../engine/schema.ts';
+import { attributeFacts } from '../shared/attributes.ts';
+import { contentOf, planWrite } from '../shared/content.ts';
 
 const CRON_D_ATTRS = { mode: '0644', owner: 'root', group: 'root' };
 

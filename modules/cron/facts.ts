@@ -1,8 +1,8 @@
 // A user's crontab as `crontab -l` prints it, keyed `crontab:USER`. No crontab reads as empty
 // text; a user the host does not know reads as `exists: false` (a user an earlier task creates
 // is then planned with an empty crontab). The cron module predicts this same shape.
-import { quote } from '../quote.ts';
-import { defineFact, type Fact } from './types.ts';
+import { quote } from '../../engine/quote.ts';
+import { defineFact, type Fact } from '../../engine/facts/types.ts';
 
 export interface CrontabFact {
   /** The user exists on the host. */

@@ -1,7 +1,7 @@
 // debug: prints a message per host, in dry runs and real runs alike (the relay addresses to paste
 // into SimpleX). Never a change. The text goes out as a 'message' event through Plan.message.
-import { defineModule } from '../engine/module.ts';
-import { Type } from '../engine/schema.ts';
+import { defineModule } from '../../engine/module.ts';
+import { Type } from '../../engine/schema.ts';
 
 const params = Type.Object(
   {

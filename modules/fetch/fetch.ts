@@ -7,11 +7,11 @@ import { createReadStream } from 'node:fs';
 import { stat } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import { pipeline } from 'node:stream/promises';
-import { fileFact } from '../engine/facts/file.ts';
-import { defineModule, PrepareError } from '../engine/module.ts';
-import { PlanError, type Change, type FetchStep, type Plan } from '../engine/plan/types.ts';
-import { Mode, normalizeMode, Type } from '../engine/schema.ts';
-import { withoutSpecialBits } from '../engine/run/host-stream.ts';
+import { fileFact } from '../../engine/facts/file.ts';
+import { defineModule, PrepareError } from '../../engine/module.ts';
+import { PlanError, type Change, type FetchStep, type Plan } from '../../engine/plan/types.ts';
+import { Mode, normalizeMode, Type } from '../../engine/schema.ts';
+import { withoutSpecialBits } from '../../engine/run/host-stream.ts';
 
 const params = Type.Object(
   {

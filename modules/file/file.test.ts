@@ -1,11 +1,11 @@
 import { strict as assert } from 'node:assert';
 import { describe, it } from 'node:test';
-import { PrepareError } from '../../../engine/module.ts';
-import { PlanError } from '../../../engine/plan/types.ts';
-import { fileKey } from '../../../engine/facts/file.ts';
-import { renderPathStep } from '../../../engine/plan/render.ts';
-import { file } from '../../../modules/file.ts';
-import { aDir, aFile, aGroup, aLink, aUser, nothingAt, planWith } from './fake-facts.ts';
+import { PrepareError } from '../../engine/module.ts';
+import { PlanError } from '../../engine/plan/types.ts';
+import { fileKey } from '../../engine/facts/file.ts';
+import { renderPathStep } from '../../engine/plan/render.ts';
+import { file } from './file.ts';
+import { aDir, aFile, aGroup, aLink, aUser, nothingAt, planWith } from '../../test/unit/modules/fake-facts.ts';
 
 describe('file: directory', () => {
   it('creates a missing directory, then owner and mode; predicts it', async () => {

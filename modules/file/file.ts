@@ -1,15 +1,15 @@
 // file: the state of one path (a directory, a link, absent, an existing file's attributes, an
 // empty file touched into existence), with mode, owner and group. Never writes content.
 import { posix } from 'node:path';
-import { defineModule, PrepareError } from '../engine/module.ts';
-import { ABSENT_FILE, fileFact, fileKey, writtenInFact, type FileFact } from '../engine/facts/file.ts';
-import type { Fact } from '../engine/facts/types.ts';
-import { PlanError, type Change, type Plan, type Step } from '../engine/plan/types.ts';
-import { Type } from '../engine/schema.ts';
-import { Choice } from '../engine/schema.ts';
-import { attributeFacts, attributeParams, planAttributes, resolveAttributes } from './shared/attributes.ts';
-import { ancestors, folderFacts, newPathSite, siteIn, type NewPathSite } from './shared/new-path.ts';
-import type { PlanContext } from '../engine/module.ts';
+import { defineModule, PrepareError } from '../../engine/module.ts';
+import { ABSENT_FILE, fileFact, fileKey, writtenInFact, type FileFact } from '../../engine/facts/file.ts';
+import type { Fact } from '../../engine/facts/types.ts';
+import { PlanError, type Change, type Plan, type Step } from '../../engine/plan/types.ts';
+import { Type } from '../../engine/schema.ts';
+import { Choice } from '../../engine/schema.ts';
+import { attributeFacts, attributeParams, planAttributes, resolveAttributes } from '../shared/attributes.ts';
+import { ancestors, folderFacts, newPathSite, siteIn, type NewPathSite } from '../shared/new-path.ts';
+import type { PlanContext } from '../../engine/module.ts';
 
 const params = Type.Object(
   {

@@ -1,7 +1,7 @@
 // Whether a program is on the host's PATH, keyed `program:NAME`: what a module that runs a tool
 // (git, certbot, curl) checks before planning to run it. An installing task (apt) may predict it.
-import { quote } from '../quote.ts';
-import { defineFact, type Fact } from './types.ts';
+import { quote } from '../../engine/quote.ts';
+import { defineFact, type Fact } from '../../engine/facts/types.ts';
 
 export interface ProgramFact {
   exists: boolean;

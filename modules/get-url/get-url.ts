@@ -4,13 +4,13 @@
 // the engine's writes: the bytes land in a temp file beside dest, their sha256 is checked, and only
 // then is the temp file renamed.
 import { posix } from 'node:path';
-import { defineModule, type FactReader } from '../engine/module.ts';
-import { fileFact, fileKey, type FileFact } from '../engine/facts/file.ts';
-import { programFact } from '../engine/facts/program.ts';
-import { PlanError, type Change, type Plan, type WriteStep } from '../engine/plan/types.ts';
-import { Choice, Type } from '../engine/schema.ts';
-import { folderFacts, newPathSite } from './shared/new-path.ts';
-import { attributeFacts, attributeParams, planAttributes, resolveAttributes, type Attributes } from './shared/attributes.ts';
+import { defineModule, type FactReader } from '../../engine/module.ts';
+import { fileFact, fileKey, type FileFact } from '../../engine/facts/file.ts';
+import { programFact } from './facts.ts';
+import { PlanError, type Change, type Plan, type WriteStep } from '../../engine/plan/types.ts';
+import { Choice, Type } from '../../engine/schema.ts';
+import { folderFacts, newPathSite } from '../shared/new-path.ts';
+import { attributeFacts, attributeParams, planAttributes, resolveAttributes, type Attributes } from '../shared/attributes.ts';
 
 const params = Type.Object(
   {

@@ -3,8 +3,8 @@
 // `git ls-remote` lists for the wanted version, read from the host, so it contacts the remote; that
 // is how a dry run knows whether an update would change anything).
 import { posix } from 'node:path';
-import { quote } from '../quote.ts';
-import { defineFact, type Fact } from './types.ts';
+import { quote } from '../../engine/quote.ts';
+import { defineFact, type Fact } from '../../engine/facts/types.ts';
 
 export interface GitCheckoutFact {
   /** absent: nothing at dest; dir: a directory; other: a file or something else. */

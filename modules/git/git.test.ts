@@ -1,11 +1,11 @@
 import { strict as assert } from 'node:assert';
 import { describe, it } from 'node:test';
-import { gitCheckoutFact, gitCheckoutKey, gitRemoteKey, parseCheckout, parseRemote, gitRemoteFact, type GitCheckoutFact, type GitRemoteFact, type GitRunAs } from '../../../engine/facts/git.ts';
-import { PrepareError } from '../../../engine/module.ts';
-import { renderRun } from '../../../engine/plan/render.ts';
-import { PlanError, type RunStep } from '../../../engine/plan/types.ts';
-import { git } from '../../../modules/index.ts';
-import { planWith } from './fake-facts.ts';
+import { gitCheckoutFact, gitCheckoutKey, gitRemoteKey, parseCheckout, parseRemote, gitRemoteFact, type GitCheckoutFact, type GitRemoteFact, type GitRunAs } from './facts.ts';
+import { PrepareError } from '../../engine/module.ts';
+import { renderRun } from '../../engine/plan/render.ts';
+import { PlanError, type RunStep } from '../../engine/plan/types.ts';
+import { git } from '../index.ts';
+import { planWith } from '../../test/unit/modules/fake-facts.ts';
 
 const REPO = 'git://10.77.0.1/app.git';
 const DEST = '/srv/app';

@@ -1,12 +1,12 @@
 // git: a checkout of a repository at a branch, tag or commit. The remote's commit for the wanted
 // version comes from `git ls-remote` (a fact read on the host), so a dry run knows whether an update
 // would move HEAD; the diff is the commit before and after.
-import { defineModule, PrepareError } from '../engine/module.ts';
-import { gitArgv, gitCheckoutFact, gitCheckoutKey, gitRemoteFact, type GitCheckoutFact, type GitRemoteFact, type GitRunAs } from '../engine/facts/git.ts';
-import { fileKey } from '../engine/facts/file.ts';
-import { ancestors } from './shared/new-path.ts';
-import { PlanError, type Change, type Plan, type RunStep } from '../engine/plan/types.ts';
-import { Type } from '../engine/schema.ts';
+import { defineModule, PrepareError } from '../../engine/module.ts';
+import { gitArgv, gitCheckoutFact, gitCheckoutKey, gitRemoteFact, type GitCheckoutFact, type GitRemoteFact, type GitRunAs } from './facts.ts';
+import { fileKey } from '../../engine/facts/file.ts';
+import { ancestors } from '../shared/new-path.ts';
+import { PlanError, type Change, type Plan, type RunStep } from '../../engine/plan/types.ts';
+import { Type } from '../../engine/schema.ts';
 
 const params = Type.Object(
   {

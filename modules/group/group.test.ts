@@ -1,10 +1,10 @@
 // group planning without a host: groupadd, groupmod and groupdel, the name after -- always.
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { validateParams } from '../../../engine/playbook/validate.ts';
-import type { RunStep } from '../../../engine/plan/types.ts';
-import { group } from '../../../modules/group.ts';
-import { aGroup, planWith } from './fake-facts.ts';
+import { validateParams } from '../../engine/playbook/validate.ts';
+import type { RunStep } from '../../engine/plan/types.ts';
+import { group } from './group.ts';
+import { aGroup, planWith } from '../../test/unit/modules/fake-facts.ts';
 
 const argv = (plan: { steps: unknown[] }) => plan.steps.map((s) => (s as RunStep).argv);
 

@@ -1,8 +1,8 @@
 // group: a local group (groupadd/groupmod/groupdel), predicted for later tasks like users are.
-import { gidFact, groupFact, groupKey, type GroupFact } from '../engine/facts/user.ts';
-import { defineModule } from '../engine/module.ts';
-import { PlanError } from '../engine/plan/types.ts';
-import { Choice, GroupName, Type } from '../engine/schema.ts';
+import { gidFact, groupFact, groupKey, type GroupFact } from '../../engine/facts/user.ts';
+import { defineModule } from '../../engine/module.ts';
+import { PlanError } from '../../engine/plan/types.ts';
+import { Choice, GroupName, Type } from '../../engine/schema.ts';
 
 const params = Type.Object(
   {

@@ -1,12 +1,12 @@
 import { strict as assert } from 'node:assert';
 import { describe, it } from 'node:test';
-import { fileKey, type FileFact } from '../../../engine/facts/file.ts';
-import { PrepareError } from '../../../engine/module.ts';
-import { PlanError, type WriteStep } from '../../../engine/plan/types.ts';
-import { isSecret, secret } from '../../../engine/secret.ts';
-import { editLines, lineinfile, type LineEdit } from '../../../modules/lineinfile.ts';
-import { command } from '../../../modules/command.ts';
-import { aFile, nothingAt, planWith, sha256 } from './fake-facts.ts';
+import { fileKey, type FileFact } from '../../engine/facts/file.ts';
+import { PrepareError } from '../../engine/module.ts';
+import { PlanError, type WriteStep } from '../../engine/plan/types.ts';
+import { isSecret, secret } from '../../engine/secret.ts';
+import { editLines, lineinfile, type LineEdit } from './lineinfile.ts';
+import { command } from '../command/command.ts';
+import { aFile, nothingAt, planWith, sha256 } from '../../test/unit/modules/fake-facts.ts';
 
 // [name, file text, edit, expected text]
 const cases: Array<[string, string, LineEdit, string]> = [

@@ -2,15 +2,15 @@
 // semantics: the last line matching regexp is replaced; otherwise the line goes after/before the
 // last line matching insertafter/insertbefore, or at the end. The edit happens on the controller
 // against the file's content fact; the result is written atomically like copy.
-import { defineModule, PrepareError } from '../engine/module.ts';
-import { fileFact } from '../engine/facts/file.ts';
-import type { Plan } from '../engine/plan/types.ts';
-import { SecretString, Type } from '../engine/schema.ts';
-import { isSecret } from '../engine/secret.ts';
-import { Choice } from '../engine/schema.ts';
-import { folderFacts } from './shared/new-path.ts';
-import { attributeFacts, attributeParams } from './shared/attributes.ts';
-import { checkValidate, editableText, planEdit, writeParams } from './shared/content.ts';
+import { defineModule, PrepareError } from '../../engine/module.ts';
+import { fileFact } from '../../engine/facts/file.ts';
+import type { Plan } from '../../engine/plan/types.ts';
+import { SecretString, Type } from '../../engine/schema.ts';
+import { isSecret } from '../../engine/secret.ts';
+import { Choice } from '../../engine/schema.ts';
+import { folderFacts } from '../shared/new-path.ts';
+import { attributeFacts, attributeParams } from '../shared/attributes.ts';
+import { checkValidate, editableText, planEdit, writeParams } from '../shared/content.ts';
 
 const params = Type.Object(
   {

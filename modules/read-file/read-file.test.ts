@@ -1,8 +1,8 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { readFile } from '../../../modules/read-file.ts';
-import { ABSENT_FILE, fileKey } from '../../../engine/facts/file.ts';
-import { aFile, planWith } from './fake-facts.ts';
+import { readFile } from './read-file.ts';
+import { ABSENT_FILE, fileKey } from '../../engine/facts/file.ts';
+import { aFile, planWith } from '../../test/unit/modules/fake-facts.ts';
 
 describe('readFile', () => {
   it('puts the content in the output and changes nothing', async () => {

@@ -1,10 +1,10 @@
 // readFile: read a small text file of the host into the task's output (for `register`), changing
 // nothing. The relay playbook reads each server's fingerprint with it to print the addresses. In a
 // dry run it sees what earlier tasks predicted; a file no task knows yet reads as absent.
-import { fileFact } from '../engine/facts/file.ts';
-import { defineModule } from '../engine/module.ts';
-import { PlanError } from '../engine/plan/types.ts';
-import { Type } from '../engine/schema.ts';
+import { fileFact } from '../../engine/facts/file.ts';
+import { defineModule } from '../../engine/module.ts';
+import { PlanError } from '../../engine/plan/types.ts';
+import { Type } from '../../engine/schema.ts';
 
 export const readFile = defineModule({
   name: 'readFile',

@@ -1,11 +1,11 @@
 import { strict as assert } from 'node:assert';
 import { describe, it } from 'node:test';
-import type { LocalIO } from '../../../engine/plan/types.ts';
-import { executeSteps } from '../../../engine/run/execute.ts';
-import type { HostLink } from '../../../engine/run/host-link.ts';
-import { REBOOT_ARGV } from '../../../engine/run/steps/reboot.ts';
-import { reboot } from '../../../modules/reboot.ts';
-import { aFile, nothingAt, planWith } from './fake-facts.ts';
+import type { LocalIO } from '../../engine/plan/types.ts';
+import { executeSteps } from '../../engine/run/execute.ts';
+import type { HostLink } from '../../engine/run/host-link.ts';
+import { REBOOT_ARGV } from '../../engine/run/steps/reboot.ts';
+import { reboot } from './reboot.ts';
+import { aFile, nothingAt, planWith } from '../../test/unit/modules/fake-facts.ts';
 
 const FLAG = '/var/run/reboot-required';
 

@@ -1,10 +1,10 @@
 // reboot: reboots the host, waits for it to come back with a new boot id, reconnects, and lets the
 // play go on (the engine's reboot step, engine/run/steps/reboot.ts, does it). Always a change when it runs; `ifPathExists` makes it conditional on a file the
 // package tools leave (/var/run/reboot-required), read as a fact so a dry run says the same.
-import { fileFact } from '../engine/facts/file.ts';
-import { defineModule } from '../engine/module.ts';
-import type { Plan } from '../engine/plan/types.ts';
-import { Type } from '../engine/schema.ts';
+import { fileFact } from '../../engine/facts/file.ts';
+import { defineModule } from '../../engine/module.ts';
+import type { Plan } from '../../engine/plan/types.ts';
+import { Type } from '../../engine/schema.ts';
 
 const params = Type.Object(
   {

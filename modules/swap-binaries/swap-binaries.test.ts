@@ -1,11 +1,11 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
-import { swapArgs, swapBinaries, swapScript } from '../../../modules/swap-binaries.ts';
-import type { RunStep } from '../../../engine/plan/types.ts';
-import { ABSENT_FILE, fileKey } from '../../../engine/facts/file.ts';
-import { validateParams } from '../../../engine/playbook/validate.ts';
-import { aFile, planWith } from './fake-facts.ts';
+import { swapArgs, swapBinaries, swapScript } from './swap-binaries.ts';
+import type { RunStep } from '../../engine/plan/types.ts';
+import { ABSENT_FILE, fileKey } from '../../engine/facts/file.ts';
+import { validateParams } from '../../engine/playbook/validate.ts';
+import { aFile, planWith } from '../../test/unit/modules/fake-facts.ts';
 
 const B = '/usr/local/bin/smp-server';
 const params = { binaries: [B], services: ['smp'], probes: [{ port: 5223, binary: B }] };

@@ -8,10 +8,10 @@
 // fingerprint in its address): `BINARY -v` names the expected version, and the chain presented on
 // the port ends in the CA whose fingerprint is in the server's fingerprint file, the same file and
 // the same fingerprint as before the swap: an upgrade must not change a server's identity.
-import { fileFact, fileKey, type FileFact } from '../engine/facts/file.ts';
-import { defineModule } from '../engine/module.ts';
-import { PlanError, type Change, type Plan, type RunStep } from '../engine/plan/types.ts';
-import { Type, UnitName } from '../engine/schema.ts';
+import { fileFact, fileKey, type FileFact } from '../../engine/facts/file.ts';
+import { defineModule } from '../../engine/module.ts';
+import { PlanError, type Change, type Plan, type RunStep } from '../../engine/plan/types.ts';
+import { Type, UnitName } from '../../engine/schema.ts';
 
 const params = Type.Object(
   {

@@ -2,13 +2,13 @@
 // systemctl steps (in order) and the predicted unit out.
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { ABSENT_FILE, fileKey, type FileFact } from '../../../engine/facts/file.ts';
-import { parseUnit, unitFilePaths, unitName, type UnitFact } from '../../../engine/facts/unit.ts';
-import { PlanError, type RunStep } from '../../../engine/plan/types.ts';
-import { shellJoin } from '../../../engine/quote.ts';
-import { validateParams } from '../../../engine/playbook/validate.ts';
-import { systemd } from '../../../modules/systemd.ts';
-import { aFile, planWith } from './fake-facts.ts';
+import { ABSENT_FILE, fileKey, type FileFact } from '../../engine/facts/file.ts';
+import { parseUnit, unitFilePaths, unitName, type UnitFact } from '../../engine/facts/unit.ts';
+import { PlanError, type RunStep } from '../../engine/plan/types.ts';
+import { shellJoin } from '../../engine/quote.ts';
+import { validateParams } from '../../engine/playbook/validate.ts';
+import { systemd } from './systemd.ts';
+import { aFile, planWith } from '../../test/unit/modules/fake-facts.ts';
 
 const UNIT_FILE = '[Unit]\nDescription=relay\n[Service]\nExecStart=/usr/local/bin/relay\n[Install]\nWantedBy=multi-user.target\n';
 

@@ -1,12 +1,12 @@
 // systemd: a unit started or stopped, enabled or disabled, masked or not, and systemd's own
 // daemon-reload/daemon-reexec. The unit's state comes from `systemctl show`; the files of the unit
 // (predicted when an earlier task writes them) let a dry run plan a unit that does not exist yet.
-import { fileFact, writtenFact, writtenInFact } from '../engine/facts/file.ts';
-import type { Fact } from '../engine/facts/types.ts';
-import { dropInDirs, unitFact, unitFilePaths, unitKey, unitName, type UnitFact } from '../engine/facts/unit.ts';
-import { defineModule, PrepareError } from '../engine/module.ts';
-import { PlanError, type Change, type Step } from '../engine/plan/types.ts';
-import { Choice, Type, UnitName } from '../engine/schema.ts';
+import { fileFact, writtenFact, writtenInFact } from '../../engine/facts/file.ts';
+import type { Fact } from '../../engine/facts/types.ts';
+import { dropInDirs, unitFact, unitFilePaths, unitKey, unitName, type UnitFact } from '../../engine/facts/unit.ts';
+import { defineModule, PrepareError } from '../../engine/module.ts';
+import { PlanError, type Change, type Step } from '../../engine/plan/types.ts';
+import { Choice, Type, UnitName } from '../../engine/schema.ts';
 
 const params = Type.Object(
   {

@@ -3,13 +3,13 @@ import { mkdtempSync, mkdirSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
-import { fileKey, type FileFact } from '../../../engine/facts/file.ts';
-import { PrepareError } from '../../../engine/module.ts';
-import { renderWrite, script } from '../../../engine/plan/render.ts';
-import type { WriteStep } from '../../../engine/plan/types.ts';
-import { isSecret, secret } from '../../../engine/secret.ts';
-import { renderTemplate, template } from '../../../modules/template.ts';
-import { aFile, aGroup, nothingAt, planWith, sha256 } from './fake-facts.ts';
+import { fileKey, type FileFact } from '../../engine/facts/file.ts';
+import { PrepareError } from '../../engine/module.ts';
+import { renderWrite, script } from '../../engine/plan/render.ts';
+import type { WriteStep } from '../../engine/plan/types.ts';
+import { isSecret, secret } from '../../engine/secret.ts';
+import { renderTemplate, template } from './template.ts';
+import { aFile, aGroup, nothingAt, planWith, sha256 } from '../../test/unit/modules/fake-facts.ts';
 
 function playbookDir(templates: Record<string, string>): string {
   const dir = mkdtempSync(join(tmpdir(), 'tpl-'));

@@ -1,14 +1,14 @@
 // template: a handlebars file rendered on the controller in strict mode (a missing variable is an
 // error naming the template and the variable), then written like copy.
 import Handlebars from 'handlebars';
-import { defineModule, PrepareError } from '../engine/module.ts';
-import { fileFact } from '../engine/facts/file.ts';
-import { Type } from '../engine/schema.ts';
-import { isSecret, secret } from '../engine/secret.ts';
-import { readLocal } from './copy.ts';
-import { attributeFacts, attributeParams } from './shared/attributes.ts';
-import { checkValidate, contentOf, planWrite, writeParams, type Content } from './shared/content.ts';
-import { folderFacts, newPathSite } from './shared/new-path.ts';
+import { defineModule, PrepareError } from '../../engine/module.ts';
+import { fileFact } from '../../engine/facts/file.ts';
+import { Type } from '../../engine/schema.ts';
+import { isSecret, secret } from '../../engine/secret.ts';
+import { readLocal } from '../copy/copy.ts';
+import { attributeFacts, attributeParams } from '../shared/attributes.ts';
+import { checkValidate, contentOf, planWrite, writeParams, type Content } from '../shared/content.ts';
+import { folderFacts, newPathSite } from '../shared/new-path.ts';
 
 const params = Type.Object(
   {

@@ -3,14 +3,14 @@
 // on the source host, with its predictions); the engine's write streams it in chunks from the
 // source and checks its size and sha256 against the source's before the rename.
 import { posix } from 'node:path';
-import { onHost } from '../engine/facts/types.ts';
-import { fileFact, fileKey, type FileFact } from '../engine/facts/file.ts';
-import { defineModule } from '../engine/module.ts';
-import { PlanError, type Change, type Plan, type WriteStep } from '../engine/plan/types.ts';
-import { withoutSpecialBits } from '../engine/run/host-stream.ts';
-import { Mode, Type } from '../engine/schema.ts';
-import { attributeFacts, attributeParams, planAttributes, resolveAttributes, type Attributes } from './shared/attributes.ts';
-import { assertWritable } from './shared/content.ts';
+import { onHost } from '../../engine/facts/types.ts';
+import { fileFact, fileKey, type FileFact } from '../../engine/facts/file.ts';
+import { defineModule } from '../../engine/module.ts';
+import { PlanError, type Change, type Plan, type WriteStep } from '../../engine/plan/types.ts';
+import { withoutSpecialBits } from '../../engine/run/host-stream.ts';
+import { Mode, Type } from '../../engine/schema.ts';
+import { attributeFacts, attributeParams, planAttributes, resolveAttributes, type Attributes } from '../shared/attributes.ts';
+import { assertWritable } from '../shared/content.ts';
 
 const params = Type.Object(
   {

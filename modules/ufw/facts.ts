@@ -3,7 +3,7 @@
 // /etc/ufw/user.rules and user6.rules. Never `ufw status` prose. The ufw module predicts this shape.
 // For the module's lockout guard it also reads the SSH connection it travels over as the host sees
 // it (sshd's SSH_CONNECTION): the address the firewall will see the engine's next connection come from.
-import { defineFact, type Fact, withStable } from './types.ts';
+import { defineFact, type Fact, withStable } from '../../engine/facts/types.ts';
 
 export type UfwPolicy = 'allow' | 'deny' | 'reject';
 export type UfwAction = 'allow' | 'deny' | 'limit' | 'reject';

@@ -1,9 +1,9 @@
 import { strict as assert } from 'node:assert';
 import { describe, it } from 'node:test';
-import { inNetwork, normalAddress, parseChainRule, parseSshConnection, parseTuple, parseUfw, UFW_KEY, type UfwChainRule, type UfwFact, type UfwRule, type UfwSshConnection } from '../../../engine/facts/ufw.ts';
-import { PlanError } from '../../../engine/plan/types.ts';
-import { matchRule, ruleArgv, ufw, verdict } from '../../../modules/ufw.ts';
-import { planWith, stepsOf } from './fake-facts.ts';
+import { inNetwork, normalAddress, parseChainRule, parseSshConnection, parseTuple, parseUfw, UFW_KEY, type UfwChainRule, type UfwFact, type UfwRule, type UfwSshConnection } from './facts.ts';
+import { PlanError } from '../../engine/plan/types.ts';
+import { matchRule, ruleArgv, ufw, verdict } from './ufw.ts';
+import { planWith, stepsOf } from '../../test/unit/modules/fake-facts.ts';
 
 // Lines as ufw 0.36.2 on Debian 12 wrote them in the lab (see the lab test).
 const FILES = [

@@ -4,10 +4,10 @@
 // rule fields); the predicted state lets a later ufw task see the rules of an earlier one.
 // The lockout guard evaluates the planned firewall as it will filter the engine's next SSH
 // connection: each family's rules in order, the first match wins, the default policy last.
-import { inNetwork, ipBits, normalAddress, placeKey, ruleKey, ufwFact, UFW_KEY, type UfwChainRule, type UfwFact, type UfwPolicy, type UfwRule, type UfwSshConnection } from '../engine/facts/ufw.ts';
-import { defineModule, PrepareError, type PlanContext } from '../engine/module.ts';
-import { PlanError, type Change, type Plan, type RunStep } from '../engine/plan/types.ts';
-import { Choice, Type } from '../engine/schema.ts';
+import { inNetwork, ipBits, normalAddress, placeKey, ruleKey, ufwFact, UFW_KEY, type UfwChainRule, type UfwFact, type UfwPolicy, type UfwRule, type UfwSshConnection } from './facts.ts';
+import { defineModule, PrepareError, type PlanContext } from '../../engine/module.ts';
+import { PlanError, type Change, type Plan, type RunStep } from '../../engine/plan/types.ts';
+import { Choice, Type } from '../../engine/schema.ts';
 
 const ACTIONS = ['allow', 'deny', 'limit', 'reject'] as const;
 const POLICIES = ['allow', 'deny', 'reject'] as const;

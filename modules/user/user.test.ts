@@ -6,12 +6,12 @@ import { chmodSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'nod
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
-import { parseUser, userKey } from '../../../engine/facts/user.ts';
-import { PrepareError } from '../../../engine/module.ts';
-import type { RunStep } from '../../../engine/plan/types.ts';
-import { isSecret, secret } from '../../../engine/secret.ts';
-import { lockFact, shadowDigest, shadowFact, user, type PasswordLock } from '../../../modules/user.ts';
-import { aGroup, aUser, planWith } from './fake-facts.ts';
+import { parseUser, userKey } from '../../engine/facts/user.ts';
+import { PrepareError } from '../../engine/module.ts';
+import type { RunStep } from '../../engine/plan/types.ts';
+import { isSecret, secret } from '../../engine/secret.ts';
+import { lockFact, shadowDigest, shadowFact, user, type PasswordLock } from './user.ts';
+import { aGroup, aUser, planWith } from '../../test/unit/modules/fake-facts.ts';
 
 const HASH = '$y$j9T$saltsaltsalt$abcdefghijklmnopqrstuvwxyz0123456789ABCDEF';
 const OTHER = '$y$j9T$othersaltxyz$ZYXWVUTSRQPONMLKJIHGFEDCBA9876543210zyxwvu';

@@ -2,13 +2,13 @@
 // with a nologin shell. Its predicted user (and same-name group) lets a later task in the same
 // dry run plan a file owned by the user that does not exist yet.
 import { createHash, randomBytes } from 'node:crypto';
-import { groupFact, groupKey, uidFact, userFact, userKey, userProcessesFact, type GroupFact, type UserFact } from '../engine/facts/user.ts';
-import { defineFact, type Fact } from '../engine/facts/types.ts';
-import { defineModule, PrepareError } from '../engine/module.ts';
-import { PlanError, type Change, type Step } from '../engine/plan/types.ts';
-import { quote } from '../engine/quote.ts';
-import { isSecret, Secret } from '../engine/secret.ts';
-import { Choice, GroupName, SecretString, Type, UserName } from '../engine/schema.ts';
+import { groupFact, groupKey, uidFact, userFact, userKey, userProcessesFact, type GroupFact, type UserFact } from '../../engine/facts/user.ts';
+import { defineFact, type Fact } from '../../engine/facts/types.ts';
+import { defineModule, PrepareError } from '../../engine/module.ts';
+import { PlanError, type Change, type Step } from '../../engine/plan/types.ts';
+import { quote } from '../../engine/quote.ts';
+import { isSecret, Secret } from '../../engine/secret.ts';
+import { Choice, GroupName, SecretString, Type, UserName } from '../../engine/schema.ts';
 
 const params = Type.Object(
   {

@@ -4,12 +4,12 @@ import { createServer, type AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
-import type { LocalIO } from '../../../engine/plan/types.ts';
-import { executeSteps } from '../../../engine/run/execute.ts';
-import { localLink } from '../local-link.ts';
-import { shellIO } from './local-io.ts';
-import { waitFor, waitScript } from '../../../modules/wait-for.ts';
-import { planWith } from './fake-facts.ts';
+import type { LocalIO } from '../../engine/plan/types.ts';
+import { executeSteps } from '../../engine/run/execute.ts';
+import { localLink } from '../../test/unit/local-link.ts';
+import { shellIO } from '../../test/unit/modules/local-io.ts';
+import { waitFor, waitScript } from './wait-for.ts';
+import { planWith } from '../../test/unit/modules/fake-facts.ts';
 
 /** The wait the plan asks for, run by the engine's executor against this machine as the host. */
 const step = async (params: Record<string, unknown>) => {

@@ -1,10 +1,10 @@
 // waitFor: waits until a TCP port is open or closed (checked on the host, or from the controller),
 // a path is present or absent, or a file matches a regular expression: the health check of a
 // rolling upgrade. An action: a dry run waits for nothing and reports ok; never a change.
-import { defineModule, PrepareError } from '../engine/module.ts';
-import { PlanError, type WaitStep } from '../engine/plan/types.ts';
-import { quote } from '../engine/quote.ts';
-import { Choice, Type } from '../engine/schema.ts';
+import { defineModule, PrepareError } from '../../engine/module.ts';
+import { PlanError, type WaitStep } from '../../engine/plan/types.ts';
+import { quote } from '../../engine/quote.ts';
+import { Choice, Type } from '../../engine/schema.ts';
 
 const params = Type.Object(
   {
