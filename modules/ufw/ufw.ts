@@ -1,5 +1,5 @@
 // ufw: default policies, rules and the enabled state of the host firewall. The current state comes
-// from ufw's own files (engine/facts/ufw.ts), compared as rule tuples; changes are ufw CLI calls.
+// from ufw's own files (modules/ufw/facts.ts), compared as rule tuples; changes are ufw CLI calls.
 // One task can hold a whole firewall (default + rules + state) or a single rule (the top-level
 // rule fields); the predicted state lets a later ufw task see the rules of an earlier one.
 // The lockout guard evaluates the planned firewall as it will filter the engine's next SSH

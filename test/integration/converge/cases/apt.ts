@@ -1,5 +1,5 @@
 // apt: what a dry run must foresee of package changes made by earlier tasks or by the same task
-// (issue 16 defects 2, 3 and 10; 9 is a unit row, test/unit/modules/apt.test.ts: the lab mirror has
+// (issue 16 defects 2, 3 and 10; 9 is a unit row, modules/apt/apt.test.ts: the lab mirror has
 // one version of each package). wget is installed first with its libraries marked automatic, as
 // `apt-get install wget` leaves them; a fresh image has empty lists.
 import { task } from '../../../../engine/playbook/define.ts';
