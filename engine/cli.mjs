@@ -18,7 +18,7 @@ const REPO = dirname(dirname(HERE));
 const CACHE = join(REPO, 'node_modules', '.cache', 'shipshape');
 const BUNDLE = join(CACHE, 'engine.mjs');
 const STAMPS = join(CACHE, 'engine.stamps.json');
-/** Every TypeScript file here is in the bundle and in the registry playbooks import from. */
+/** Every TypeScript file here is in the bundle and in the registry playbooks import from, but tests (a module's unit tests sit in its folder). */
 const SOURCE_DIRS = ['engine', 'modules'];
 /** engine/index.ts is the tsx launcher that starts this file: importing it would start another. */
 const NOT_BUNDLED = new Set(['engine/index.ts']);
@@ -31,7 +31,7 @@ function sourceFiles() {
   for (const dir of SOURCE_DIRS) {
     for (const entry of readdirSync(join(REPO, dir), { recursive: true, encoding: 'utf8' })) {
       const rel = `${dir}/${entry.split(sep).join('/')}`;
-      if (rel.endsWith('.ts') && !rel.endsWith('.d.ts') && !NOT_BUNDLED.has(rel)) files.push(rel);
+      if (rel.endsWith('.ts') && !rel.endsWith('.d.ts') && !rel.endsWith('.test.ts') && !NOT_BUNDLED.has(rel)) files.push(rel);
     }
   }
   return files.sort();

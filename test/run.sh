@@ -19,5 +19,5 @@ npx tsc --noEmit
 trap 'npx tsx test/lab/cli.ts down >/dev/null 2>&1 || true' EXIT
 
 shopt -s nullglob
-files=(test/unit/*.test.ts test/unit/*/*.test.ts test/lab/*.test.ts test/integration/*.test.ts test/integration/*/*.test.ts test/e2e/*.test.ts)
+files=(test/unit/*.test.ts test/unit/*/*.test.ts modules/*/*.test.ts test/lab/*.test.ts test/integration/*.test.ts test/integration/*/*.test.ts test/e2e/*.test.ts)
 node --import tsx --test --test-concurrency=1 "${files[@]}"

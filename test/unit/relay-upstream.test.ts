@@ -7,7 +7,7 @@ import assert from 'node:assert/strict';
 import type { HostContext, TaskOutput } from '../../engine/module.ts';
 import { EMPTY_BASE_FACTS } from '../../engine/facts/base.ts';
 import { secret } from '../../engine/secret.ts';
-import { editLines } from '../../modules/lineinfile.ts';
+import { editLines } from '../../modules/lineinfile/lineinfile.ts';
 import example from '../../inventory/example.ts';
 import relayPlaybook, { PASSWORD_AUTHENTICATION } from '../../playbooks/relay.ts';
 import { FINGERPRINT, serverAddress, shownAddress } from '../../playbooks/relay-address.ts';

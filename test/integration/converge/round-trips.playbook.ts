@@ -1,9 +1,9 @@
 // What a converged host costs with a command in the play (round-trips.test.ts): files before and
 // after a command that runs on every run.
 import { play, playbook, task } from '../../../engine/playbook/define.ts';
-import { command } from '../../../modules/command.ts';
-import { copy } from '../../../modules/copy.ts';
-import { file } from '../../../modules/file.ts';
+import { command } from '../../../modules/command/command.ts';
+import { copy } from '../../../modules/copy/copy.ts';
+import { file } from '../../../modules/file/file.ts';
 
 export default playbook(
   play({

@@ -5,10 +5,10 @@
 // make their own account absent in the 'absent' world. A fact kind
 // without a value here reads as its script's empty output (`fact.parse('', 0)`); the test fails,
 // naming the fact, when that does not parse: add the kind to FACT_WORLDS.
-import { parseUfw } from '../../../engine/facts/ufw.ts';
+import { parseUfw } from '../../../modules/ufw/facts.ts';
 import { posix } from 'node:path';
 import { ABSENT_FILE } from '../../../engine/facts/file.ts';
-import { NO_CERTIFICATE, type CertificateFact } from '../../../engine/facts/certificate.ts';
+import { NO_CERTIFICATE, type CertificateFact } from '../../../modules/certbot/facts.ts';
 import type { Fact } from '../../../engine/facts/types.ts';
 import { parseUnit } from '../../../engine/facts/unit.ts';
 import { aDir, aFile, aGroup, aUser } from '../modules/fake-facts.ts';

@@ -2,8 +2,8 @@ import { strict as assert } from 'node:assert';
 import { describe, it } from 'node:test';
 import type { BaseFacts } from '../../../engine/facts/base.ts';
 import { PlanError } from '../../../engine/plan/types.ts';
-import { assert as assertModule } from '../../../modules/assert.ts';
-import { debug } from '../../../modules/debug.ts';
+import { assert as assertModule } from '../../../modules/assert/assert.ts';
+import { debug } from '../../../modules/debug/debug.ts';
 import { planWith } from './fake-facts.ts';
 
 const bookworm: BaseFacts = {

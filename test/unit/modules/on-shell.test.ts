@@ -14,9 +14,9 @@ import { groupFact, userFact } from '../../../engine/facts/user.ts';
 import type { ModuleFn } from '../../../engine/module.ts';
 import { runLocally } from '../run-local.ts';
 import type { Plan } from '../../../engine/plan/types.ts';
-import { copy } from '../../../modules/copy.ts';
-import { file } from '../../../modules/file.ts';
-import { lineinfile } from '../../../modules/lineinfile.ts';
+import { copy } from '../../../modules/copy/copy.ts';
+import { file } from '../../../modules/file/file.ts';
+import { lineinfile } from '../../../modules/lineinfile/lineinfile.ts';
 import { planWith } from './fake-facts.ts';
 
 function sh(command: string, input?: string | Buffer): string {

@@ -1,11 +1,11 @@
 // apt: what a dry run must foresee of package changes made by earlier tasks or by the same task
-// (issue 16 defects 2, 3 and 10; 9 is a unit row, test/unit/modules/apt.test.ts: the lab mirror has
+// (issue 16 defects 2, 3 and 10; 9 is a unit row, modules/apt/apt.test.ts: the lab mirror has
 // one version of each package). wget is installed first with its libraries marked automatic, as
 // `apt-get install wget` leaves them; a fresh image has empty lists.
 import { task } from '../../../../engine/playbook/define.ts';
-import { apt } from '../../../../modules/apt.ts';
-import { systemd } from '../../../../modules/systemd.ts';
-import { command } from '../../../../modules/command.ts';
+import { apt } from '../../../../modules/apt/apt.ts';
+import { systemd } from '../../../../modules/systemd/systemd.ts';
+import { command } from '../../../../modules/command/command.ts';
 import { table } from '../case.ts';
 
 const WGET = 'apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq wget >/dev/null && apt-mark auto libpsl5 publicsuffix >/dev/null';

@@ -1,11 +1,11 @@
 // cron, lineinfile, blockinfile and authorizedKey: files edited in place, their other lines kept.
 import { task } from '../../../../engine/playbook/define.ts';
-import { authorizedKey } from '../../../../modules/authorizedKey.ts';
-import { blockinfile } from '../../../../modules/blockinfile.ts';
-import { copy } from '../../../../modules/copy.ts';
-import { cron } from '../../../../modules/cron.ts';
-import { lineinfile } from '../../../../modules/lineinfile.ts';
-import { user } from '../../../../modules/user.ts';
+import { authorizedKey } from '../../../../modules/authorized-key/authorized-key.ts';
+import { blockinfile } from '../../../../modules/blockinfile/blockinfile.ts';
+import { copy } from '../../../../modules/copy/copy.ts';
+import { cron } from '../../../../modules/cron/cron.ts';
+import { lineinfile } from '../../../../modules/lineinfile/lineinfile.ts';
+import { user } from '../../../../modules/user/user.ts';
 import { table } from '../case.ts';
 
 // Public keys only (no private half exists anywhere): identified by type and body.

@@ -4,8 +4,8 @@
 // touched (usermod set an empty shell, which means /bin/sh, or failed on the home after the dry run
 // said "changed"); an empty cron environment value already written as `MAILTO=''` is that value.
 import { task } from '../../../../engine/playbook/define.ts';
-import { cron } from '../../../../modules/cron.ts';
-import { user } from '../../../../modules/user.ts';
+import { cron } from '../../../../modules/cron/cron.ts';
+import { user } from '../../../../modules/user/user.ts';
 import { table } from '../case.ts';
 
 const who = (name: string) => `getent passwd ${name} | cut -d: -f1,5,6,7; id -Gn ${name}`;

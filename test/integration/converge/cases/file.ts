@@ -1,9 +1,9 @@
 // file, copy and template: modes with special bits, numeric owners, links at dest, missing parent
 // folders, files made by one task and changed by the next.
 import { task } from '../../../../engine/playbook/define.ts';
-import { copy } from '../../../../modules/copy.ts';
-import { file } from '../../../../modules/file.ts';
-import { template } from '../../../../modules/template.ts';
+import { copy } from '../../../../modules/copy/copy.ts';
+import { file } from '../../../../modules/file/file.ts';
+import { template } from '../../../../modules/template/template.ts';
 import { table } from '../case.ts';
 
 const stat = (...paths: string[]) => `stat -c '%n %F %a %U:%G' ${paths.join(' ')}`;

@@ -3,8 +3,8 @@
 // are known when the table loads (here and in the engine that loads the playbook).
 import { createHash } from 'node:crypto';
 import { task } from '../../../../engine/playbook/define.ts';
-import { file } from '../../../../modules/file.ts';
-import { getUrl } from '../../../../modules/get-url.ts';
+import { file } from '../../../../modules/file/file.ts';
+import { getUrl } from '../../../../modules/get-url/get-url.ts';
 import { table } from '../case.ts';
 
 const DIR = 'ss-converge-geturl';

@@ -5,8 +5,8 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { task } from '../../../../engine/playbook/define.ts';
-import { copy } from '../../../../modules/copy.ts';
-import { gitModule as git } from '../../../../modules/git.ts';
+import { copy } from '../../../../modules/copy/copy.ts';
+import { gitModule as git } from '../../../../modules/git/git.ts';
 import { table } from '../case.ts';
 import { TWO_TAGS_RECIPE as RECIPE } from '../../../fixtures/git-two-tags.ts';
 

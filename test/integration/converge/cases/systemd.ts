@@ -2,9 +2,9 @@
 // starting states, template instances. The demo unit writes what it was started with to /run, so
 // the read-back shows the configuration the running process really got.
 import { handler, task } from '../../../../engine/playbook/define.ts';
-import { copy } from '../../../../modules/copy.ts';
-import { file } from '../../../../modules/file.ts';
-import { systemd } from '../../../../modules/systemd.ts';
+import { copy } from '../../../../modules/copy/copy.ts';
+import { file } from '../../../../modules/file/file.ts';
+import { systemd } from '../../../../modules/systemd/systemd.ts';
 import { table } from '../case.ts';
 
 const UNIT = '/etc/systemd/system/ss-conv.service';

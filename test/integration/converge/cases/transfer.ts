@@ -3,7 +3,7 @@
 // (not rewritten: its mtime is kept); a changed source, larger than one 4 MiB chunk, whose checksum
 // change the dry run reports as the real run does; a source that is not there.
 import { fromVar, task } from '../../../../engine/playbook/define.ts';
-import { transfer } from '../../../../modules/transfer.ts';
+import { transfer } from '../../../../modules/transfer/transfer.ts';
 import { table } from '../case.ts';
 
 const from = fromVar('peer');

@@ -1,7 +1,7 @@
 // ufw: every address form ufw rewrites, IPv6, comments, deletion, defaults already set. The image
 // has no ufw: each case installs it first (through the lab's apt proxy), disabled, as Debian ships it.
 import { task } from '../../../../engine/playbook/define.ts';
-import { ufw } from '../../../../modules/ufw.ts';
+import { ufw } from '../../../../modules/ufw/ufw.ts';
 import { table } from '../case.ts';
 
 const INSTALL = 'apt-get update -qq >/dev/null && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq ufw >/dev/null';

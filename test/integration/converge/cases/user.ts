@@ -1,10 +1,10 @@
 // user and group: uid conflicts, removal with running processes, groups appended or replaced,
 // passwords set and changed, a user and its group created and used by a later task.
 import { task } from '../../../../engine/playbook/define.ts';
-import { file } from '../../../../modules/file.ts';
-import { group } from '../../../../modules/group.ts';
-import { systemd } from '../../../../modules/systemd.ts';
-import { user } from '../../../../modules/user.ts';
+import { file } from '../../../../modules/file/file.ts';
+import { group } from '../../../../modules/group/group.ts';
+import { systemd } from '../../../../modules/systemd/systemd.ts';
+import { user } from '../../../../modules/user/user.ts';
 import { table } from '../case.ts';
 
 // Two yescrypt hashes (of 'one' and 'two'): set as given, compared on the host as a digest only.
