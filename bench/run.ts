@@ -10,9 +10,9 @@
 // a,b,...` on any hosts the lab already has up (no labUp: the other hosts are left alone).
 // `--peers ansible,mitogen,pyinfra` chooses the peers (default all; pyinfra when installed).
 // N goes up to the lab's MAX_HOSTS less W2's 4 relay hosts (200 fits: 204 of 240 addresses).
-import { appendFileSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { appendFileSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { execFileSync } from 'node:child_process';
-import { dirname, join } from 'node:path';
+import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { labStatus, labUp } from '../test/lab/index.ts';
 import { ensureLab } from '../test/integration/lab-fixture.ts';
@@ -22,6 +22,7 @@ import { writeCharts } from './lib/chart.ts';
 import { LAB_INVENTORY, WORKLOADS, type Record_, type W2Fleet, type Workload } from './lib/suite.ts';
 import { labHosts } from './lib/fleet.ts';
 import { ALL_PEERS } from './lib/peers.ts';
+import { removeSuiteLabW2, suiteLabW2 } from './lib/suite-lab-w2.ts';
 import type { Peer } from './lib/tools.ts';
 
 const { values } = parseArgs({
@@ -99,7 +100,7 @@ if (values['suite-lab']) {
   // The suite's relay hosts belong to the module tests: W2 runs on bench2 as the build machine and
   // bench1 as relay1 (with TURN), 2 hosts instead of 4.
   if (wantW2) {
-    w2 = { hosts: labHosts(['bench2', 'bench1']).map((h, i) => ({ ...h, name: ['build', 'relay1'][i]! })), labNames: ['bench2', 'bench1'], engineInventory: writeW2Inventory('bench2', 'bench1') };
+    w2 = suiteLabW2();
   }
 } else if (values['lab-hosts']) {
   // Hosts the lab already has, used as they are: no labUp (it would remove every host not asked for).
@@ -126,23 +127,6 @@ if (values['suite-lab']) {
   if (relayHosts.length) w2 = { hosts: labHosts(W2_HOSTS), labNames: W2_HOSTS, engineInventory: LAB_INVENTORY };
 }
 
-/**
- * The relay fleet of inventory/lab.ts on two lab hosts (build and relay1 only), written under
- * bench/results/ so it loads as ESM. Built with labFleetInventory, so it follows inventory/lab.ts
- * (a text rewrite of that file silently kept the full lab's hosts once lab.ts changed).
- */
-function writeW2Inventory(build: string, relay1: string): string {
-  const path = join(BENCH, 'results', '.w2-suite-lab-inventory.ts');
-  mkdirSync(dirname(path), { recursive: true });
-  const text = [
-    `import { labFleetInventory } from ${JSON.stringify(join(BENCH, '..', 'inventory', 'lab.ts'))};`,
-    `const all = labFleetInventory({ build: ${JSON.stringify(build)}, relay1: ${JSON.stringify(relay1)}, relay2: ${JSON.stringify(relay1)}, relay3: ${JSON.stringify(relay1)} });`,
-    "export default { ...all, hosts: { build: all.hosts.build, relay1: all.hosts.relay1 }, groups: { relays: { hosts: ['relay1'] } } };",
-    '',
-  ].join('\n');
-  writeFileSync(path, text);
-  return path;
-}
 
 const rawDir = join(BENCH, 'results');
 mkdirSync(rawDir, { recursive: true });
@@ -161,7 +145,7 @@ const result = await runBench({
   w2,
   onRecord: ({ stdout, stderr, ...r }) => appendFileSync(raw, `${JSON.stringify(r)}\n`),
 });
-rmSync(join(BENCH, 'results', '.w2-suite-lab-inventory.ts'), { force: true });
+removeSuiteLabW2();
 console.log(`\n${result.markdown}`);
 if (!values['no-write']) {
   writeResults(result.markdown);

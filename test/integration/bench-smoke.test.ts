@@ -4,12 +4,13 @@
 // every tool, that the Mitogen runs really went through Mitogen, and the round trips the engine's
 // design promises; it does not judge speed (the suite's lab is busy with other tests, and one run
 // is no statistic).
-import { before, describe, test } from 'node:test';
+import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { ensureLab } from './lab-fixture.ts';
 import { labStatus } from '../lab/index.ts';
 import { runBench, type BenchResult } from '../../bench/lib/bench.ts';
 import { findPyinfra } from '../../bench/lib/pyinfra.ts';
+import { removeSuiteLabW2, suiteLabW2 } from '../../bench/lib/suite-lab-w2.ts';
 
 // pyinfra is not in Debian and this machine reaches no PyPI: it is there only when installed by hand
 // (bench/RESULTS.md). Its tests are reported as skipped without it, never as passed.
@@ -83,5 +84,44 @@ describe('bench smoke run (N = 2)', { timeout: 900_000 }, () => {
     // has nothing to change.
     const warm = result.records.find((r) => r.workload === 'W1 warm' && r.tool === 'engine')!;
     assert.equal(warm.roundTrips, 1 + 1 + 1, `SSH execs per host: 1 for the lock + 1 for the facts + 1 for echo, got ${warm.roundTrips}`);
+  });
+});
+
+// W2, the relay playbook, through every peer's harness on the same two hosts (bench2 as the build
+// machine, bench1 as relay1): converged, then as a dry run. The engine converges them first (not
+// counted), each peer's first run is not counted either, then one counted round each. A peer whose
+// W2 harness breaks (a deploy that no longer runs, output the tallies cannot read) fails here.
+let w2: BenchResult;
+const w2Log: string[] = [];
+
+describe('bench smoke run, W2 (2 hosts)', { timeout: 900_000 }, () => {
+  before(async () => {
+    w2 = await runBench({ hostNames: ['bench1', 'bench2'], counts: [], runs: 1, warmup: 0, workloads: ['w2'], w2: suiteLabW2(), log: (m) => w2Log.push(m) });
+  });
+  after(() => removeSuiteLabW2());
+
+  const rec = (w: string, tool: string) => w2.records.find((r) => r.workload === w && r.tool === tool);
+
+  test('every Ansible-based tool and the engine ran W2 converged and dry, and found nothing to change', () => {
+    assert.deepEqual(w2.notes.filter((n) => /fail|left out/.test(n)), [], `notes:\n${w2Log.join('\n')}`);
+    for (const tool of ['engine', 'ansible', 'mitogen']) {
+      for (const w of ['W2 converged', 'W2 dry run']) {
+        const r = rec(w, tool);
+        assert.ok(r, `no ${w} record for ${tool}\n${w2Log.join('\n')}`);
+        assert.equal(r.changed, 0, `${tool} ${w}: the engine converged the hosts, so nothing changes`);
+        assert.ok(r.wallS > 0 && r.cpuS > 0 && r.peakRssSumMb > 1);
+      }
+    }
+    assert.equal(rec('W2 converged', 'mitogen')!.mitogenConnections, 2, 'Mitogen: one bootstrapped connection per host');
+  });
+
+  test('pyinfra ran W2 converged and dry: its commands are its only changes', { skip: noPyinfra }, () => {
+    // pyinfra counts a command operation as a change on every run: the build guard on the build
+    // machine, the two port waits on relay1. Its dry run plans the same three (bench/RESULTS.md).
+    for (const w of ['W2 converged', 'W2 dry run']) {
+      const r = rec(w, 'pyinfra');
+      assert.ok(r, `no ${w} record for pyinfra\n${w2Log.join('\n')}`);
+      assert.equal(r.changed, 3, `pyinfra ${w}`);
+    }
   });
 });
