@@ -9,7 +9,10 @@ import { parseArgs } from 'node:util';
 import { cpus, loadavg } from 'node:os';
 import { measure, type Measured } from './lib/measure.ts';
 import { labHosts, writeFleetFiles, WORK_DIR, ensureWorkDir } from './lib/fleet.ts';
-import { REPO, BENCH, engineRun } from './lib/tools.ts';
+import { REPO, BENCH, engineRun, floorRun } from './lib/tools.ts';
+import { hostsCpuDuring } from './lib/host-cpu.ts';
+import { labPaths } from '../test/lab/index.ts';
+import { spawnSync } from 'node:child_process';
 import { stat } from './lib/report.ts';
 
 const { values } = parseArgs({ options: { hosts: { type: 'string', default: 'bench1' }, repeat: { type: 'string', default: '5' }, counts: { type: 'string', default: '' } } });
@@ -138,6 +141,53 @@ for (const n of counts) {
     for (const [k, ms] of [...buckets].sort((a, b) => b[1] - a[1]).slice(0, 16)) say(`| ${k} | ${ms.toFixed(0)} | ${((100 * ms) / total).toFixed(1)}% |`);
     say(`| total sampled | ${total.toFixed(0)} | |`);
   }
+  say('');
+}
+
+// --- where a host's time goes at scale: CPU per host on the controller and on the hosts
+// (W1 warm converged, engine against the floor), then what one exec costs a host, plain and
+// behind sudo (the engine's lock, fact and echo execs all become root).
+for (const n of counts) {
+  const hosts = labHosts(names.slice(0, n));
+  const files = writeFleetFiles(hosts, `profile-n${n}`);
+  const w1 = join(BENCH, 'workloads', 'w1.ts');
+  const per = (x: number) => ((1000 * x) / n).toFixed(1);
+  say(`CPU per host, W1 warm at N=${n} (median of ${repeat}; hosts' CPU from their cpuacct cgroups, ms per host):`);
+  say('');
+  say('| tool | wall s | controller CPU ms/host | hosts CPU ms/host | both ms/host | execs/host |');
+  say('|---|---|---|---|---|---|');
+  for (const [tool, run] of [['engine', () => engineRun(w1, files, n)], ['floor (ssh true)', () => floorRun(hosts)]] as const) {
+    const xs: { wall: number; cpu: number; hosts: number; trips: number }[] = [];
+    for (let i = 0; i < repeat; i++) {
+      const { result, hostsCpuS } = await hostsCpuDuring(names.slice(0, n), run);
+      xs.push({ wall: result.wallS, cpu: result.cpuS, hosts: hostsCpuS, trips: result.roundTrips ?? 0 });
+    }
+    const med = (k: 'wall' | 'cpu' | 'hosts' | 'trips') => stat(xs.map((x) => x[k])).median;
+    say(`| ${tool} | ${med('wall').toFixed(2)} | ${per(med('cpu'))} | ${per(med('hosts'))} | ${per(med('cpu') + med('hosts'))} | ${med('trips')} |`);
+  }
+  say('');
+}
+{
+  // One host, one OpenSSH master connection, K execs over it: only the host's CPU is counted.
+  const host = labHosts([names[0]])[0];
+  const control = join(dir, 'ctl-%C');
+  const base = ['ssh', '-F', 'none', '-i', labPaths.privateKey, '-o', 'IdentitiesOnly=yes', '-o', 'StrictHostKeyChecking=yes', '-o', `UserKnownHostsFile=${labPaths.knownHosts}`, '-o', 'BatchMode=yes', '-o', `ControlPath=${control}`, '-o', 'LogLevel=ERROR'];
+  const master = spawnSync(base[0], [...base.slice(1), '-o', 'ControlMaster=yes', '-o', 'ControlPersist=120', '-f', '-N', `deploy@${host.address}`]);
+  if (master.status !== 0) throw new Error(`ssh master to ${host.name}: ${master.stderr}`);
+  // The sudo password goes on stdin, as the engine sends it; never on a command line.
+  const password = readFileSync(labPaths.becomePasswordFile);
+  const K = 20;
+  const cost = async (argv: string[], stdin?: Buffer) =>
+    (await hostsCpuDuring([host.name], async () => {
+      for (let i = 0; i < K; i++) {
+        const r = spawnSync(base[0], [...base.slice(1), `deploy@${host.address}`, ...argv], { input: stdin });
+        if (r.status !== 0) throw new Error(`${argv.join(' ')} on ${host.name} exited ${r.status}`);
+      }
+    })).hostsCpuS / K;
+  const plain = await cost(['true']);
+  const sudo = await cost(['sudo', '-S', '-p', "''", 'true'], password);
+  spawnSync(base[0], [...base.slice(1), '-O', 'exit', `deploy@${host.address}`]);
+  say(`One exec over an open connection, the host's CPU (${host.name}, mean of ${K}): \`true\` ${(1000 * plain).toFixed(1)} ms; \`sudo -S true\` with the password on stdin ${(1000 * sudo).toFixed(1)} ms.`);
   say('');
 }
 
