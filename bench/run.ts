@@ -17,6 +17,7 @@ import { parseArgs } from 'node:util';
 import { labStatus, labUp } from '../test/lab/index.ts';
 import { ensureLab } from '../test/integration/lab-fixture.ts';
 import { renderResults, runBench } from './lib/bench.ts';
+import { machine } from './lib/report.ts';
 import { BENCH } from './lib/tools.ts';
 import { writeCharts } from './lib/chart.ts';
 import { LAB_INVENTORY, WORKLOADS, type Record_, type W2Fleet, type Workload } from './lib/suite.ts';
@@ -68,7 +69,13 @@ if (values.from) {
     return xs.length ? `; 1-min load average during it ${Math.min(...xs).toFixed(1)}–${Math.max(...xs).toFixed(1)}` : '';
   };
   const metas = lines.filter((l) => l.meta).map((l) => `- \`${l.file.replace(`${BENCH}/`, 'bench/')}\`: ${['hosts', 'runs', 'cold-runs', 'warmup', 'workloads', 'suite-lab'].filter((k) => l.meta[k] !== undefined).map((k) => `${k} ${l.meta[k]}`).join(', ')}${loads(l.file)}; taken from it: ${[...new Set(records.filter((r) => (r as Record_ & { file: string }).file === l.file).map((r) => r.workload))].join(', ') || 'nothing'}`);
-  const { markdown, rows } = renderResults(`Assembled from saved runs:\n\n${metas.join('\n')}`, records, []);
+  // The machine each run was made on, as it recorded it: the machine rebuilding the block may have
+  // other versions installed, or none of the peers at all.
+  const machines = lines.filter((l) => l.meta).flatMap((l) => [
+    `Machine of \`${l.file.replace(`${BENCH}/`, 'bench/')}\`:`,
+    ...(Array.isArray(l.meta.machine) ? l.meta.machine : ['- not recorded in this file (runs before 2026-12-03 did not record it)']),
+  ]);
+  const { markdown, rows } = renderResults(`Assembled from saved runs:\n\n${metas.join('\n')}`, machines, records, []);
   if (!values['charts-only']) {
     console.log(markdown);
     if (!values['no-write']) writeResults(markdown);
@@ -131,7 +138,7 @@ if (values['suite-lab']) {
 const rawDir = join(BENCH, 'results');
 mkdirSync(rawDir, { recursive: true });
 const raw = join(rawDir, `${new Date().toISOString().replace(/[:.]/g, '-')}.jsonl`);
-appendFileSync(raw, `${JSON.stringify({ meta: { ...values, hostNames } })}\n`);
+appendFileSync(raw, `${JSON.stringify({ meta: { ...values, hostNames, machine: machine('when the run started') } })}\n`);
 console.log(`records: ${raw}`);
 
 const result = await runBench({

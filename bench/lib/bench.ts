@@ -51,13 +51,13 @@ export async function runBench(o: BenchOptions): Promise<BenchResult> {
     onRecord: o.onRecord,
   });
   const head = `Run ${started.toISOString()} → ${new Date().toISOString()}: N = ${o.counts.join(', ')}; ${o.warmup} warm-up + ${o.runs} counted run(s) per tool (cold: ${o.coldRuns ?? o.runs}), the engine and ${peers.peers.join(', ') || 'no peer'} alternating.`;
-  const { rows, markdown } = renderResults(head, result.records, result.notes);
+  const { rows, markdown } = renderResults(head, machine(), result.records, result.notes);
   return { ...result, started, rows, markdown };
 }
 
 /** The measured part of RESULTS.md from records (also used to rebuild it from a saved .jsonl). */
-export function renderResults(head: string, records: Record_[], notes: string[]): { rows: Row[]; markdown: string } {
+export function renderResults(head: string, machineLines: string[], records: Record_[], notes: string[]): { rows: Row[]; markdown: string } {
   const rows = summarize(records);
-  const markdown = [head, '', ...machine(), '', ...tables(rows), '', ...notes.map((n) => `- ${n}`)].join('\n');
+  const markdown = [head, '', ...machineLines, '', ...tables(rows), '', ...notes.map((n) => `- ${n}`)].join('\n');
   return { rows, markdown };
 }

@@ -90,13 +90,14 @@ function version(argv: string[], re: RegExp = /.*/): string {
   }
 }
 
-export function machine(): string[] {
+/** The machine and tool versions, as lines of the report; `when` says when the load average was read. */
+export function machine(when = 'when the report was written'): string[] {
   const pyinfra = findPyinfra();
   const tsx = JSON.parse(readFileSync(`${REPO}/node_modules/tsx/package.json`, 'utf8')).version;
   return [
     `- CPU: ${cpus().length} × ${cpus()[0]?.model ?? 'unknown'}; memory ${(totalmem() / 2 ** 30).toFixed(1)} GiB; kernel ${version(['uname', '-r'])}`,
     `- Node ${process.version}, tsx ${tsx}; ${version(['ansible-playbook', '--version'], /ansible-playbook \[core [^\]]+\]/)}, ${version(['python3', '--version'])} on the controller`,
-    `- load average when the report was written: ${loadavg().map((x) => x.toFixed(2)).join(', ')} (1, 5, 15 min)`,
+    `- load average ${when}: ${loadavg().map((x) => x.toFixed(2)).join(', ')} (1, 5, 15 min)`,
     `- Mitogen: Debian's ansible-mitogen ${version(['dpkg-query', '-W', '-f', '${Version}', 'ansible-mitogen'])} (strategy mitogen_linear); pyinfra: ${pyinfra ? `${pyinfraVersion(pyinfra)} (${pyinfra}, installed by hand: see "Peers" above)` : 'not found'}`,
     `- ${version(['sh', '-c', 'ssh -V 2>&1'], /OpenSSH[^,\s]*/)}; hosts: Debian 12 lab containers (systemd-nspawn) on this machine`,
   ];
