@@ -12,6 +12,7 @@ import { labHosts, writeFleetFiles, WORK_DIR, ensureWorkDir } from './lib/fleet.
 import { REPO, BENCH, engineRun, floorRun } from './lib/tools.ts';
 import { hostsCpuDuring } from './lib/host-cpu.ts';
 import { labPaths } from '../test/lab/index.ts';
+import { sshArgs } from '../test/lab/ssh.ts';
 import { spawnSync } from 'node:child_process';
 import { stat } from './lib/report.ts';
 
@@ -171,7 +172,8 @@ for (const n of counts) {
   // One host, one OpenSSH master connection, K execs over it: only the host's CPU is counted.
   const host = labHosts([names[0]])[0];
   const control = join(dir, 'ctl-%C');
-  const base = ['ssh', '-F', 'none', '-i', labPaths.privateKey, '-o', 'IdentitiesOnly=yes', '-o', 'StrictHostKeyChecking=yes', '-o', `UserKnownHostsFile=${labPaths.knownHosts}`, '-o', 'BatchMode=yes', '-o', `ControlPath=${control}`, '-o', 'LogLevel=ERROR'];
+  // The lab's ssh options (sshArgs ends with the destination, which goes back after ours).
+  const base = [...sshArgs(host.address, 'deploy').slice(0, -1), '-o', `ControlPath=${control}`];
   const master = spawnSync(base[0], [...base.slice(1), '-o', 'ControlMaster=yes', '-o', 'ControlPersist=120', '-f', '-N', `deploy@${host.address}`]);
   if (master.status !== 0) throw new Error(`ssh master to ${host.name}: ${master.stderr}`);
   // The sudo password goes on stdin, as the engine sends it; never on a command line.
