@@ -5,10 +5,21 @@
 // holder. A lock frees itself when its controller is gone: the holding command ends on EOF (the
 // controller died: the connection closed) or when no heartbeat came for HEARTBEAT_LOST_S (a cable
 // cut, which gives no EOF).
+//
+// The command that takes the lock also reads the first play's facts once it holds it (`gather`):
+// one sudo instead of two, which is most of what an exec costs a host (bench/RESULTS.md), and the
+// facts are still read under the lock. They run in their own `sh` on a here-document, under
+// `timeout` (which kills their whole process group), and end with a marker line carrying their
+// exit status; the holder then waits for heartbeats as before.
+import { randomBytes } from 'node:crypto';
 import { hostname } from 'node:os';
 import { PassThrough } from 'node:stream';
+import { StringDecoder } from 'node:string_decoder';
 import type { ExecResult } from '../connection/types.ts';
+import { buildGatherScript } from '../facts/gather.ts';
+import type { Fact } from '../facts/types.ts';
 import { quote } from '../quote.ts';
+import { GatherTimeout } from './gather-facts.ts';
 import type { HostLink } from './host-link.ts';
 
 const DIR = '/run/shipshape';
@@ -25,12 +36,29 @@ export interface LockRequest {
   holder: string;
 }
 
+/** Facts to read in the locking command, once the lock is held. */
+export interface GatherUnderLock {
+  facts: readonly Fact[];
+  timeoutMs: number;
+}
+
+/** The shell lines that run a gather script under the lock and print `END CODE` after it. */
+function gatherLines(script: string, timeoutMs: number, end: string): string[] {
+  const eof = `SHIPSHAPE_FACTS_${randomBytes(6).toString('hex')}`;
+  return [
+    `timeout -s KILL ${Math.max(1, Math.ceil(timeoutMs / 1000))} /bin/sh -s <<'${eof}'`,
+    script,
+    eof,
+    `printf '\\n%s %d\\n' '${end}' "$?"`,
+  ];
+}
+
 export function holderText(playbook: string, check: boolean, started: Date): string {
   return `controller ${hostname()}, pid ${process.pid}, playbook ${playbook}, ${check ? 'dry run' : 'run'} started ${started.toISOString()}`;
 }
 
-/** The shell that takes the lock, says so, and holds it while heartbeats come. */
-export function lockScript(req: LockRequest): string {
+/** The shell that takes the lock, says so, reads `gather` if given, and holds it while heartbeats come. */
+export function lockScript(req: LockRequest, gather?: { script: string; timeoutMs: number; end: string }): string {
   const mode = req.exclusive ? '-x' : '-s';
   return [
     'umask 022',
@@ -45,6 +73,7 @@ export function lockScript(req: LockRequest): string {
     'fi',
     `printf '%s\\n' ${quote(req.holder)} > "$d/holder"`,
     `printf 'locked\\n'`,
+    ...(gather ? gatherLines(gather.script, gather.timeoutMs, gather.end) : []),
     `while [ "$(timeout ${HEARTBEAT_LOST_S} head -c 1)" = . ]; do :; done`,
     'exit 0',
   ].join('\n');
@@ -54,14 +83,30 @@ export class HostLockError extends Error {
   override name = 'HostLockError';
 }
 
+/** The lock was held, but the facts asked for with it could not be read: `error` says why. */
+export class FactsUnderLockError extends Error {
+  override name = 'FactsUnderLockError';
+  constructor(readonly error: Error) {
+    super(error.message);
+  }
+}
+
 export interface HostLock {
   /** Lets go (ends the holding command's stdin); resolves once the host has released it. */
   release(): Promise<void>;
+  /** The facts asked for with the lock (see GatherUnderLock), read while it was held. */
+  facts?: Map<string, unknown>;
 }
 
-/** Takes the host's lock; resolves once held, rejects (HostLockError naming the holder) when not. */
-export function acquireHostLock(link: HostLink, req: LockRequest): Promise<HostLock> {
+/**
+ * Takes the host's lock, and reads `gather`'s facts under it in the same command; resolves once
+ * both are done. Rejects, letting go, when the lock could not be taken (HostLockError naming the
+ * holder, or the connection's error) or the facts could not be read (FactsUnderLockError).
+ */
+export function acquireHostLock(link: HostLink, req: LockRequest, gather?: GatherUnderLock): Promise<HostLock> {
   const stdin = new PassThrough();
+  // The facts' output may be long and hold UTF-8 split across chunks.
+  const decoder = new StringDecoder('utf8');
   let seen = '';
   let timer: NodeJS.Timeout | undefined;
   let done: Promise<ExecResult> = Promise.resolve({ code: 0, stdout: Buffer.alloc(0), stderr: Buffer.alloc(0) });
@@ -73,37 +118,64 @@ export function acquireHostLock(link: HostLink, req: LockRequest): Promise<HostL
     stop();
     await done.catch(() => {});
   };
+  const facts = gather && gather.facts.length > 0 ? { ...buildGatherScript(gather.facts), keys: gather.facts.map((f) => f.key).join(', '), timeoutMs: gather.timeoutMs } : undefined;
+  const end = `__shipshape_facts_end_${randomBytes(6).toString('hex')}__`;
+  const endLine = new RegExp(`\\n${end} (\\d+)\\n`);
   return new Promise<HostLock>((resolve, reject) => {
     let held = false;
-    done = link.exec(lockScript(req), {
+    let settled = false;
+    const fail = (err: Error) => {
+      settled = true;
+      stop();
+      reject(held && !(err instanceof HostLockError) ? new FactsUnderLockError(err) : err);
+    };
+    /** Once the lock is held and the facts (if any) are in: the heartbeats start. */
+    const heldNow = () => {
+      const result: HostLock = { release };
+      if (facts) {
+        const code = Number(endLine.exec(seen)![1]);
+        // timeout(1) exits 137 when it had to KILL the facts' shell.
+        if (code === 137 || code === 124) return fail(new GatherTimeout(`fact gathering on ${link.host.name} (${facts.keys}) timed out after ${Math.round(facts.timeoutMs / 1000)} s and was killed`));
+        if (code !== 0) return fail(new Error(`fact gathering on ${link.host.name} exited ${code}`));
+        try {
+          result.facts = facts.parse(seen);
+        } catch (err) {
+          return fail(err as Error);
+        }
+      }
+      settled = true;
+      timer = setInterval(() => stdin.write('.'), HEARTBEAT_MS).unref();
+      resolve(result);
+    };
+    done = link.exec(lockScript(req, facts && { script: facts.script, timeoutMs: facts.timeoutMs, end }), {
       stdin,
       become: true,
-      label: `lock ${DIR}/lock (${req.exclusive ? 'exclusive' : 'shared'})`,
+      label: `lock ${DIR}/lock (${req.exclusive ? 'exclusive' : 'shared'})${facts ? `, then gather facts: ${facts.keys}` : ''}`,
+      // The facts' output is the host's state wholesale (see gather-facts.ts): not in the log.
+      ...(facts ? { logOutput: false } : {}),
       onStdout: (chunk) => {
-        seen += chunk.toString();
-        if (!held && /^locked$/m.test(seen)) {
-          held = true;
-          timer = setInterval(() => stdin.write('.'), HEARTBEAT_MS).unref();
-          resolve({ release });
-        }
+        if (settled) return;
+        // Only the new text (and a marker's length before it) can complete a marker.
+        const from = Math.max(0, seen.length - end.length - 32);
+        seen += decoder.write(chunk);
+        if (!held && /^locked$/m.test(seen)) held = true;
+        if (held && (!facts || endLine.test(seen.slice(from)))) heldNow();
       },
     });
     done.then(
       (r) => {
-        if (held) return;
-        stop();
+        if (settled) return;
         const holder = /^held by: (.*)$/m.exec(r.stdout.toString())?.[1];
-        reject(
-          new HostLockError(
-            holder
-              ? `${link.host.name} is locked by another run (${holder}); waited ${req.waitS} s (--lock-timeout)`
-              : `could not lock ${link.host.name} (exit ${r.code}): ${r.stderr.toString().trim() || 'no message'}`,
-          ),
+        const stderr = r.stderr.toString().trim() || 'no message';
+        fail(
+          held
+            ? new Error(`fact gathering on ${link.host.name} ended before its output did (exit ${r.code}): ${stderr}`)
+            : new HostLockError(holder ? `${link.host.name} is locked by another run (${holder}); waited ${req.waitS} s (--lock-timeout)` : `could not lock ${link.host.name} (exit ${r.code}): ${stderr}`),
         );
       },
       (err) => {
-        stop();
-        if (!held) reject(err);
+        if (settled) return;
+        fail(err);
       },
     );
   });

@@ -1,6 +1,7 @@
-// Runs one play on one host: gathers every fact the play's tasks need in one round trip, then
-// plans each task against the facts (predicted ones included), executes the plan unless this is a
-// dry run, carries the predicted facts forward, and runs notified handlers at the end.
+// Runs one play on one host: gathers every fact the play's tasks need in one round trip (see
+// play-facts.ts), then plans each task against the facts (predicted ones included), executes the
+// plan unless this is a dry run, carries the predicted facts forward, and runs notified handlers at
+// the end.
 import { baseFacts, type BaseFacts } from '../facts/base.ts';
 import type { Fact } from '../facts/types.ts';
 import type { FactStore } from '../facts/store.ts';
@@ -20,7 +21,8 @@ import { gatherFacts } from './gather-facts.ts';
 import { isConnectionLost, markHostDown, type HostState } from './host-state.ts';
 import type { PreparedTasks } from './preflight.ts';
 import { hostContext, resolveParams } from './resolve.ts';
-import { taskSelected, type TagFilter } from './tags.ts';
+import type { TagFilter } from './tags.ts';
+import { factsBeforePlay, factsFrom, missingFacts, playBecomes, selectedTasks } from './play-facts.ts';
 import { hostVars } from './vars.ts';
 import { overlayFacts, previewInto } from './package-effects.ts';
 import { carryForward, decide, executedStatus, forgetTouched, planTask } from './task-core.ts';
@@ -60,28 +62,11 @@ export async function runPlayOnHost(env: PlayEnv, state: HostState): Promise<voi
   const { play } = env;
   const link = state.link!;
   const vars = hostVars(state.host, play, env.extraVars);
-  const playBecome = Boolean(play.become) || play.tasks.some((t) => t.become);
-  const selected = play.tasks.map((task, index) => ({ task, index })).filter(({ task }) => taskSelected(play, task, env.filter));
-
-  /** The facts of the selected tasks from `from` on whose params are known before the play runs. */
-  const factsFrom = (from: number): Fact[] => {
-    const out: Fact[] = [];
-    for (const { task, index } of selected) {
-      if (index < from) continue;
-      const prepared = env.prepared.get(env.playIndex, index, state.host.name);
-      if (prepared?.kind !== 'ready') continue;
-      try {
-        out.push(...task.call.module.facts(prepared.params as never, prepared.prep as never));
-      } catch {
-        // The task reports this itself when it runs.
-      }
-    }
-    return out;
-  };
-  // One round trip: base facts plus every fact of every task whose params are known now.
-  const wanted: Fact[] = [...(state.facts.has('base') ? [] : [baseFacts]), ...factsFrom(0)];
-  // Notifications an earlier run wrote down and never acted on (see pending-handlers.ts).
-  if (playBecome && !state.pending) wanted.push(pendingHandlersFact);
+  const playBecome = playBecomes(play);
+  const selected = selectedTasks(env);
+  // One round trip: base facts plus every fact of every task whose params are known now (the runner
+  // may have read them already, with the host's lock).
+  const wanted = factsBeforePlay(env, state);
   // Paths the play's tasks read: a dry run's package preview brings back their packaged content.
   const playPaths = [...new Set(wanted.filter((f) => f.key.startsWith('file:') && f.host === undefined).map((f) => f.key.slice('file:'.length)))];
   if (!(await gather(wanted, playBecome, env.taskTimeoutMs))) return;
@@ -141,7 +126,7 @@ export async function runPlayOnHost(env: PlayEnv, state: HostState): Promise<voi
 
   /** Reads the facts not yet known in one exec. False when the host became unreachable or failed. */
   async function gather(facts: Fact[], become: boolean, timeoutMs: number): Promise<boolean> {
-    const missing = dedupe(facts).filter((f) => (f.host === undefined || f.host === state.host.name) && !state.facts.has(f.key));
+    const missing = missingFacts(facts, state);
     if (missing.length === 0) return true;
     try {
       overlayFacts(state.facts, await gatherFacts(link, missing, become, timeoutMs), env.check ? state.previews : []);
@@ -233,7 +218,7 @@ export async function runPlayOnHost(env: PlayEnv, state: HostState): Promise<voi
     // are read for this task and, in the same exec, for the tasks after it, as at the start of the
     // play: what a later task changes first is predicted over them, or dropped again.
     const missing = facts.some((f) => (f.host === undefined || f.host === state.host.name) && !state.facts.has(f.key));
-    const ahead = missing && !handler && typeof key === 'number' && become === playBecome ? factsFrom(key + 1) : [];
+    const ahead = missing && !handler && typeof key === 'number' && become === playBecome ? factsFrom(env, state.host.name, key + 1) : [];
     if (!(await gather([...facts, ...ahead], become, timeoutMs))) return 'failed';
     const stores = new Map<string, FactStore>([[state.host.name, state.facts]]);
     try {
@@ -316,11 +301,3 @@ export async function runPlayOnHost(env: PlayEnv, state: HostState): Promise<voi
 
 
 /** One read per fact and host: the same key on another host (onHost) is another fact. */
-function dedupe(facts: Fact[]): Fact[] {
-  const seen = new Map<string, Fact>();
-  for (const f of facts) {
-    const id = `${f.host ?? ''}\0${f.key}`;
-    if (!seen.has(id)) seen.set(id, f);
-  }
-  return [...seen.values()];
-}

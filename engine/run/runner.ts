@@ -12,7 +12,9 @@ import type { Play, Playbook } from '../playbook/define.ts';
 import type { EventBus, HostTally } from '../report/events.ts';
 import { openLink, type ConnectSettings } from './connect-host.ts';
 import type { RunControl } from './control.ts';
-import { acquireHostLock, holderText, type HostLock } from './host-lock.ts';
+import { acquireHostLock, FactsUnderLockError, holderText, type HostLock } from './host-lock.ts';
+import { overlayFacts } from './package-effects.ts';
+import { factsBeforePlay, missingFacts, playBecomes } from './play-facts.ts';
 import { writeRetryFile } from './retry-file.ts';
 import type { SavedPlanSession } from '../saved-plan/session.ts';
 import { gatherFacts } from './gather-facts.ts';
@@ -124,25 +126,35 @@ export async function runPlaybook(opts: RunOptions, bus: EventBus): Promise<RunS
   };
 
   // One run per host at a time: taken before the host's first play, held until the run ends. Only
-  // for hosts the run becomes root on (the lock lives in /run/shipshape, root's).
+  // for hosts the run becomes root on (the lock lives in /run/shipshape, root's). When that first
+  // play runs as root, the same command reads its facts under the lock: one sudo for both.
   const locks = new Map<string, Promise<HostLock | undefined>>();
-  const becomesRoot = (host: string) => opts.playbook.plays.some((p) => opts.hostsOf(p).some((h) => h.name === host) && (p.become || p.tasks.some((t) => t.become)));
-  const ensureLock = async (state: HostState): Promise<boolean> => {
+  const becomesRoot = (host: string) => opts.playbook.plays.some((p) => opts.hostsOf(p).some((h) => h.name === host) && playBecomes(p));
+  const ensureLock = async (state: HostState, play: Play, playIndex: number): Promise<boolean> => {
     if (!becomesRoot(state.host.name)) return true;
     let pending = locks.get(state.host.name);
     if (!pending) {
       const request = { exclusive: !opts.check, waitS: opts.lockTimeoutS, holder: holderText(opts.playbookFile, opts.check, startedAt) };
-      pending = acquireHostLock(state.link!, request).catch((err: Error) => {
-        hostFailed(state, 'host lock', err);
-        return undefined;
-      });
+      const facts = playBecomes(play) ? missingFacts(factsBeforePlay({ play, playIndex, prepared, filter: opts.filter }, state), state) : [];
+      pending = acquireHostLock(state.link!, request, { facts, timeoutMs: opts.taskTimeoutS * 1000 }).then(
+        (lock) => {
+          if (lock.facts) overlayFacts(state.facts, lock.facts, opts.check ? state.previews : []);
+          return lock;
+        },
+        (err: Error) => {
+          // A lock refused belongs to no play; facts that could not be read, to the play that read them.
+          if (err instanceof FactsUnderLockError) hostFailed(state, play.name, 'gather facts', err.error);
+          else hostFailed(state, '', 'host lock', err);
+          return undefined;
+        },
+      );
       locks.set(state.host.name, pending);
     }
     return (await pending) !== undefined;
   };
-  const hostFailed = (state: HostState, task: string, err: Error) => {
+  const hostFailed = (state: HostState, play: string, task: string, err: Error) => {
     const status = markHostDown(state, err);
-    bus.emit({ type: 'task.result', host: state.host.name, play: '', task, handler: false, status, changes: [], msg: err.message, ms: 0, check: opts.check });
+    bus.emit({ type: 'task.result', host: state.host.name, play, task, handler: false, status, changes: [], msg: err.message, ms: 0, check: opts.check });
   };
 
   const queue = new PQueue({ concurrency: Math.max(1, opts.forks) });
@@ -161,7 +173,7 @@ export async function runPlaybook(opts: RunOptions, bus: EventBus): Promise<RunS
             queue.add(async () => {
               if (opts.control.stopping) return void (state.unfinished = true);
               if (!(await ensureLink(state))) return;
-              if (!(await ensureLock(state))) return;
+              if (!(await ensureLock(state, play, playIndex))) return;
               await runPlayOnHost(
                 {
                   bus, check: opts.check, play, playIndex, prepared, extraVars: opts.extraVars, filter: opts.filter, forceHandlers: opts.forceHandlers,

@@ -79,17 +79,17 @@ describe('engine core on lab hosts', { timeout: 900_000 }, () => {
     }
   });
 
-  test('a converged 20-task play costs exactly one SSH exec per host, beside the host lock', async () => {
+  test('a converged 20-task play costs exactly one SSH exec per host: the host lock, which reads the facts', async () => {
     const first = await engine(['run', `${PB}/converged20.ts`, '-i', paths.inventory, '--limit', 'relay1,relay2', '--json']);
     assert.equal(first.code, 0, first.stderr + first.stdout);
     const second = await engine(['run', `${PB}/converged20.ts`, '-i', paths.inventory, '--limit', 'relay1,relay2', '--json', '-v']);
     assert.equal(second.code, 0, second.stderr);
     assert.equal(pairs(second, 'ok').length, 40);
-    // The lock (held for the run, one channel) and the fact gathering: nothing else reaches the host.
-    assert.deepEqual(recap(second).roundTrips, { relay1: 2, relay2: 2 });
+    // The lock (held for the run, one channel), which reads the facts once held: nothing else reaches the host.
+    assert.deepEqual(recap(second).roundTrips, { relay1: 1, relay2: 1 });
     const commands = second.events.filter((e) => e.type === 'command');
     assert.deepEqual(commands.map((e) => `${e.host} ${e.command.split(':')[0]}`).sort(), [
-      'relay1 gather facts', 'relay1 lock /run/shipshape/lock (exclusive)', 'relay2 gather facts', 'relay2 lock /run/shipshape/lock (exclusive)',
+      'relay1 lock /run/shipshape/lock (exclusive), then gather facts', 'relay2 lock /run/shipshape/lock (exclusive), then gather facts',
     ]);
   });
 

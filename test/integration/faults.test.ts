@@ -49,6 +49,16 @@ async function runningOn(host: string, command: string, timeoutMs = 30_000): Pro
   throw new Error(`${command} never ran on ${host}`);
 }
 
+/** Waits until a file on the host holds `content`. */
+async function doneOn(host: string, path: string, content: string, timeoutMs = 30_000): Promise<void> {
+  const until = Date.now() + timeoutMs;
+  while (Date.now() < until) {
+    if ((await root(host, `cat ${path} 2>/dev/null || true`)) === content) return;
+    await sleep(200);
+  }
+  throw new Error(`${path} on ${host} never held ${JSON.stringify(content)}`);
+}
+
 const results = (r: CliResult) => r.events.filter((e) => e.type === 'task.result').map((e) => `${e.host} ${e.task}: ${e.status}`).sort();
 
 describe('faults and interruptions on lab hosts', { timeout: 900_000 }, () => {
@@ -79,6 +89,8 @@ describe('faults and interruptions on lab hosts', { timeout: 900_000 }, () => {
   test('Ctrl-C once: the running step finishes, no new task starts, the recap names the retry file; it retries exactly the host not done', async () => {
     const run = started(['run', PB, '-i', labPaths.inventory, '--limit', `${A},${B}`, '--json', '-e', 'sleep=6', '-e', `only=${A}`, '-e', 'stamp=c1']);
     await runningOn(A, 'sleep 6');
+    // B has no slow task: it is done once its 'after' is written (else the signal races it).
+    await doneOn(B, '/srv/slow-after', 'c1\n');
     const t0 = Date.now();
     run.child.kill('SIGINT');
     const r = await run.done;
@@ -164,6 +176,22 @@ describe('faults and interruptions on lab hosts', { timeout: 900_000 }, () => {
     const next = await engine(['run', PB, '-i', labPaths.inventory, '--limit', A, '--json', '--lock-timeout', '20', '-e', 'stamp=d2']);
     assert.equal(next.code, 0, next.stdout + next.stderr);
     assert.ok(Date.now() - t0 < 20_000);
+  });
+
+  test("facts read with the lock: a fact past --task-timeout is killed there, the host fails naming it, and the lock is let go", async () => {
+    const t0 = Date.now();
+    const r = await engine(['run', 'test/fixtures/playbooks/faults/slow-facts.ts', '-i', labPaths.inventory, '--limit', A, '--json', '--task-timeout', '3'], { env: { SLOW_FACT_S: '600' } });
+    assert.ok(Date.now() - t0 < 60_000, `the run ended in ${Date.now() - t0} ms`);
+    assert.equal(r.code, 3, r.stdout + r.stderr);
+    const failed = r.events.filter((e) => e.type === 'task.result' && e.status === 'failed');
+    assert.deepEqual(failed.map((e) => `${e.host} ${e.play}: ${e.task}`), [`${A} slow facts: gather facts`]);
+    assert.match(failed[0].msg, new RegExp(`^fact gathering on ${A} \\(base, test:slow-fact:600, .*\\) timed out after 3 s and was killed$`));
+    assert.deepEqual(recap(r).roundTrips, { [A]: 1 }, 'the lock and the facts went in one exec');
+    assert.equal((await root(A, "pgrep -f '^sleep 600$' || echo none")).trim(), 'none', 'the fact is gone from the host');
+    // Let go: the next run does not wait for it.
+    const next = await engine(['run', 'test/fixtures/playbooks/faults/slow-facts.ts', '-i', labPaths.inventory, '--limit', A, '--json', '--lock-timeout', '1'], { env: { SLOW_FACT_S: '0' } });
+    assert.equal(next.code, 0, next.stdout + next.stderr);
+    assert.deepEqual(pairs(next, 'ok'), [`${A} read a slow fact`]);
   });
 
   test('a host cut in the middle of a large write: it gives up on its own by the deadline, keeping the old content and no temp file', async () => {
