@@ -3,7 +3,7 @@
 // and Ansible side by side, prints the tables and writes the measured part of bench/RESULTS.md.
 // Every record is appended to bench/results/<start>.jsonl as it is made, so an interrupted bench
 // keeps what it measured: `--from bench/results/<start>.jsonl` rebuilds RESULTS.md from it (several
-// files, comma separated: a workload in more than one is taken from the last).
+// files, comma separated: a tool's workload in more than one is taken from the last).
 // Every write of RESULTS.md also draws the charts (bench/results/wall.svg, memory.svg) from the same
 // records; `--from FILE --charts-only` draws only them.
 // `--suite-lab` runs on the test suite's two bench hosts instead (no labUp; N ≤ 2), `--lab-hosts
@@ -59,16 +59,24 @@ if (values.from) {
   // One or more saved runs (comma separated), e.g. W1 on the full lab and W2 from another session.
   const files = values.from.split(',');
   const lines = files.flatMap((f) => readFileSync(f, 'utf8').split('\n').filter(Boolean).map((l) => ({ ...JSON.parse(l), file: f })));
-  // A workload measured in more than one of the files is taken from the last of them only: a later
-  // run of one workload (W2 again, say) replaces the earlier one's records instead of mixing with them.
+  // A tool's workload measured in more than one of the files is taken from the last of them only: a
+  // later run of it (W2 again, or the engine and the floor again after a change) replaces the
+  // earlier one's records instead of mixing with them; the other tools' stay.
   const all = lines.filter((l) => !l.meta) as (Record_ & { file: string })[];
-  const lastFile = new Map(all.map((r) => [r.workload, r.file]));
-  const records = all.filter((r) => lastFile.get(r.workload) === r.file) as Record_[];
+  const cell = (r: Record_) => `${r.workload}\0${r.tool}`;
+  const lastFile = new Map(all.map((r) => [cell(r), r.file]));
+  const records = all.filter((r) => lastFile.get(cell(r)) === r.file) as Record_[];
   const loads = (f: string) => {
     const xs = records.filter((r) => (r as Record_ & { file: string }).file === f && r.load1 !== undefined).map((r) => r.load1!);
     return xs.length ? `; 1-min load average during it ${Math.min(...xs).toFixed(1)}–${Math.max(...xs).toFixed(1)}` : '';
   };
-  const metas = lines.filter((l) => l.meta).map((l) => `- \`${l.file.replace(`${BENCH}/`, 'bench/')}\`: ${['hosts', 'runs', 'cold-runs', 'warmup', 'workloads', 'suite-lab'].filter((k) => l.meta[k] !== undefined).map((k) => `${k} ${l.meta[k]}`).join(', ')}${loads(l.file)}; taken from it: ${[...new Set(records.filter((r) => (r as Record_ & { file: string }).file === l.file).map((r) => r.workload))].join(', ') || 'nothing'}`);
+  /** What the block takes from a file: each workload with its tools. */
+  const takenFrom = (f: string) => {
+    const tools = new Map<string, Set<string>>();
+    for (const r of records) if ((r as Record_ & { file: string }).file === f) tools.set(r.workload, (tools.get(r.workload) ?? new Set()).add(r.tool));
+    return [...tools].map(([w, ts]) => `${w} (${[...ts].join(', ')})`).join(', ');
+  };
+  const metas = lines.filter((l) => l.meta).map((l) => `- \`${l.file.replace(`${BENCH}/`, 'bench/')}\`: ${['hosts', 'runs', 'cold-runs', 'warmup', 'workloads', 'suite-lab'].filter((k) => l.meta[k] !== undefined).map((k) => `${k} ${l.meta[k]}`).join(', ')}${loads(l.file)}; taken from it: ${takenFrom(l.file) || 'nothing'}`);
   // The machine each run was made on, as it recorded it: the machine rebuilding the block may have
   // other versions installed, or none of the peers at all.
   const machines = lines.filter((l) => l.meta).flatMap((l) => [
