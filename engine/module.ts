@@ -65,6 +65,19 @@ export interface PlanContext {
   writer?: { user: string; group: string | null };
   /** What earlier tasks of this run do to the host's packages (kept by the engine, never read from the host). */
   packages: PackagesSoFar;
+  /** What earlier tasks of this run write (kept by the engine, never read from the host: see FileEffect). */
+  files: FilesSoFar;
+}
+
+/**
+ * The engine's effects channel for files, as a plan reads it. In a dry run, a mark left by a task
+ * whose outcome is unknown makes the plan that reads it unknown too (as a doubted fact does).
+ */
+export interface FilesSoFar {
+  /** An earlier task of this run writes new content to this path (and no later one settled it). */
+  written(path: string): boolean;
+  /** An earlier task of this run writes or removes a file directly in this folder. */
+  writtenIn(dir: string): boolean;
 }
 
 /** The engine's effects channel for packages: what the apt tasks before this one install or change. */

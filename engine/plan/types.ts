@@ -188,6 +188,8 @@ export interface Plan {
   guesses?: Record<string, unknown>;
   /** What the task does to the host's packages, for the engine to keep (see PackageEffect). */
   packages?: PackageEffect;
+  /** What the task writes that later tasks of the run must know and no host reports (see FileEffect). */
+  files?: FileEffect;
   /**
    * In a dry run, why this task's outcome cannot be known (a unit a package an earlier task installs
    * may ship): the task is reported unknown with this reason. Ignored in a real run.
@@ -215,6 +217,21 @@ export interface PackageEffect {
   touches: string[];
   /** The task refreshes the lists before installing. */
   update: boolean;
+}
+
+/**
+ * The effects channel for files: what a task writes, for later tasks of the same run, which read
+ * it through PlanContext.files (engine/run/file-marks.ts keeps it per host). A host cannot say
+ * whether a file was rewritten by this run, only a plan can: systemd reads it to know that a unit
+ * file or a drop-in folder an earlier task changed calls for a daemon-reload.
+ */
+export interface FileEffect {
+  /** Paths the task writes new content to. */
+  written?: string[];
+  /** Folders in which it writes or removes a file (a unit's drop-ins have names no module knows in advance). */
+  writtenIn?: string[];
+  /** Marks the task takes in (a daemon-reload loads what was written): later tasks find them unset. */
+  settles?: { written?: string[]; writtenIn?: string[] };
 }
 
 /** A plan that cannot be made: a missing prerequisite or a contradiction. Thrown from plan(). */

@@ -9,6 +9,7 @@ import type { PreviousFile } from './execute.ts';
 import type { PendingList } from './pending-handlers.ts';
 import type { PreviewedPackage } from '../packages/preview.ts';
 import type { HostLink } from './host-link.ts';
+import { FileMarks } from './file-marks.ts';
 
 export interface HostState {
   host: InventoryHost;
@@ -32,6 +33,8 @@ export interface HostState {
   previews: PreviewedPackage[];
   /** What earlier apt tasks install or change (the modules' PlanContext.packages). */
   packages: PackagesSoFar;
+  /** What earlier tasks write (the modules' PlanContext.files). */
+  files: FileMarks;
 }
 
 export function newHostState(host: InventoryHost): HostState {
@@ -48,6 +51,7 @@ export function newHostState(host: InventoryHost): HostState {
     loginJournal: [],
     previews: [],
     packages: { installs: [], changes: [] },
+    files: new FileMarks(),
   };
 }
 

@@ -9,7 +9,8 @@ import { ABSENT_FILE, fileKey, type FileFact } from '../../../engine/facts/file.
 import type { Fact } from '../../../engine/facts/types.ts';
 import { groupKey, userKey, type GroupFact, type UserFact } from '../../../engine/facts/user.ts';
 import type { FactReader, ModuleDef, ModuleFn, PlanContext } from '../../../engine/module.ts';
-import type { Plan } from '../../../engine/plan/types.ts';
+import type { FileEffect, Plan } from '../../../engine/plan/types.ts';
+import { FileMarks } from '../../../engine/run/file-marks.ts';
 import { validateParams } from '../../../engine/playbook/validate.ts';
 
 /** `initial` holds what the host reported at the start of the run, when it differs from `values`. */
@@ -87,6 +88,15 @@ export interface PlanOptions {
   writer?: PlanContext['writer'];
   /** What earlier apt tasks install or change (default: nothing). */
   packages?: Partial<PlanContext['packages']>;
+  /** What earlier tasks write (the files channel, as their effects left it; default: nothing). */
+  files?: FileEffect;
+}
+
+/** The files channel after earlier tasks' effects, as the engine keeps it. */
+export function filesAfter(...effects: FileEffect[]): FileMarks {
+  const marks = new FileMarks();
+  for (const effect of effects) marks.apply(effect);
+  return marks;
 }
 
 /** Validates (defaults filled), prepares, declares facts and plans, as the engine does for one host. */
@@ -97,7 +107,7 @@ export async function planWith<S extends TObject>(mod: ModuleFn<S>, params: Reco
   const host = opts.host ?? 'web1';
   const prep = await def.prepare?.(checked.value as never, { host, vars: opts.vars ?? {}, baseDir: opts.baseDir ?? '/nonexistent' });
   const declared = def.facts(checked.value as never, prep as never);
-  return def.plan(checked.value as never, { host, base: opts.base ?? EMPTY_BASE_FACTS, facts: fakeFacts(facts, declared), sshPort: opts.sshPort ?? 22, login: opts.login, writer: opts.writer, packages: { installs: [], changes: [], ...opts.packages } }, prep as never);
+  return def.plan(checked.value as never, { host, base: opts.base ?? EMPTY_BASE_FACTS, facts: fakeFacts(facts, declared), sshPort: opts.sshPort ?? 22, login: opts.login, writer: opts.writer, packages: { installs: [], changes: [], ...opts.packages }, files: filesAfter(opts.files ?? {}).reader(new Set()) }, prep as never);
 }
 
 /** The steps of a plan with Secrets and Buffers made comparable. */
