@@ -6,6 +6,7 @@ import type { Fact } from './facts/types.ts';
 import type { Plan } from './plan/types.ts';
 import type { BaseFacts } from './facts/base.ts';
 import type { PublicKeyId } from './connection/types.ts';
+import type { PlannedPackages } from './facts/apt-planned.ts';
 
 /** What a param function and a `when` see of the host. */
 export interface HostContext {
@@ -86,6 +87,12 @@ export interface PackagesSoFar {
   installs: readonly string[];
   /** Dry run only: every package earlier tasks install, upgrade or remove (a real run reads the host instead). */
   changes: readonly string[];
+  /**
+   * Dry run only: the versions earlier apt tasks leave and what their removals leave for autoremove
+   * (a real run reads apt-get -s again after each change: nothing). A plan that reads it after an
+   * apt task whose outcome is unknown is unknown too.
+   */
+  planned(): PlannedPackages;
 }
 
 /** The parts of a plan's context that say what the host will hold: its facts and the packages going on it. */

@@ -1,6 +1,7 @@
 // What a module's plan returns: the changes (for the report and the diff), the steps that make
 // them (for the engine to execute, or not, in check mode) and the facts as they will be after.
 import type { Secret } from '../secret.ts';
+import type { SimulatedPackage } from '../facts/apt.ts';
 
 /** One remote command, as an argument array; the engine quotes it. */
 export interface RunStep {
@@ -205,8 +206,8 @@ export interface Plan {
 
 /**
  * The effects channel for packages: what an apt task installs, upgrades or removes. The engine
- * keeps it per host: later tasks read it through `apt:installs` and `apt:changes`, and a dry run
- * previews the packages `install` names (engine/packages/) so later tasks plan on what they ship.
+ * keeps it per host: later tasks read it through PlanContext.packages, and a dry run previews the
+ * packages `install` names (engine/packages/) so later tasks plan on what they ship.
  */
 export interface PackageEffect {
   /** The names given to apt-get install (new or upgraded): what a dry run previews. */
@@ -217,6 +218,10 @@ export interface PackageEffect {
   touches: string[];
   /** The task refreshes the lists before installing. */
   update: boolean;
+  /** For a dry run's later apt tasks: the version it leaves each package it changes at (null: removed). */
+  versions?: Record<string, string | null>;
+  /** For a dry run's later autoremove: what its removals leave behind, as apt-get -s says it would remove it. */
+  leaves?: SimulatedPackage[];
 }
 
 /**

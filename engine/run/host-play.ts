@@ -249,9 +249,10 @@ export async function runPlayOnHost(env: PlayEnv, state: HostState): Promise<voi
       module,
       params: resolved.params,
       prep: resolved.prep,
-      ctx: { host: state.host.name, base, sshPort: state.host.port, address: state.host.address, login: { user: state.host.user, keys: link.loginKeys }, writer, packages: state.packages },
+      ctx: { host: state.host.name, base, sshPort: state.host.port, address: state.host.address, login: { user: state.host.user, keys: link.loginKeys }, writer },
       stores,
       files: state.files,
+      packages: state.packages,
       check: env.check,
     });
     if (planned.kind === 'failed') return finish('failed', [], planned.msg);

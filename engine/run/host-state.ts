@@ -3,7 +3,8 @@
 import { BecomeError, ConnectionError, ExecTimeoutError } from '../connection/errors.ts';
 import { FactStore } from '../facts/store.ts';
 import type { InventoryHost } from '../inventory/types.ts';
-import type { PackagesSoFar, TaskOutput } from '../module.ts';
+import type { TaskOutput } from '../module.ts';
+import { NO_PACKAGES, type PackagesKept } from './package-effects.ts';
 import type { HostTally } from '../report/events.ts';
 import type { PreviousFile } from './execute.ts';
 import type { PendingList } from './pending-handlers.ts';
@@ -32,7 +33,7 @@ export interface HostState {
   /** Dry run: the packages earlier apt tasks would install, as previewed (see engine/packages/). */
   previews: PreviewedPackage[];
   /** What earlier apt tasks install or change (the modules' PlanContext.packages). */
-  packages: PackagesSoFar;
+  packages: PackagesKept;
   /** What earlier tasks write (the modules' PlanContext.files). */
   files: FileMarks;
 }
@@ -50,7 +51,7 @@ export function newHostState(host: InventoryHost): HostState {
     unfinished: false,
     loginJournal: [],
     previews: [],
-    packages: { installs: [], changes: [] },
+    packages: NO_PACKAGES,
     files: new FileMarks(),
   };
 }

@@ -7,27 +7,27 @@ import type { FactStore } from '../facts/store.ts';
 import type { TObject } from '@sinclair/typebox';
 import type { FactReader, ModuleDef, PlanContext } from '../module.ts';
 import type { Plan } from '../plan/types.ts';
-import { withPackageEffect } from './package-effects.ts';
-import type { PackagesSoFar } from '../module.ts';
+import { packagesView, withPackageEffect, type PackagesKept } from './package-effects.ts';
 import { forgetsEverything, type FileMarks } from './file-marks.ts';
 
 /** What the engine carries from task to task on one host for later plans: its facts and the effects channels. */
 export interface Carried {
   facts: FactStore;
   files: FileMarks;
-  packages: PackagesSoFar;
+  packages: PackagesKept;
 }
 
 export interface PlanInput {
   module: ModuleDef<TObject, unknown>;
   params: unknown;
   prep: unknown;
-  /** What the module's plan is given, but the facts (read from `stores`) and the files channel. */
-  ctx: Omit<PlanContext, 'facts' | 'files'>;
+  /** What the module's plan is given, but the facts (read from `stores`) and the effects channels. */
+  ctx: Omit<PlanContext, 'facts' | 'files' | 'packages'>;
   /** This host's store, and the stores of other hosts whose facts the task declared (onHost). */
   stores: ReadonlyMap<string, FactStore>;
-  /** This host's files channel (what earlier tasks write). */
+  /** This host's effects channels: what earlier tasks write, what they do to packages. */
   files: FileMarks;
+  packages: PackagesKept;
   check: boolean;
 }
 
@@ -67,7 +67,7 @@ export function planTask(input: PlanInput): Planned {
   };
   let plan: Plan;
   try {
-    plan = module.plan(input.params as never, { ...ctx, facts, files: input.files.reader(doubts) }, input.prep as never);
+    plan = module.plan(input.params as never, { ...ctx, facts, files: input.files.reader(doubts), packages: packagesView(input.packages, doubts) }, input.prep as never);
   } catch (err) {
     const msg = (err as Error).message;
     // Planned on what no dry run can know (a file a package's scripts may make): not a failure.
@@ -120,7 +120,7 @@ export function carryForward(host: Carried, plan: Plan, check: boolean, doubt?: 
   if (plan.files) host.files.apply(plan.files, doubt);
   if (check) for (const [k, v] of Object.entries(plan.guesses ?? {})) store.predict(k, v, { guess: true, doubt });
   else store.invalidate(Object.keys(plan.guesses ?? {}));
-  if (plan.packages) host.packages = withPackageEffect(host.packages, plan.packages, check);
+  if (plan.packages) host.packages = withPackageEffect(host.packages, plan.packages, check, doubt);
 }
 
 /** A real run's steps failed part way: whatever they touched is no longer known. */

@@ -10,6 +10,7 @@ import { unitFact, unitFilePaths, type UnitFact } from '../../engine/facts/unit.
 import type { ModuleDef } from '../../engine/module.ts';
 import type { Plan } from '../../engine/plan/types.ts';
 import { FileMarks } from '../../engine/run/file-marks.ts';
+import { NO_PACKAGES } from '../../engine/run/package-effects.ts';
 import { carryForward, forgetTouched, planTask, type Carried } from '../../engine/run/task-core.ts';
 import { copy } from '../../modules/copy/copy.ts';
 import { file } from '../../modules/file/file.ts';
@@ -27,7 +28,7 @@ const reloads = plan({ files: { settles: { written: [UNIT], writtenIn: [] } } })
 const everything = plan({ invalidates: ['*'] });
 
 function host(): Carried {
-  return { facts: new FactStore(), files: new FileMarks(), packages: { installs: [], changes: [] } };
+  return { facts: new FactStore(), files: new FileMarks(), packages: NO_PACKAGES };
 }
 
 /** What a plan would read of the marks now, and the doubts reading them brings. */
@@ -94,9 +95,10 @@ describe('the files channel between modules', () => {
       module: systemd.def as unknown as ModuleDef,
       params: { unit: 'relay', daemonReload: true },
       prep: undefined,
-      ctx: { host: 'h1', base: {} as never, sshPort: 22, packages: h.packages },
+      ctx: { host: 'h1', base: {} as never, sshPort: 22 },
       stores: new Map([['h1', h.facts]]),
       files: h.files,
+      packages: h.packages,
       check,
     });
 

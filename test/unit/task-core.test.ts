@@ -9,6 +9,7 @@ import type { BaseFacts } from '../../engine/facts/base.ts';
 import type { ModuleDef, PlanContext } from '../../engine/module.ts';
 import type { Plan } from '../../engine/plan/types.ts';
 import { FileMarks } from '../../engine/run/file-marks.ts';
+import { NO_PACKAGES } from '../../engine/run/package-effects.ts';
 import { carryForward, decide, executedStatus, forgetTouched, planTask, type Carried, type PlanInput } from '../../engine/run/task-core.ts';
 
 const fileFact = (path: string): Fact<{ exists: boolean; sum?: string; mtime?: number }> => defineFact(`file:${path}`, 'true', () => ({ exists: false }));
@@ -22,7 +23,7 @@ function moduleOf(plan: (facts: PlanContext['facts']) => Plan): ModuleDef<any, u
 
 function input(plan: (facts: PlanContext['facts']) => Plan, store: FactStore, opts: { check?: boolean; others?: Record<string, FactStore> } = {}): PlanInput {
   const stores = new Map([['h1', store], ...Object.entries(opts.others ?? {})]);
-  return { module: moduleOf(plan), params: {}, prep: undefined, ctx: { host: 'h1', base: {} as BaseFacts, sshPort: 22, packages: { installs: [], changes: [] } }, stores, files: new FileMarks(), check: opts.check ?? false };
+  return { module: moduleOf(plan), params: {}, prep: undefined, ctx: { host: 'h1', base: {} as BaseFacts, sshPort: 22 }, stores, files: new FileMarks(), packages: NO_PACKAGES, check: opts.check ?? false };
 }
 
 const plan = (p: Partial<Plan> = {}): Plan => ({ changes: [], steps: [], ...p });
@@ -88,7 +89,7 @@ describe('decide', () => {
 });
 
 describe('carryForward', () => {
-  const NONE = { installs: [], changes: [] };
+  const NONE = NO_PACKAGES;
   /** A host's carried state around a store. */
   const host = (facts: FactStore): Carried => ({ facts, files: new FileMarks(), packages: NONE });
   const made = plan({ after: { [A.key]: { exists: true } }, guesses: { [B.key]: { exists: true } }, invalidates: ['procs:*'] });
@@ -129,11 +130,11 @@ describe('carryForward', () => {
     const h = host(s);
     carryForward(h, pkgs, true);
     const dry = h.packages;
-    assert.deepEqual(dry, { installs: ['nginx-light'], changes: ['nginx-light', 'nginx-common'] });
+    assert.deepEqual(dry, { installs: ['nginx-light'], changes: ['nginx-light', 'nginx-common'], planned: NO_PACKAGES.planned });
     carryForward(h, plan(), true);
     assert.deepEqual(h.packages, dry, 'a task without packages leaves them as they are');
     carryForward(h, pkgs, false);
-    assert.deepEqual(h.packages, { installs: ['nginx-light', 'nginx-light'], changes: [] }, 'a real run reads the host after an install: no changes to guess');
+    assert.deepEqual(h.packages, { installs: ['nginx-light', 'nginx-light'], changes: [], planned: NO_PACKAGES.planned }, 'a real run reads the host after an install: no changes to guess');
     assert.equal(s.has('apt:installs'), false);
   });
 
