@@ -6,6 +6,7 @@ import type { Fact } from './facts/types.ts';
 import type { Plan } from './plan/types.ts';
 import type { BaseFacts } from './facts/base.ts';
 import type { PublicKeyId } from './connection/types.ts';
+import type { PlannedPackages } from './facts/apt-planned.ts';
 
 /** What a param function and a `when` see of the host. */
 export interface HostContext {
@@ -65,6 +66,19 @@ export interface PlanContext {
   writer?: { user: string; group: string | null };
   /** What earlier tasks of this run do to the host's packages (kept by the engine, never read from the host). */
   packages: PackagesSoFar;
+  /** What earlier tasks of this run write (kept by the engine, never read from the host: see FileEffect). */
+  files: FilesSoFar;
+}
+
+/**
+ * The engine's effects channel for files, as a plan reads it. In a dry run, a mark left by a task
+ * whose outcome is unknown makes the plan that reads it unknown too (as a doubted fact does).
+ */
+export interface FilesSoFar {
+  /** An earlier task of this run writes new content to this path (and no later one settled it). */
+  written(path: string): boolean;
+  /** An earlier task of this run writes or removes a file directly in this folder. */
+  writtenIn(dir: string): boolean;
 }
 
 /** The engine's effects channel for packages: what the apt tasks before this one install or change. */
@@ -73,6 +87,12 @@ export interface PackagesSoFar {
   installs: readonly string[];
   /** Dry run only: every package earlier tasks install, upgrade or remove (a real run reads the host instead). */
   changes: readonly string[];
+  /**
+   * Dry run only: the versions earlier apt tasks leave and what their removals leave for autoremove
+   * (a real run reads apt-get -s again after each change: nothing). A plan that reads it after an
+   * apt task whose outcome is unknown is unknown too.
+   */
+  planned(): PlannedPackages;
 }
 
 /** The parts of a plan's context that say what the host will hold: its facts and the packages going on it. */

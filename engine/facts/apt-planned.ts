@@ -2,7 +2,8 @@
 // own facts (apt-get -s upgrade, autoremove) are read from the host as it still is: which versions
 // they install or remove (an upgrade not counted twice) and what their removals leave for an
 // autoremove (libpsl5 once wget is gone). Never read from the host (a real run reads apt-get -s
-// again after each change); and what a removal would take with it, from apt-get -s itself.
+// again after each change): the engine keeps it from the tasks' PackageEffect (package-effects.ts).
+// And what a removal would take with it, from apt-get -s itself.
 import { quote } from '../quote.ts';
 import { aptWithoutHooks, parseSimulation, type SimulatedPackage } from './apt.ts';
 import { defineFact, type Fact } from './types.ts';
@@ -13,10 +14,6 @@ export interface PlannedPackages {
   /** Packages an earlier task's removals leave for autoremove, as apt-get -s says it would remove them. */
   autoremovable: SimulatedPackage[];
 }
-
-export const PLANNED_KEY = 'apt:planned';
-
-export const plannedPackagesFact: Fact<PlannedPackages> = defineFact<PlannedPackages>(PLANNED_KEY, ':', () => ({ versions: {}, autoremovable: [] }));
 
 /**
  * `apt-get -s remove --autoremove NAMES` (purge with purge): the named packages and every package

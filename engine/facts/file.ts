@@ -41,29 +41,15 @@ export const ABSENT_FILE: FileFact = Object.freeze({
   linkTarget: null,
 }) as FileFact;
 
-/** `file:PATH`, the path normalized (no `.`, `..`, doubled or trailing slashes) so spellings of one path share a key. */
-export function fileKey(path: string): string {
+/** The path normalized (no `.`, `..`, doubled or trailing slashes), so spellings of one path are one path. */
+export function normalPath(path: string): string {
   const normal = posix.normalize(path);
-  return `file:${normal.length > 1 ? normal.replace(/\/+$/, '') : normal}`;
+  return normal.length > 1 ? normal.replace(/\/+$/, '') : normal;
 }
 
-/**
- * `written:PATH`: true once an earlier task of this run plans writing new content to PATH (copy,
- * template, lineinfile predict it); never read from the host, where it is always false. A unit file
- * written this way needs a daemon-reload (the systemd module reads it). A key of its own, not a
- * field of FileFact, so that a predicted file fact still equals what fileFact reads back.
- */
-export function writtenFact(path: string): Fact<boolean> {
-  return defineFact<boolean>(`written:${fileKey(path).slice('file:'.length)}`, ':', () => false);
-}
-
-/**
- * `written-in:DIR`: true once an earlier task of this run plans writing or removing a file directly
- * in DIR; never read from the host. A unit's drop-ins (NAME.service.d/*.conf) have names no module
- * can know in advance: systemd reads this for the drop-in folders to know a daemon-reload is due.
- */
-export function writtenInFact(dir: string): Fact<boolean> {
-  return defineFact<boolean>(`written-in:${fileKey(dir).slice('file:'.length)}`, ':', () => false);
+/** `file:PATH`, the path normalized (see normalPath) so spellings of one path share a key. */
+export function fileKey(path: string): string {
+  return `file:${normalPath(path)}`;
 }
 
 /**

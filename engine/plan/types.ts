@@ -1,6 +1,7 @@
 // What a module's plan returns: the changes (for the report and the diff), the steps that make
 // them (for the engine to execute, or not, in check mode) and the facts as they will be after.
 import type { Secret } from '../secret.ts';
+import type { SimulatedPackage } from '../facts/apt.ts';
 
 /** One remote command, as an argument array; the engine quotes it. */
 export interface RunStep {
@@ -188,6 +189,8 @@ export interface Plan {
   guesses?: Record<string, unknown>;
   /** What the task does to the host's packages, for the engine to keep (see PackageEffect). */
   packages?: PackageEffect;
+  /** What the task writes that later tasks of the run must know and no host reports (see FileEffect). */
+  files?: FileEffect;
   /**
    * In a dry run, why this task's outcome cannot be known (a unit a package an earlier task installs
    * may ship): the task is reported unknown with this reason. Ignored in a real run.
@@ -203,8 +206,8 @@ export interface Plan {
 
 /**
  * The effects channel for packages: what an apt task installs, upgrades or removes. The engine
- * keeps it per host: later tasks read it through `apt:installs` and `apt:changes`, and a dry run
- * previews the packages `install` names (engine/packages/) so later tasks plan on what they ship.
+ * keeps it per host: later tasks read it through PlanContext.packages, and a dry run previews the
+ * packages `install` names (engine/packages/) so later tasks plan on what they ship.
  */
 export interface PackageEffect {
   /** The names given to apt-get install (new or upgraded): what a dry run previews. */
@@ -215,6 +218,25 @@ export interface PackageEffect {
   touches: string[];
   /** The task refreshes the lists before installing. */
   update: boolean;
+  /** For a dry run's later apt tasks: the version it leaves each package it changes at (null: removed). */
+  versions?: Record<string, string | null>;
+  /** For a dry run's later autoremove: what its removals leave behind, as apt-get -s says it would remove it. */
+  leaves?: SimulatedPackage[];
+}
+
+/**
+ * The effects channel for files: what a task writes, for later tasks of the same run, which read
+ * it through PlanContext.files (engine/run/file-marks.ts keeps it per host). A host cannot say
+ * whether a file was rewritten by this run, only a plan can: systemd reads it to know that a unit
+ * file or a drop-in folder an earlier task changed calls for a daemon-reload.
+ */
+export interface FileEffect {
+  /** Paths the task writes new content to. */
+  written?: string[];
+  /** Folders in which it writes or removes a file (a unit's drop-ins have names no module knows in advance). */
+  writtenIn?: string[];
+  /** Marks the task takes in (a daemon-reload loads what was written): later tasks find them unset. */
+  settles?: { written?: string[]; writtenIn?: string[] };
 }
 
 /** A plan that cannot be made: a missing prerequisite or a contradiction. Thrown from plan(). */

@@ -234,8 +234,10 @@ export async function runPlayOnHost(env: PlayEnv, state: HostState): Promise<voi
       module,
       params: resolved.params,
       prep: resolved.prep,
-      ctx: { host: state.host.name, base, sshPort: state.host.port, address: state.host.address, login: { user: state.host.user, keys: link.loginKeys }, writer, packages: state.packages },
+      ctx: { host: state.host.name, base, sshPort: state.host.port, address: state.host.address, login: { user: state.host.user, keys: link.loginKeys }, writer },
       stores,
+      files: state.files,
+      packages: state.packages,
       check: env.check,
     });
     if (planned.kind === 'failed') return finish('failed', [], planned.msg);
@@ -254,7 +256,7 @@ export async function runPlayOnHost(env: PlayEnv, state: HostState): Promise<voi
     const verdict = decide(plan, doubts, env.check);
     if (verdict.kind === 'unknown') {
       // Its predictions are no surer than what they were made from.
-      state.packages = carryForward(state.facts, state.packages, plan, env.check, verdict.doubt);
+      carryForward(state, plan, env.check, verdict.doubt);
       return unknown(plan.changes, verdict.reason);
     }
     if (verdict.kind === 'ok') return finish('ok', [], plan.msg, plan.output ?? {});
@@ -273,7 +275,7 @@ export async function runPlayOnHost(env: PlayEnv, state: HostState): Promise<voi
         if (sshd.length > 0) await confirmLogin(link, sshd, state.loginJournal, become);
       } catch (err) {
         // Whatever the steps touched before failing is no longer known: read it again when needed.
-        forgetTouched(state.facts, plan);
+        forgetTouched(state, plan);
         if (isConnectionLost(err)) {
           hostError(err, task.name);
           return 'unreachable';
@@ -283,7 +285,7 @@ export async function runPlayOnHost(env: PlayEnv, state: HostState): Promise<voi
         return finish('failed', plan.changes, (err as Error).message, output);
       }
     }
-    state.packages = carryForward(state.facts, state.packages, plan, env.check);
+    carryForward(state, plan, env.check);
     if (executedStatus(announced, reportedChange) === 'ok') return finish('ok', [], plan.msg, output);
     return finish('changed', plan.changes, plan.msg, output);
   }

@@ -3,12 +3,14 @@
 import { BecomeError, ConnectionError, ExecTimeoutError } from '../connection/errors.ts';
 import { FactStore } from '../facts/store.ts';
 import type { InventoryHost } from '../inventory/types.ts';
-import type { PackagesSoFar, TaskOutput } from '../module.ts';
+import type { TaskOutput } from '../module.ts';
+import { NO_PACKAGES, type PackagesKept } from './package-effects.ts';
 import type { HostTally } from '../report/events.ts';
 import type { PreviousFile } from './execute.ts';
 import type { PendingList } from './pending-handlers.ts';
 import type { PreviewedPackage } from '../packages/preview.ts';
 import type { HostLink } from './host-link.ts';
+import { FileMarks } from './file-marks.ts';
 
 export interface HostState {
   host: InventoryHost;
@@ -31,7 +33,9 @@ export interface HostState {
   /** Dry run: the packages earlier apt tasks would install, as previewed (see engine/packages/). */
   previews: PreviewedPackage[];
   /** What earlier apt tasks install or change (the modules' PlanContext.packages). */
-  packages: PackagesSoFar;
+  packages: PackagesKept;
+  /** What earlier tasks write (the modules' PlanContext.files). */
+  files: FileMarks;
 }
 
 export function newHostState(host: InventoryHost): HostState {
@@ -47,7 +51,8 @@ export function newHostState(host: InventoryHost): HostState {
     unfinished: false,
     loginJournal: [],
     previews: [],
-    packages: { installs: [], changes: [] },
+    packages: NO_PACKAGES,
+    files: new FileMarks(),
   };
 }
 

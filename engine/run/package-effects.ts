@@ -1,8 +1,10 @@
 // What an apt task's PackageEffect leaves for later tasks on its host: the packages it installs
-// (a user or unit they bring cannot be on a fresh host yet), every package it changes (dry run
-// only: a reboot-if-asked task cannot know what their scripts ask), both kept by the engine and
-// given to later plans as PlanContext.packages; and in a dry run the preview of what they ship
+// (a user or unit they bring cannot be on a fresh host yet), every package it changes and the
+// versions it leaves (dry run only: a reboot-if-asked task cannot know what their scripts ask, a
+// later apt task's apt-get -s reads the host as it still is), all kept by the engine and given to
+// later plans as PlanContext.packages; and in a dry run the preview of what they ship
 // (engine/packages/), through which every fact read afterwards passes (see overlayFacts).
+import { plannedAfter, type PlannedPackages } from '../facts/apt-planned.ts';
 import type { FactStore } from '../facts/store.ts';
 import type { PackagesSoFar } from '../module.ts';
 import { overlay } from '../packages/overlay.ts';
@@ -11,13 +13,43 @@ import { gatherFacts } from './gather-facts.ts';
 import type { HostLink } from './host-link.ts';
 import type { PackageEffect } from '../plan/types.ts';
 
-/** The packages this task's effect adds to what earlier tasks install or change. */
-export function withPackageEffect(so: PackagesSoFar, effect: PackageEffect, check: boolean): PackagesSoFar {
+/** The packages channel as the engine keeps it per host (the plans' PackagesSoFar, as data). */
+export interface PackagesKept {
+  installs: readonly string[];
+  changes: readonly string[];
+  planned: PlannedPackages;
+  /** Dry run: why `planned` cannot be known (an apt task that changed it was unknown). */
+  plannedDoubt?: string;
+}
+
+export const NO_PACKAGES: PackagesKept = Object.freeze({ installs: [], changes: [], planned: { versions: {}, autoremovable: [] } });
+
+/** The channel as a plan reads it; the doubt of `planned`, when read, goes into `doubts`. */
+export function packagesView(kept: PackagesKept, doubts: Set<string>): PackagesSoFar {
   return {
+    installs: kept.installs,
+    changes: kept.changes,
+    planned: () => {
+      if (kept.plannedDoubt !== undefined) doubts.add(kept.plannedDoubt);
+      return kept.planned;
+    },
+  };
+}
+
+/** The packages this task's effect adds to what earlier tasks install or change; `doubt`: its outcome is unknown (dry run). */
+export function withPackageEffect(so: PackagesKept, effect: PackageEffect, check: boolean, doubt?: string): PackagesKept {
+  const next: PackagesKept = {
+    ...so,
     installs: [...so.installs, ...effect.installsNew],
     // A real run reads the host again after the install: nothing to guess there.
     changes: check ? [...so.changes, ...effect.touches] : [],
   };
+  const versions = effect.versions ?? {};
+  const leaves = effect.leaves ?? [];
+  // A real run reads apt-get -s again after each change; a task that leaves no version keeps what was planned, and its doubt.
+  if (!check || (Object.keys(versions).length === 0 && leaves.length === 0)) return next;
+  const { plannedDoubt: _, ...sure } = next;
+  return { ...sure, planned: plannedAfter(so.planned, versions, leaves), ...(doubt !== undefined ? { plannedDoubt: doubt } : {}) };
 }
 
 /** Facts just read from the host, as they will be once the previewed packages are installed (dry run). */

@@ -1,23 +1,33 @@
 // The pure core of running a task, apart from the I/O around it (host-play.ts): planning it against
 // the facts the engine holds, deciding what its plan means in a dry or a real run, and what the
-// plan leaves in the fact store for the tasks after it. Nothing here touches a host, so each part
+// plan leaves in the fact store and the effects channels for the tasks after it. Nothing here touches a host, so each part
 // is tested with tables (test/unit/task-core.test.ts).
 import type { Fact } from '../facts/types.ts';
 import type { FactStore } from '../facts/store.ts';
 import type { TObject } from '@sinclair/typebox';
 import type { FactReader, ModuleDef, PlanContext } from '../module.ts';
 import type { Plan } from '../plan/types.ts';
-import { withPackageEffect } from './package-effects.ts';
-import type { PackagesSoFar } from '../module.ts';
+import { packagesView, withPackageEffect, type PackagesKept } from './package-effects.ts';
+import { forgetsEverything, type FileMarks } from './file-marks.ts';
+
+/** What the engine carries from task to task on one host for later plans: its facts and the effects channels. */
+export interface Carried {
+  facts: FactStore;
+  files: FileMarks;
+  packages: PackagesKept;
+}
 
 export interface PlanInput {
   module: ModuleDef<TObject, unknown>;
   params: unknown;
   prep: unknown;
-  /** What the module's plan is given, but the facts (read from `stores`). */
-  ctx: Omit<PlanContext, 'facts'>;
+  /** What the module's plan is given, but the facts (read from `stores`) and the effects channels. */
+  ctx: Omit<PlanContext, 'facts' | 'files' | 'packages'>;
   /** This host's store, and the stores of other hosts whose facts the task declared (onHost). */
   stores: ReadonlyMap<string, FactStore>;
+  /** This host's effects channels: what earlier tasks write, what they do to packages. */
+  files: FileMarks;
+  packages: PackagesKept;
   check: boolean;
 }
 
@@ -27,7 +37,7 @@ export type Planned =
       plan: Plan;
       /** Every fact the plan read, as its `stable` form: what a saved plan holds a host to. */
       read: Map<string, unknown>;
-      /** Why facts the plan read cannot be known in a dry run (and the plan's own `unknown`). */
+      /** Why facts (or marks of the files channel) the plan read cannot be known in a dry run, and the plan's own `unknown`. */
       doubts: Set<string>;
     }
   | { kind: 'failed'; msg: string }
@@ -57,7 +67,7 @@ export function planTask(input: PlanInput): Planned {
   };
   let plan: Plan;
   try {
-    plan = module.plan(input.params as never, { ...ctx, facts }, input.prep as never);
+    plan = module.plan(input.params as never, { ...ctx, facts, files: input.files.reader(doubts), packages: packagesView(input.packages, doubts) }, input.prep as never);
   } catch (err) {
     const msg = (err as Error).message;
     // Planned on what no dry run can know (a file a package's scripts may make): not a failure.
@@ -98,18 +108,24 @@ export function executedStatus(announced: boolean, reportedChange: boolean): 'ok
 /**
  * What the plan leaves for the tasks after it: the facts it drops, the ones it predicts (in a dry
  * run, with `doubt` when they were planned on what no dry run can know; a real run reads its
- * guesses again instead) and the packages it installs or removes (returned: what later plans get
- * as PlanContext.packages).
+ * guesses again instead), what it writes (the files channel, dropped and doubted as predictions
+ * are) and the packages it installs or removes (what later plans get as PlanContext.packages).
  */
-export function carryForward(store: FactStore, packages: PackagesSoFar, plan: Plan, check: boolean, doubt?: string): PackagesSoFar {
+export function carryForward(host: Carried, plan: Plan, check: boolean, doubt?: string): void {
+  const { facts: store } = host;
   store.invalidate(plan.invalidates ?? [], { keepPredicted: check });
+  // A dry run keeps predictions through an invalidation, the marks with them.
+  if (!check && forgetsEverything(plan.invalidates ?? [])) host.files.forgetAll();
   for (const [k, v] of Object.entries(plan.after ?? {})) store.predict(k, v, { doubt });
+  if (plan.files) host.files.apply(plan.files, doubt);
   if (check) for (const [k, v] of Object.entries(plan.guesses ?? {})) store.predict(k, v, { guess: true, doubt });
   else store.invalidate(Object.keys(plan.guesses ?? {}));
-  return plan.packages ? withPackageEffect(packages, plan.packages, check) : packages;
+  if (plan.packages) host.packages = withPackageEffect(host.packages, plan.packages, check, doubt);
 }
 
 /** A real run's steps failed part way: whatever they touched is no longer known. */
-export function forgetTouched(store: FactStore, plan: Plan): void {
-  store.invalidate([...Object.keys(plan.after ?? {}), ...(plan.invalidates ?? [])]);
+export function forgetTouched(host: Omit<Carried, 'packages'>, plan: Plan): void {
+  host.facts.invalidate([...Object.keys(plan.after ?? {}), ...(plan.invalidates ?? [])]);
+  if (plan.files) host.files.forget(plan.files);
+  if (forgetsEverything(plan.invalidates ?? [])) host.files.forgetAll();
 }

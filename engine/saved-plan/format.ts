@@ -7,7 +7,13 @@ import { InputError } from '../errors.ts';
 import { isSecret, maskDeep } from '../secret.ts';
 
 export const PLAN_FORMAT = 'shipshape-plan';
-export const PLAN_VERSION = 1;
+/**
+ * 2: the facts of a task no longer hold written:PATH, written-in:DIR and apt:planned, which
+ * are effects earlier tasks leave, not facts (FileEffect, PackageEffect): a version 1 plan would be refused
+ * on them as facts "no longer read". Nothing of the effects is saved: apply plans every task again,
+ * in order, so the effects are those of the tasks before it in that same run, themselves held to the plan.
+ */
+export const PLAN_VERSION = 2;
 
 export interface PlanFile {
   format: typeof PLAN_FORMAT;

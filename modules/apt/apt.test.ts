@@ -5,7 +5,7 @@ import { NO_HOOKS_CONF_SH, parseLists, parsePackage, parseRefreshed, parseSimula
 import { PlanError, type RunStep } from '../../engine/plan/types.ts';
 import { renderRun } from '../../engine/plan/render.ts';
 import { apt } from './apt.ts';
-import { planWith } from '../../test/unit/modules/fake-facts.ts';
+import { packagesAfter, planWith } from '../../test/unit/modules/fake-facts.ts';
 
 const STAMP = '1234-567';
 const FRESH: AptListsFact = { empty: false, age: 60, stamp: STAMP };
@@ -58,7 +58,7 @@ describe('apt planning', () => {
     assert.deepEqual((plan.steps[1] as RunStep).env, { DEBIAN_FRONTEND: 'noninteractive' });
     assert.deepEqual(plan.after?.['apt:lists'], { empty: false, age: 0, stamp: null });
     assert.deepEqual(plan.after?.['pkg:hello'], { name: 'hello', installed: true, held: false, configFiles: false, version: null, candidate: null, stamp: EMPTY.stamp });
-    assert.deepEqual(plan.packages, { install: ['hello', 'sl'], installsNew: ['hello', 'sl'], touches: ['hello', 'sl'], update: true }, 'the effect the engine keeps (PlanContext.packages, the dry run preview)');
+    assert.deepEqual(plan.packages, { install: ['hello', 'sl'], installsNew: ['hello', 'sl'], touches: ['hello', 'sl'], update: true, versions: { hello: null, sl: null }, leaves: [] }, 'the effect the engine keeps (PlanContext.packages, the dry run preview)');
     assert.deepEqual(plan.invalidates, ['*'], 'a package may change anything: every fact is read again (predictions kept in a dry run)');
   });
 
@@ -120,7 +120,7 @@ describe('apt planning', () => {
     ], 'the candidate the refresh brings, not the one the stale lists had');
     assert.deepEqual(argvOf(foreseen.steps[1]), [...APT, 'install', '--', 'hello']);
     assert.deepEqual(foreseen.packages?.touches, ['hello']);
-    assert.deepEqual(foreseen.guesses, { 'apt:planned': { versions: { hello: '2.10-4' }, autoremovable: [] } });
+    assert.deepEqual([foreseen.packages?.versions, foreseen.packages?.leaves], [{ hello: '2.10-4' }, []], 'what a later apt task of the dry run finds planned');
     const refreshing = await planWith(apt, { name: 'hello', state: 'latest', updateCache: true }, { ...world(FRESH, pkg('hello', '2.10-2', '2.10-2')), ...foresee(q, FAILED) });
     assert.deepEqual(refreshing.changes, []);
     const install = refreshing.steps[1] as RunStep;
@@ -276,7 +276,7 @@ describe('apt facts', () => {
   });
 
   // Issue 16, defects 2, 3 and 9: apt-get -s read from the host as it is, while earlier tasks of the
-  // dry run change it. Each failed before the fix (apt:planned and removalFact).
+  // dry run change it. Each failed before the fix (the planned packages and removalFact).
   const wget = removal('purge', 'wget', [gone('wget', '1.21.3-1+b2'), gone('libpsl5', '0.21.2-1'), gone('publicsuffix', '20230209.2326-1')]);
   it('defect 3: autoremove in the removing task reports (and removes in one call) what apt-get -s remove --autoremove says', async () => {
     const plan = await planWith(apt, { name: 'wget', state: 'absent', purge: true, autoremove: true }, { ...world(FRESH, pkg('wget', '1.21.3-1+b2')), ...wget, ...sim('autoremove', []) });
@@ -287,8 +287,7 @@ describe('apt facts', () => {
   it('defect 2: autoremove after a removal in an earlier task: what the removal leaves is counted', async () => {
     const removing = await planWith(apt, { name: 'wget', state: 'absent', purge: true }, { ...world(FRESH, pkg('wget', '1.21.3-1+b2')), ...wget });
     assert.deepEqual(removing.changes.map((c) => c.what), ['package wget'], 'without autoremove, only wget goes');
-    const planned = removing.guesses?.['apt:planned'];
-    const after = await planWith(apt, { autoremove: true }, { ...world(FRESH), ...sim('autoremove', []), 'apt:planned': planned });
+    const after = await planWith(apt, { autoremove: true }, { ...world(FRESH), ...sim('autoremove', []) }, { packages: packagesAfter(removing) });
     assert.deepEqual(after.changes, [
       { what: 'package libpsl5', before: '0.21.2-1', after: '(removed)' },
       { what: 'package publicsuffix', before: '20230209.2326-1', after: '(removed)' },
@@ -299,9 +298,9 @@ describe('apt facts', () => {
     const latest = await planWith(apt, { name: 'hello', state: 'latest' }, world(FRESH, pkg('hello', '2.10-2', '2.10-3')));
     const hello: SimulatedPackage = { name: 'hello', action: 'upgrade', before: '2.10-2', after: '2.10-3' };
     const libc: SimulatedPackage = { name: 'libc6', action: 'upgrade', before: '2.36-9', after: '2.36-9+deb12u1' };
-    const upgrade = await planWith(apt, { upgrade: 'safe' }, { ...world(FRESH), ...sim('upgrade', [hello]), 'apt:planned': latest.guesses?.['apt:planned'] });
+    const upgrade = await planWith(apt, { upgrade: 'safe' }, { ...world(FRESH), ...sim('upgrade', [hello]) }, { packages: packagesAfter(latest) });
     assert.deepEqual(upgrade, { changes: [], steps: [] }, 'hello is upgraded by the earlier task: nothing left to do');
-    const more = await planWith(apt, { upgrade: 'safe' }, { ...world(FRESH), ...sim('upgrade', [hello, libc]), 'apt:planned': latest.guesses?.['apt:planned'] });
+    const more = await planWith(apt, { upgrade: 'safe' }, { ...world(FRESH), ...sim('upgrade', [hello, libc]) }, { packages: packagesAfter(latest) });
     assert.deepEqual(more.changes.map((c) => c.what), ['package libc6']);
   });
 });

@@ -5,7 +5,7 @@ import {
   aptListsFact, DPKG_STAMP_SH, LISTS_STAMP_SH, packageFact, pkgKey, refreshedListsFact, simulateFact, UPDATE_STAMP,
   type AptListsFact, type PackageFact, type RefreshedListsFact, type SimulateAction,
 } from '../../engine/facts/apt.ts';
-import { plannedAfter, plannedPackagesFact, removalFact } from '../../engine/facts/apt-planned.ts';
+import { removalFact, type PlannedPackages } from '../../engine/facts/apt-planned.ts';
 import type { SimulatedPackage } from '../../engine/facts/apt.ts';
 import type { Static } from '@sinclair/typebox';
 import type { Fact } from '../../engine/facts/types.ts';
@@ -144,14 +144,14 @@ export const apt = defineModule({
     }
   },
   facts(p) {
-    const facts: Fact[] = [aptListsFact, plannedPackagesFact, ...toList(p.name).map(packageFact)];
+    const facts: Fact[] = [aptListsFact, ...toList(p.name).map(packageFact)];
     if (p.state === 'absent' && p.name !== undefined) facts.push(removalFact(toList(p.name), Boolean(p.purge)));
     if (p.upgrade) facts.push(simulateFact(upgradeAction(p.upgrade)));
     if (p.autoremove) facts.push(simulateFact('autoremove'));
     if (p.updateCache || p.cacheValidTime !== undefined) facts.push(refreshedFor(p));
     return facts;
   },
-  plan(p, { facts }) {
+  plan(p, { facts, packages: soFar }) {
     const lockTimeout = p.lockTimeout ?? 300;
     const state = p.state ?? 'present';
     const lists = facts.get(aptListsFact);
@@ -224,7 +224,7 @@ export const apt = defineModule({
     }
     // What the removals leave for autoremove, from apt-get -s remove --autoremove: removed in this
     // task with autoremove (and reported), else left for a later autoremove task to count.
-    const planned = facts.get(plannedPackagesFact);
+    const planned = soFar.planned();
     const removing = removals.length > 0 ? facts.get(removalFact(toList(p.name), Boolean(p.purge))) : null;
     const leftOver = (removing ?? []).filter((x) => x.action === 'remove' && !removals.includes(x.name));
     const autoremoveHere = Boolean(p.autoremove) && removing !== null;
@@ -269,11 +269,10 @@ export const apt = defineModule({
     // Installing leaves the lists as they were: a later task reads them as this one did (in a real
     // run too, so that it says about versions what the dry run, which keeps predictions, says).
     if (touchesPackages && update === 'none') after['apt:lists'] = lists;
-    // Only in a dry run: what later apt tasks, whose apt-get -s is read from the host as it is, must add or leave out.
-    const left = autoremoveHere ? [] : leftOver;
-    const guesses = Object.keys(versions).length > 0 || left.length > 0 ? { [plannedPackagesFact.key]: plannedAfter(planned, versions, left) } : undefined;
-    const packages = touched.length > 0 ? { packages: { install: installs, installsNew: newlyInstalled, touches: touched, update: update !== 'none' } } : {};
-    return { changes, steps, after, invalidates, ...packages, ...(guesses ? { guesses } : {}), ...(msg ? { msg } : {}) };
+    // For a dry run's later apt tasks, whose apt-get -s is read from the host as it is: what they must add or leave out.
+    const leaves = autoremoveHere ? [] : leftOver;
+    const packages = touched.length > 0 ? { packages: { install: installs, installsNew: newlyInstalled, touches: touched, update: update !== 'none', versions, leaves } } : {};
+    return { changes, steps, after, invalidates, ...packages, ...(msg ? { msg } : {}) };
   },
 });
 
@@ -286,7 +285,7 @@ function held(name: string, what: string): string {
 }
 
 /** apt-get -s read from the host, without what earlier tasks of this run already do (an upgrade made, a package removed) and with what their removals leave for autoremove. */
-function afterEarlierTasks(action: SimulateAction, simulated: SimulatedPackage[], planned: { versions: Record<string, string | null>; autoremovable: SimulatedPackage[] }): SimulatedPackage[] {
+function afterEarlierTasks(action: SimulateAction, simulated: SimulatedPackage[], planned: PlannedPackages): SimulatedPackage[] {
   const done = (x: SimulatedPackage) => planned.versions[x.name] !== undefined && planned.versions[x.name] === (x.action === 'remove' ? null : x.after);
   const own = simulated.filter((x) => !done(x));
   if (action !== 'autoremove') return own;

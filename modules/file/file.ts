@@ -2,7 +2,7 @@
 // empty file touched into existence), with mode, owner and group. Never writes content.
 import { posix } from 'node:path';
 import { defineModule, PrepareError } from '../../engine/module.ts';
-import { ABSENT_FILE, fileFact, fileKey, writtenInFact, type FileFact } from '../../engine/facts/file.ts';
+import { ABSENT_FILE, fileFact, fileKey, type FileFact } from '../../engine/facts/file.ts';
 import type { Fact } from '../../engine/facts/types.ts';
 import { PlanError, type Change, type Plan, type Step } from '../../engine/plan/types.ts';
 import { Type } from '../../engine/schema.ts';
@@ -82,8 +82,9 @@ export const file = defineModule({
       return {
         changes: [{ what: 'state', before: describe(current), after: 'absent' }],
         steps: [{ kind: 'remove', path: p.path }],
+        after: { [key]: { ...ABSENT_FILE } },
         // A removed drop-in (NAME.service.d/x.conf) calls for a daemon-reload as a written one does.
-        after: { [key]: { ...ABSENT_FILE }, [writtenInFact(posix.dirname(p.path)).key]: true },
+        files: { writtenIn: [posix.dirname(p.path)] },
         // What was inside a removed directory is gone too.
         invalidates: current.type === 'directory' ? [`${key}/*`] : [],
       };

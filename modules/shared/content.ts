@@ -5,7 +5,7 @@ import { createHash } from 'node:crypto';
 import { PrepareError, type FactReader } from '../../engine/module.ts';
 import { PlanError } from '../../engine/plan/types.ts';
 import { posix } from 'node:path';
-import { CONTENT_LIMIT, decodeText, fileKey, writtenFact, writtenInFact, type FileFact } from '../../engine/facts/file.ts';
+import { CONTENT_LIMIT, decodeText, fileKey, type FileFact } from '../../engine/facts/file.ts';
 import type { Change, Plan, Step } from '../../engine/plan/types.ts';
 import { Type } from '../../engine/schema.ts';
 import { isSecret, secret, type Secret } from '../../engine/secret.ts';
@@ -200,9 +200,10 @@ export function planWrite(path: string, current: FileFact, content: Content | 'k
   return {
     changes: [change, ...attributePlan.changes],
     steps: [...(opts.before ?? []), step],
-    // written:PATH tells a later task (systemd, for a unit file) that this run rewrites the file;
-    // written-in:DIR that a file in DIR changes (a unit's drop-in folder).
-    after: { [fileKey(path)]: after, [writtenFact(path).key]: true, [writtenInFact(posix.dirname(path)).key]: true },
+    after: { [fileKey(path)]: after },
+    // A later task (systemd, for a unit file) must know that this run rewrites the file, and that
+    // a file in its folder changes (a unit's drop-in folder).
+    files: { written: [path], writtenIn: [posix.dirname(path)] },
   };
 }
 

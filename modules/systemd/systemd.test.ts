@@ -15,14 +15,13 @@ const UNIT_FILE = '[Unit]\nDescription=relay\n[Service]\nExecStart=/usr/local/bi
 function unit(name: string, over: Partial<UnitFact> = {}): UnitFact {
   return { name: unitName(name), loadState: 'loaded', activeState: 'inactive', subState: 'dead', unitFileState: 'disabled', needDaemonReload: false, fragmentPath: `/etc/systemd/system/${unitName(name)}`, ...over };
 }
-/** Facts for a unit: its systemctl show reading, its candidate files (absent unless given), written flags. */
-function world(name: string, u: Partial<UnitFact> | 'not-found', opts: { files?: Record<string, FileFact>; written?: string[] } = {}): Record<string, unknown> {
+/** Facts for a unit: its systemctl show reading, its candidate files (absent unless given). */
+function world(name: string, u: Partial<UnitFact> | 'not-found', opts: { files?: Record<string, FileFact> } = {}): Record<string, unknown> {
   const facts: Record<string, unknown> = {
     [`unit:${unitName(name)}`]: u === 'not-found' ? unit(name, { loadState: 'not-found', unitFileState: '', fragmentPath: null }) : unit(name, u),
   };
   for (const path of unitFilePaths(name)) {
     facts[fileKey(path)] = opts.files?.[fileKey(path)] ?? { ...ABSENT_FILE };
-    facts[`written:${path}`] = (opts.written ?? []).includes(path);
   }
   return facts;
 }
@@ -58,15 +57,15 @@ describe('systemd planning', () => {
 
   it('a unit file an earlier task writes (predicted): daemon-reload, enable, start; a file on disk not loaded yet too', async () => {
     const path = '/etc/systemd/system/relay.service';
-    const facts = world('relay', 'not-found', { files: aFile(path, UNIT_FILE), written: [path] });
-    const plan = await planWith(systemd, { unit: 'relay', state: 'started', enabled: true }, facts);
+    const facts = world('relay', 'not-found', { files: aFile(path, UNIT_FILE) });
+    const plan = await planWith(systemd, { unit: 'relay', state: 'started', enabled: true }, facts, { files: { written: [path] } });
     assert.deepEqual(plan.changes, [
       { what: 'daemon-reload', before: `${path} written by an earlier task`, after: 'reloaded' },
       { what: 'enabled', before: false, after: true },
       { what: 'state', before: 'inactive', after: 'active' },
     ]);
     assert.deepEqual(cmds(plan.steps), ['systemctl daemon-reload', 'systemctl enable -- relay.service', 'systemctl start -- relay.service']);
-    assert.equal(plan.after?.[`written:${path}`], false, 'the reload is done: a later systemd task has nothing to reload');
+    assert.deepEqual(plan.files, { settles: { written: [path], writtenIn: [] } }, 'the reload is done: a later systemd task has nothing to reload');
     assert.equal((plan.after?.['unit:relay.service'] as UnitFact).loadState, 'loaded');
     const onDisk = await planWith(systemd, { unit: 'relay', state: 'started' }, world('relay', 'not-found', { files: aFile(path, UNIT_FILE) }));
     assert.deepEqual(onDisk.changes[0], { what: 'daemon-reload', before: `${path} not loaded yet`, after: 'reloaded' }, 'a file on disk that systemd has not loaded: reloaded too');
@@ -74,7 +73,7 @@ describe('systemd planning', () => {
 
   it('a unit file without [Install] is static: started, nothing to enable', async () => {
     const path = '/lib/systemd/system/oneshot.service';
-    const plan = await planWith(systemd, { unit: 'oneshot', state: 'started', enabled: true }, world('oneshot', 'not-found', { files: aFile(path, '[Service]\nExecStart=/bin/true\n'), written: [path] }));
+    const plan = await planWith(systemd, { unit: 'oneshot', state: 'started', enabled: true }, world('oneshot', 'not-found', { files: aFile(path, '[Service]\nExecStart=/bin/true\n') }), { files: { written: [path] } });
     assert.deepEqual(cmds(plan.steps), ['systemctl daemon-reload', 'systemctl start -- oneshot.service']);
     const loaded = await planWith(systemd, { unit: 'oneshot', enabled: true }, world('oneshot', { unitFileState: 'static' }));
     assert.deepEqual(loaded, { changes: [], steps: [] });
@@ -82,10 +81,10 @@ describe('systemd planning', () => {
 
   it('daemonReload for drop-ins (issue 16, defect 1): one written by an earlier task, or on disk and not loaded', async () => {
     const dir = '/etc/systemd/system/relay.service.d';
-    const written = await planWith(systemd, { unit: 'relay', state: 'started', daemonReload: true }, { ...world('relay', {}), [`written-in:${dir}`]: true });
+    const written = await planWith(systemd, { unit: 'relay', state: 'started', daemonReload: true }, world('relay', {}), { files: { writtenIn: [dir] } });
     assert.deepEqual(written.changes[0], { what: 'daemon-reload', before: `a drop-in in ${dir} written by an earlier task`, after: 'reloaded' });
     assert.deepEqual(cmds(written.steps), ['systemctl daemon-reload', 'systemctl start -- relay.service']);
-    assert.equal(written.after?.[`written-in:${dir}`], false);
+    assert.deepEqual(written.files, { settles: { written: [], writtenIn: [dir] } }, 'the reload took the drop-ins in');
     const show = 'Id=relay.service\nLoadState=loaded\nActiveState=active\nSubState=running\nUnitFileState=enabled\nNeedDaemonReload=no\nFragmentPath=/etc/systemd/system/relay.service\n';
     const fresh = parseUnit('relay.service', `${show}DropInPaths=\nDropInOnDisk=${dir}/override.conf\n`, 0);
     assert.equal(fresh.dropInsChanged, true, 'a new drop-in systemd has not loaded (NeedDaemonReload=no on systemd 252)');
@@ -114,7 +113,7 @@ describe('systemd planning', () => {
     assert.deepEqual(cmds(needed.steps), ['systemctl daemon-reload']);
     assert.equal((needed.after?.['unit:relay.service'] as UnitFact).needDaemonReload, false);
     const path = '/etc/systemd/system/relay.service';
-    const written = await planWith(systemd, { unit: 'relay', daemonReload: true }, world('relay', {}, { files: aFile(path, UNIT_FILE), written: [path] }));
+    const written = await planWith(systemd, { unit: 'relay', daemonReload: true }, world('relay', {}, { files: aFile(path, UNIT_FILE) }), { files: { written: [path] } });
     assert.deepEqual(cmds(written.steps), ['systemctl daemon-reload']);
     assert.deepEqual(await planWith(systemd, { unit: 'relay', daemonReload: true }, world('relay', {})), { changes: [], steps: [] });
     assert.deepEqual(await planWith(systemd, { unit: 'relay' }, world('relay', { needDaemonReload: true })), { changes: [], steps: [] }, 'without daemonReload, nothing');

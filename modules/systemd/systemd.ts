@@ -1,11 +1,11 @@
 // systemd: a unit started or stopped, enabled or disabled, masked or not, and systemd's own
 // daemon-reload/daemon-reexec. The unit's state comes from `systemctl show`; the files of the unit
 // (predicted when an earlier task writes them) let a dry run plan a unit that does not exist yet.
-import { fileFact, writtenFact, writtenInFact } from '../../engine/facts/file.ts';
+import { fileFact } from '../../engine/facts/file.ts';
 import type { Fact } from '../../engine/facts/types.ts';
 import { dropInDirs, unitFact, unitFilePaths, unitKey, unitName, type UnitFact } from '../../engine/facts/unit.ts';
 import { defineModule, PrepareError } from '../../engine/module.ts';
-import { PlanError, type Change, type Step } from '../../engine/plan/types.ts';
+import { PlanError, type Change, type FileEffect, type Step } from '../../engine/plan/types.ts';
 import { Choice, Type, UnitName } from '../../engine/schema.ts';
 
 const params = Type.Object(
@@ -65,9 +65,9 @@ export const systemd = defineModule({
   },
   facts(p) {
     if (p.unit === undefined) return [];
-    return [unitFact(p.unit), ...unitFilePaths(p.unit).flatMap((path) => [fileFact(path), writtenFact(path)]), ...dropInDirs(p.unit).map((d) => writtenInFact(d))] as Fact[];
+    return [unitFact(p.unit), ...unitFilePaths(p.unit).map((path) => fileFact(path))] as Fact[];
   },
-  plan(p, { facts, packages }) {
+  plan(p, { facts, packages, files: marks }) {
     const steps: Step[] = [];
     const changes: Change[] = [];
     if (p.daemonReexec) steps.push({ kind: 'run', argv: ['systemctl', 'daemon-reexec'] });
@@ -87,11 +87,11 @@ export const systemd = defineModule({
       };
     }
     const observed = facts.get(unitFact(p.unit));
-    const files = unitFilePaths(p.unit).map((path) => ({ path, fact: facts.get(fileFact(path)), written: facts.get(writtenFact(path)) }));
+    const files = unitFilePaths(p.unit).map((path) => ({ path, fact: facts.get(fileFact(path)), written: marks.written(path) }));
     const present = files.filter((f) => f.fact.exists);
     const written = present.filter((f) => f.written);
     // Drop-ins an earlier task wrote or removed: their names are not known, their folder is.
-    const dropIns = dropInDirs(p.unit).filter((d) => facts.get(writtenInFact(d)));
+    const dropIns = dropInDirs(p.unit).filter((d) => marks.writtenIn(d));
 
     let unit: UnitFact = observed;
     let reload: string | undefined;
@@ -150,12 +150,13 @@ export const systemd = defineModule({
     }
 
     const after: Record<string, unknown> = {};
+    let settled: FileEffect | undefined;
     if (reload !== undefined) {
       changes.push({ what: 'daemon-reload', before: reload, after: 'reloaded' });
       steps.push({ kind: 'run', argv: ['systemctl', 'daemon-reload'] });
       unit = { ...unit, needDaemonReload: false, dropInsChanged: false };
-      for (const f of written) after[writtenFact(f.path).key] = false;
-      for (const d of dropIns) after[writtenInFact(d).key] = false;
+      // The reload loaded what earlier tasks wrote: a later systemd task has nothing left to reload.
+      settled = { settles: { written: written.map((f) => f.path), writtenIn: dropIns } };
     }
 
     let masked = unit.loadState === 'masked' || unit.unitFileState === 'masked';
@@ -215,6 +216,6 @@ export const systemd = defineModule({
     after[unitKey(name)] = unit;
     // Starting or stopping a unit changes which processes run as its user (a user removed next).
     const procs = steps.some((st) => st.kind === 'run' && ['start', 'stop', 'restart', 'reload', 'mask'].includes(st.argv[1]!)) ? ['procs:*'] : [];
-    return { changes, steps, after, ...(procs.length ? { invalidates: procs } : {}) };
+    return { changes, steps, after, ...(settled ? { files: settled } : {}), ...(procs.length ? { invalidates: procs } : {}) };
   },
 });

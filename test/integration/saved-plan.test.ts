@@ -64,6 +64,6 @@ describe('saved plans on lab hosts', { timeout: 600_000 }, () => {
     writeFileSync(file, JSON.stringify({ format: 'shipshape-plan', version: 9, hosts: {} }));
     const r = await engine(['apply', file]);
     assert.equal(r.code, 5, 'bad input');
-    assert.match(r.stderr, /a plan file of version 9; this engine reads version 1 only/);
+    assert.match(r.stderr, /a plan file of version 9; this engine reads version 2 only/);
   });
 });

@@ -44,7 +44,8 @@ test('steps as data: secrets and their digests stay out, buffers go as base64, f
 });
 
 test('a file of another version, or not a plan, is refused', () => {
-  assert.throws(() => parsePlanFile('{"format":"shipshape-plan","version":2}', 'p.json'), /p.json: a plan file of version 2; this engine reads version 1 only/);
+  assert.throws(() => parsePlanFile('{"format":"shipshape-plan","version":3}', 'p.json'), /p.json: a plan file of version 3; this engine reads version 2 only/);
+  assert.throws(() => parsePlanFile('{"format":"shipshape-plan","version":1}', 'p.json'), /p.json: a plan file of version 1; this engine reads version 2 only: make the plan again/, 'a plan made before effects were a channel of their own');
   assert.throws(() => parsePlanFile('nope', 'p.json'), /p.json: not a plan file/);
   assert.throws(() => parsePlanFile('{}', 'p.json'), /not a shipshape plan file/);
 });

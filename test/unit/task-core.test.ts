@@ -8,7 +8,9 @@ import { defineFact, onHost, withStable, type Fact } from '../../engine/facts/ty
 import type { BaseFacts } from '../../engine/facts/base.ts';
 import type { ModuleDef, PlanContext } from '../../engine/module.ts';
 import type { Plan } from '../../engine/plan/types.ts';
-import { carryForward, decide, executedStatus, forgetTouched, planTask, type PlanInput } from '../../engine/run/task-core.ts';
+import { FileMarks } from '../../engine/run/file-marks.ts';
+import { NO_PACKAGES } from '../../engine/run/package-effects.ts';
+import { carryForward, decide, executedStatus, forgetTouched, planTask, type Carried, type PlanInput } from '../../engine/run/task-core.ts';
 
 const fileFact = (path: string): Fact<{ exists: boolean; sum?: string; mtime?: number }> => defineFact(`file:${path}`, 'true', () => ({ exists: false }));
 const A = fileFact('/srv/a');
@@ -21,7 +23,7 @@ function moduleOf(plan: (facts: PlanContext['facts']) => Plan): ModuleDef<any, u
 
 function input(plan: (facts: PlanContext['facts']) => Plan, store: FactStore, opts: { check?: boolean; others?: Record<string, FactStore> } = {}): PlanInput {
   const stores = new Map([['h1', store], ...Object.entries(opts.others ?? {})]);
-  return { module: moduleOf(plan), params: {}, prep: undefined, ctx: { host: 'h1', base: {} as BaseFacts, sshPort: 22, packages: { installs: [], changes: [] } }, stores, check: opts.check ?? false };
+  return { module: moduleOf(plan), params: {}, prep: undefined, ctx: { host: 'h1', base: {} as BaseFacts, sshPort: 22 }, stores, files: new FileMarks(), packages: NO_PACKAGES, check: opts.check ?? false };
 }
 
 const plan = (p: Partial<Plan> = {}): Plan => ({ changes: [], steps: [], ...p });
@@ -87,7 +89,9 @@ describe('decide', () => {
 });
 
 describe('carryForward', () => {
-  const NONE = { installs: [], changes: [] };
+  const NONE = NO_PACKAGES;
+  /** A host's carried state around a store. */
+  const host = (facts: FactStore): Carried => ({ facts, files: new FileMarks(), packages: NONE });
   const made = plan({ after: { [A.key]: { exists: true } }, guesses: { [B.key]: { exists: true } }, invalidates: ['procs:*'] });
   const start = () => {
     const s = new FactStore();
@@ -98,7 +102,7 @@ describe('carryForward', () => {
 
   it('real run: predictions kept, guesses and invalidated facts read again from the host', () => {
     const s = start();
-    carryForward(s, NONE, made, false);
+    carryForward(host(s), made, false);
     assert.deepEqual(s.get(A.key), { exists: true });
     assert.equal(s.has(B.key), false, 'a guess is never trusted in a real run');
     assert.equal(s.has('procs:ops'), false);
@@ -106,7 +110,7 @@ describe('carryForward', () => {
 
   it('dry run: guesses predicted, invalidated keys read again but unsure (the real run may find them changed)', () => {
     const s = start();
-    carryForward(s, NONE, made, true);
+    carryForward(host(s), made, true);
     assert.deepEqual(s.get(B.key), { exists: true });
     assert.equal(s.uncertain(B.key), false, 'a guess carries no invalidation of its own');
     assert.equal(s.has('procs:ops'), false, 'read again from the host');
@@ -115,7 +119,7 @@ describe('carryForward', () => {
 
   it('dry run with doubt: every prediction inherits it', () => {
     const s = start();
-    carryForward(s, NONE, made, true, 'nginx-light may make it');
+    carryForward(host(s), made, true, 'nginx-light may make it');
     assert.equal(s.doubt(A.key), 'nginx-light may make it');
     assert.equal(s.doubt(B.key), 'nginx-light may make it');
   });
@@ -123,17 +127,21 @@ describe('carryForward', () => {
   it('package effects: what later plans get as PlanContext.packages, never facts in the store', () => {
     const s = new FactStore();
     const pkgs = plan({ packages: { install: ['nginx-light'], installsNew: ['nginx-light'], touches: ['nginx-light', 'nginx-common'], update: false } });
-    const dry = carryForward(s, NONE, pkgs, true);
-    assert.deepEqual(dry, { installs: ['nginx-light'], changes: ['nginx-light', 'nginx-common'] });
-    assert.deepEqual(carryForward(s, dry, plan(), true), dry, 'a task without packages leaves them as they are');
-    assert.deepEqual(carryForward(s, dry, pkgs, false), { installs: ['nginx-light', 'nginx-light'], changes: [] }, 'a real run reads the host after an install: no changes to guess');
+    const h = host(s);
+    carryForward(h, pkgs, true);
+    const dry = h.packages;
+    assert.deepEqual(dry, { installs: ['nginx-light'], changes: ['nginx-light', 'nginx-common'], planned: NO_PACKAGES.planned });
+    carryForward(h, plan(), true);
+    assert.deepEqual(h.packages, dry, 'a task without packages leaves them as they are');
+    carryForward(h, pkgs, false);
+    assert.deepEqual(h.packages, { installs: ['nginx-light', 'nginx-light'], changes: [], planned: NO_PACKAGES.planned }, 'a real run reads the host after an install: no changes to guess');
     assert.equal(s.has('apt:installs'), false);
   });
 
   it('steps that failed part way: what they touch is read again', () => {
     const s = start();
     s.set(A.key, { exists: false });
-    forgetTouched(s, made);
+    forgetTouched(host(s), made);
     assert.deepEqual([s.has(A.key), s.has('procs:ops'), s.has(B.key)], [false, false, true]);
   });
 });

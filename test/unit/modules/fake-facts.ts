@@ -9,7 +9,9 @@ import { ABSENT_FILE, fileKey, type FileFact } from '../../../engine/facts/file.
 import type { Fact } from '../../../engine/facts/types.ts';
 import { groupKey, userKey, type GroupFact, type UserFact } from '../../../engine/facts/user.ts';
 import type { FactReader, ModuleDef, ModuleFn, PlanContext } from '../../../engine/module.ts';
-import type { Plan } from '../../../engine/plan/types.ts';
+import type { FileEffect, Plan } from '../../../engine/plan/types.ts';
+import { FileMarks } from '../../../engine/run/file-marks.ts';
+import { NO_PACKAGES, packagesView, withPackageEffect, type PackagesKept } from '../../../engine/run/package-effects.ts';
 import { validateParams } from '../../../engine/playbook/validate.ts';
 
 /** `initial` holds what the host reported at the start of the run, when it differs from `values`. */
@@ -18,8 +20,6 @@ export function fakeFacts(values: Record<string, unknown>, declared?: readonly F
   return {
     get<T>(fact: Fact<T>): T {
       if (allowed && !allowed.has(fact.key)) throw new Error(`test: read fact ${fact.key} without declaring it`);
-      // Facts only ever predicted (script ':', like written:PATH) read as the host reports them: empty.
-      if (!(fact.key in values) && fact.script === ':') return fact.parse('', 0);
       // The folders above a path the test describes exist, root's and 0755, unless the test says otherwise.
       if (!(fact.key in values) && fact.key.startsWith('file:') && Object.keys(values).some((k) => k.startsWith(`${fact.key === 'file:/' ? 'file:' : fact.key}/`))) {
         return { ...ABSENT_FILE, exists: true, type: 'directory', mode: '0755', owner: 'root', group: 'root', size: 4096 } as T;
@@ -85,8 +85,22 @@ export interface PlanOptions {
   login?: PlanContext['login'];
   /** Who the steps run as (the engine: root:root for a task that becomes root). */
   writer?: PlanContext['writer'];
-  /** What earlier apt tasks install or change (default: nothing). */
-  packages?: Partial<PlanContext['packages']>;
+  /** What earlier apt tasks install or change (default: nothing; packagesAfter for what earlier plans leave). */
+  packages?: Partial<PackagesKept>;
+  /** What earlier tasks write (the files channel, as their effects left it; default: nothing). */
+  files?: FileEffect;
+}
+
+/** The packages channel of a dry run after these earlier plans, as the engine keeps it. */
+export function packagesAfter(...plans: Plan[]): PackagesKept {
+  return plans.reduce((so, p) => (p.packages ? withPackageEffect(so, p.packages, true) : so), NO_PACKAGES);
+}
+
+/** The files channel after earlier tasks' effects, as the engine keeps it. */
+export function filesAfter(...effects: FileEffect[]): FileMarks {
+  const marks = new FileMarks();
+  for (const effect of effects) marks.apply(effect);
+  return marks;
 }
 
 /** Validates (defaults filled), prepares, declares facts and plans, as the engine does for one host. */
@@ -97,7 +111,7 @@ export async function planWith<S extends TObject>(mod: ModuleFn<S>, params: Reco
   const host = opts.host ?? 'web1';
   const prep = await def.prepare?.(checked.value as never, { host, vars: opts.vars ?? {}, baseDir: opts.baseDir ?? '/nonexistent' });
   const declared = def.facts(checked.value as never, prep as never);
-  return def.plan(checked.value as never, { host, base: opts.base ?? EMPTY_BASE_FACTS, facts: fakeFacts(facts, declared), sshPort: opts.sshPort ?? 22, login: opts.login, writer: opts.writer, packages: { installs: [], changes: [], ...opts.packages } }, prep as never);
+  return def.plan(checked.value as never, { host, base: opts.base ?? EMPTY_BASE_FACTS, facts: fakeFacts(facts, declared), sshPort: opts.sshPort ?? 22, login: opts.login, writer: opts.writer, packages: packagesView({ ...NO_PACKAGES, ...opts.packages }, new Set()), files: filesAfter(opts.files ?? {}).reader(new Set()) }, prep as never);
 }
 
 /** The steps of a plan with Secrets and Buffers made comparable. */
