@@ -48,7 +48,9 @@ export class RunFailed extends Error {
  * launchers: those are measured separately in the profile.
  */
 export async function engineRun(playbook: string, files: FleetFiles, hosts: number, opts: { check?: boolean; previews?: boolean } = {}): Promise<ToolRun> {
-  const argv = [process.execPath, join(REPO, 'engine', 'cli.mjs'), 'run', playbook, '-i', files.engineInventory, '--json', '-f', String(Math.max(hosts, 1))];
+  // A 60 s connect timeout, as the bench gives Ansible (fleet.ts): 200 handshakes at once on 2 CPUs
+  // can take longer than the default 10 s, and a host given up on is not a measured run.
+  const argv = [process.execPath, join(REPO, 'engine', 'cli.mjs'), 'run', playbook, '-i', files.engineInventory, '--json', '-f', String(Math.max(hosts, 1)), '--timeout', '60'];
   if (opts.check) argv.push('--check');
   // The time in package previews, from the run's own log (its command events time every exec).
   const logDir = opts.previews ? mkdtempSync(join(tmpdir(), 'shipshape-bench-log-')) : undefined;
