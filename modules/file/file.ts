@@ -2,8 +2,9 @@
 // empty file touched into existence), with mode, owner and group. Never writes content.
 import { posix } from 'node:path';
 import { defineModule, PrepareError } from '../../engine/module.ts';
-import { ABSENT_FILE, fileFact, fileKey, type FileFact } from '../../engine/facts/file.ts';
+import { ABSENT_FILE, fileFact, type FileFact } from '../../engine/facts/file.ts';
 import type { Fact } from '../../engine/facts/types.ts';
+import { predict, predictions, type Prediction } from '../../engine/plan/predict.ts';
 import { PlanError, type Change, type Plan, type Step } from '../../engine/plan/types.ts';
 import { Type } from '../../engine/schema.ts';
 import { Choice } from '../../engine/schema.ts';
@@ -71,10 +72,10 @@ export const file = defineModule({
     return facts;
   },
   plan(p, ctx): Plan {
-    const current = ctx.facts.get(fileFact(p.path));
+    const fact = fileFact(p.path);
+    const current = ctx.facts.get(fact);
     // Without a state, as in Ansible: whatever is there keeps being what it is.
     const state: State = p.state ?? (current.type === 'directory' ? 'directory' : 'file');
-    const key = fileKey(p.path);
     const wanted = state === 'absent' ? {} : resolveAttributes(p, ctx);
 
     if (state === 'absent') {
@@ -82,11 +83,11 @@ export const file = defineModule({
       return {
         changes: [{ what: 'state', before: describe(current), after: 'absent' }],
         steps: [{ kind: 'remove', path: p.path }],
-        after: { [key]: { ...ABSENT_FILE } },
+        after: predictions(predict(fact, { ...ABSENT_FILE })),
         // A removed drop-in (NAME.service.d/x.conf) calls for a daemon-reload as a written one does.
         files: { writtenIn: [posix.dirname(p.path)] },
         // What was inside a removed directory is gone too.
-        invalidates: current.type === 'directory' ? [`${key}/*`] : [],
+        invalidates: current.type === 'directory' ? [`${fact.key}/*`] : [],
       };
     }
 
@@ -144,7 +145,7 @@ export const file = defineModule({
     return {
       changes: [...changes, ...attrs.changes],
       steps,
-      after: { [key]: { ...base, ...attrs.after } },
+      after: predictions(predict(fact, { ...base, ...attrs.after })),
     };
   },
 });
@@ -152,7 +153,7 @@ export const file = defineModule({
 function attributesOnly(path: string, current: FileFact, wanted: ReturnType<typeof resolveAttributes>, link = false): Plan {
   const attrs = planAttributes(path, current, wanted, { link });
   if (attrs.changes.length === 0) return { changes: [], steps: [] };
-  return { changes: attrs.changes, steps: attrs.steps, after: { [fileKey(path)]: { ...current, ...attrs.after } } };
+  return { changes: attrs.changes, steps: attrs.steps, after: predictions(predict(fileFact(path), { ...current, ...attrs.after })) };
 }
 
 /**
@@ -160,7 +161,7 @@ function attributesOnly(path: string, current: FileFact, wanted: ReturnType<type
  * it), or an empty file that is only created, never replaced. Unset attributes of the new path are
  * unknown (umask, the user running it): null.
  */
-function create(path: string, type: 'file' | 'directory', wanted: ReturnType<typeof resolveAttributes>, site: NewPathSite, extra: Partial<FileFact>, made: Record<string, FileFact> = {}): Plan {
+function create(path: string, type: 'file' | 'directory', wanted: ReturnType<typeof resolveAttributes>, site: NewPathSite, extra: Partial<FileFact>, made: Prediction[] = []): Plan {
   // What the new path is before its attributes are set: a file is written 0644 (renderWrite), a
   // folder made with umask 022 (ss_mkcd) and a setgid folder's bit; owned by who writes it (site).
   const mode = type === 'file' ? '0644' : site.setgid === null ? null : site.setgid ? '2755' : '0755';
@@ -171,7 +172,7 @@ function create(path: string, type: 'file' | 'directory', wanted: ReturnType<typ
   return {
     changes: [{ what: 'state', before: 'absent', after: type }, ...attrs.changes],
     steps: [step],
-    after: { ...made, [fileKey(path)]: { ...fresh, ...Object.fromEntries(Object.entries(attrs.after).filter(([, v]) => v !== null)) } },
+    after: predictions(...made, predict(fileFact(path), { ...fresh, ...Object.fromEntries(Object.entries(attrs.after).filter(([, v]) => v !== null)) })),
   };
 }
 
@@ -198,8 +199,7 @@ function createFolder(path: string, wanted: ReturnType<typeof resolveAttributes>
     site = siteIn(f, ctx.writer);
     break;
   }
-  const made: Record<string, FileFact> = {};
   const mode = site.setgid === null ? null : site.setgid ? '2755' : '0755';
-  for (const dir of missing) made[fileKey(dir)] = { ...ABSENT_FILE, exists: true, type: 'directory', mode, owner: site.owner, group: site.group };
+  const made = missing.map((dir) => predict(fileFact(dir), { ...ABSENT_FILE, exists: true, type: 'directory', mode, owner: site.owner, group: site.group }));
   return create(path, 'directory', wanted, site, {}, made);
 }

@@ -5,7 +5,8 @@ import { createHash } from 'node:crypto';
 import { PrepareError, type FactReader } from '../../engine/module.ts';
 import { PlanError } from '../../engine/plan/types.ts';
 import { posix } from 'node:path';
-import { CONTENT_LIMIT, decodeText, fileKey, type FileFact } from '../../engine/facts/file.ts';
+import { CONTENT_LIMIT, decodeText, fileFact, type FileFact } from '../../engine/facts/file.ts';
+import { predict, predictions } from '../../engine/plan/predict.ts';
 import type { Change, Plan, Step } from '../../engine/plan/types.ts';
 import { Type } from '../../engine/schema.ts';
 import { isSecret, secret, type Secret } from '../../engine/secret.ts';
@@ -118,7 +119,7 @@ export function planEdit(path: string, current: FileFact, before: string, edit: 
     what: edit.msg || 'content',
     before: current.exists ? [] : [{ kind: 'mkdir', path: posix.dirname(path) }],
   });
-  return { ...plan, after: { ...(making?.after ?? {}), ...(plan.after ?? {}) }, msg: edit.msg || undefined };
+  return { ...plan, after: { ...predictions(making?.made), ...plan.after }, msg: edit.msg || undefined };
 }
 
 /**
@@ -140,7 +141,7 @@ export function planWrite(path: string, current: FileFact, content: Content | 'k
     return {
       changes: attributePlan.changes,
       steps: attributePlan.steps,
-      after: { [fileKey(path)]: { ...current, ...attributePlan.after } satisfies FileFact },
+      after: predictions(predict(fileFact(path), { ...current, ...attributePlan.after })),
     };
   }
   if (content === 'keep') throw new PlanError(`${path} does not exist`);
@@ -200,7 +201,7 @@ export function planWrite(path: string, current: FileFact, content: Content | 'k
   return {
     changes: [change, ...attributePlan.changes],
     steps: [...(opts.before ?? []), step],
-    after: { [fileKey(path)]: after },
+    after: predictions(predict(fileFact(path), after)),
     // A later task (systemd, for a unit file) must know that this run rewrites the file, and that
     // a file in its folder changes (a unit's drop-in folder).
     files: { written: [path], writtenIn: [posix.dirname(path)] },

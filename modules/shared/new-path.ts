@@ -6,6 +6,7 @@ import { posix } from 'node:path';
 import { fileFact, type FileFact } from '../../engine/facts/file.ts';
 import type { Fact } from '../../engine/facts/types.ts';
 import type { PlanContext } from '../../engine/module.ts';
+import { predict, type Prediction } from '../../engine/plan/predict.ts';
 import { PlanError } from '../../engine/plan/types.ts';
 
 /** What a path created in a folder gets without being told: null where it cannot be known. */
@@ -62,12 +63,12 @@ export function siteIn(folder: FileFact, writer: PlanContext['writer']): NewPath
  * mkdir -p as Ansible does): the new file's site, and the folder's prediction when it is made here,
  * so a later task finds it (its mode and group are known only when the folder above it is).
  */
-export function siteMakingFolder(path: string, ctx: Pick<PlanContext, 'facts' | 'writer'>): { site: NewPathSite; after: Record<string, FileFact> } {
+export function siteMakingFolder(path: string, ctx: Pick<PlanContext, 'facts' | 'writer'>): { site: NewPathSite; made?: Prediction } {
   const dir = ancestors(path)[0];
-  if (dir === undefined) return { site: newPathSite(path, ctx), after: {} };
+  if (dir === undefined) return { site: newPathSite(path, ctx) };
   const fact = fileFact(dir);
   const folder = ctx.facts.get(fact);
-  if (folder.exists || ctx.facts.uncertain?.(fact)) return { site: newPathSite(path, ctx), after: {} };
+  if (folder.exists || ctx.facts.uncertain?.(fact)) return { site: newPathSite(path, ctx) };
   const made: FileFact = { exists: true, type: 'directory', mode: null, owner: ctx.writer?.user ?? null, group: null, size: null, sha256: null, linkTarget: null };
-  return { site: { owner: made.owner, group: null, setgid: null }, after: { [fact.key]: made } };
+  return { site: { owner: made.owner, group: null, setgid: null }, made: predict(fact, made) };
 }

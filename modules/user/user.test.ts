@@ -6,12 +6,12 @@ import { chmodSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'nod
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
-import { parseUser, userKey } from '../../engine/facts/user.ts';
+import { parseUser, uidFact, userFact, userKey } from '../../engine/facts/user.ts';
 import { PrepareError } from '../../engine/module.ts';
 import type { RunStep } from '../../engine/plan/types.ts';
 import { isSecret, secret } from '../../engine/secret.ts';
 import { lockFact, shadowDigest, shadowFact, user, type PasswordLock } from './user.ts';
-import { aGroup, aUser, planWith } from '../../test/unit/modules/fake-facts.ts';
+import { aGroup, aUser, planWith, predicted } from '../../test/unit/modules/fake-facts.ts';
 
 const HASH = '$y$j9T$saltsaltsalt$abcdefghijklmnopqrstuvwxyz0123456789ABCDEF';
 const OTHER = '$y$j9T$othersaltxyz$ZYXWVUTSRQPONMLKJIHGFEDCBA9876543210zyxwvu';
@@ -88,8 +88,8 @@ describe('user password', () => {
       assert.deepEqual(step.argv, ['chpasswd', '--encrypted']);
       assert.ok(isSecret(step.stdin), 'the hash travels on stdin, as a Secret');
       assert.equal((step.stdin as ReturnType<typeof secret>).reveal(), `app:${HASH}\n`);
-      assert.equal(plan.after?.['shadow:app'], shadowDigest(HASH), 'predicts the digest the fact will read');
-      assert.ok(plan.after?.[userKey('app')]);
+      assert.equal(predicted(plan, shadowFact('app')), shadowDigest(HASH), 'predicts the digest the fact will read');
+      assert.ok(predicted(plan, userFact('app')));
       assert.ok(!JSON.stringify(plan).includes(HASH), 'the hash is nowhere in the plan but the Secret');
     });
   }
@@ -98,7 +98,7 @@ describe('user password', () => {
     const plan = await planWith(user, { name: 'app', password: secret(HASH) }, { ...aUser('app', false) });
     assert.deepEqual((plan.steps as RunStep[]).map((s) => s.argv[0]), ['useradd', 'chpasswd']);
     assert.equal(plan.changes.find((c) => c.what === 'password')?.sensitive, true);
-    assert.equal(plan.after?.['shadow:app'], shadowDigest(HASH));
+    assert.equal(predicted(plan, shadowFact('app')), shadowDigest(HASH));
   });
 });
 
@@ -107,7 +107,7 @@ describe('user plans that cannot apply are refused in the plan (issue 16, defect
     await assert.rejects(planWith(user, { name: 'ops', uid: 1500 }, { ...aUser('ops', false), 'uid:1500': 'other' }), /^PlanError: uid 1500 is already used by the user 'other': useradd would refuse/);
     await assert.rejects(planWith(user, { name: 'ops', uid: 1500 }, { ...aUser('ops'), 'uid:1500': 'other' }), /usermod would refuse/);
     const fresh = await planWith(user, { name: 'ops', uid: 1500 }, { ...aUser('ops', false), 'uid:1500': null });
-    assert.equal(fresh.after?.['uid:1500'], 'ops', 'the uid is predicted taken, for a later task');
+    assert.equal(predicted(fresh, uidFact(1500)), 'ops', 'the uid is predicted taken, for a later task');
     assert.deepEqual((await planWith(user, { name: 'ops', uid: 1000 }, { ...aUser('ops'), 'uid:1000': 'ops' })).changes, []);
   });
 
@@ -210,7 +210,7 @@ describe('user passwordLock: the fact reads only the first characters of the has
         (plan.steps as RunStep[]).map((s) => ({ argv: s.argv, ...(s.stdin ? { stdin: isSecret(s.stdin) ? s.stdin.reveal() : s.stdin } : {}) })),
         row.steps,
       );
-      if (row.after) assert.equal(plan.after?.['pwlock:app'], row.after, 'the lock state predicted for the next task');
+      if (row.after) assert.equal(predicted(plan, lockFact('app')), row.after, 'the lock state predicted for the next task');
       assert.ok(!JSON.stringify(plan).includes(HASH), 'the hash is nowhere in the plan but the Secret');
     });
   }
@@ -219,7 +219,7 @@ describe('user passwordLock: the fact reads only the first characters of the has
     const created = await planWith(user, { name: 'app', passwordLock: true }, aUser('app', false));
     assert.deepEqual((created.steps as RunStep[]).map((s) => s.argv[0]), ['useradd']);
     assert.deepEqual(created.changes.at(-1), { what: 'password lock', before: null, after: 'locked' });
-    assert.equal(created.after?.['pwlock:app'], 'locked-empty');
+    assert.equal(predicted(created, lockFact('app')), 'locked-empty');
     await assert.rejects(planWith(user, { name: 'app', passwordLock: false }, aUser('app', false)), /cannot unlock the password of 'app': there is no hash behind its lock \(useradd creates it so\)/);
     const withHash = await planWith(user, { name: 'app', passwordLock: true, password: secret(HASH) }, aUser('app', false));
     assert.deepEqual((withHash.steps as RunStep[]).map((s) => s.argv[0]), ['useradd', 'chpasswd']);
@@ -228,8 +228,8 @@ describe('user passwordLock: the fact reads only the first characters of the has
 
   it('any new user is predicted locked with no hash, so a later task locking it plans nothing', async () => {
     const created = await planWith(user, { name: 'app' }, aUser('app', false));
-    assert.equal(created.after?.['pwlock:app'], 'locked-empty');
-    assert.equal(created.after?.['shadow:app'], null);
+    assert.equal(predicted(created, lockFact('app')), 'locked-empty');
+    assert.equal(predicted(created, shadowFact('app')), null);
   });
 });
 
@@ -262,7 +262,7 @@ describe('user: empty values (issue 16)', () => {
     assert.equal(parseUser('app', 'app:x:1000:1000::/home/app:/bin/sh\napp\n').comment, '');
     const plan = await planWith(user, { name: 'app', comment: 'Some One' }, aUser('app', false));
     assert.ok((plan.steps[0] as RunStep).argv.join(' ').includes('--comment Some One --'));
-    assert.equal((plan.after?.[userKey('app')] as { comment?: string }).comment, 'Some One');
+    assert.equal(predicted(plan, userFact('app'))?.comment, 'Some One');
   });
 
   const refused: Array<[Record<string, unknown>, string, RegExp]> = [

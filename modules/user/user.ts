@@ -2,7 +2,9 @@
 // with a nologin shell. Its predicted user (and same-name group) lets a later task in the same
 // dry run plan a file owned by the user that does not exist yet.
 import { createHash, randomBytes } from 'node:crypto';
-import { groupFact, groupKey, uidFact, userFact, userKey, userProcessesFact, type GroupFact, type UserFact } from '../../engine/facts/user.ts';
+import { groupFact, uidFact, userFact, userProcessesFact, type UserFact } from '../../engine/facts/user.ts';
+import { fileFact } from '../../engine/facts/file.ts';
+import { predict, predictions, Predictions } from '../../engine/plan/predict.ts';
 import { defineFact, type Fact } from '../../engine/facts/types.ts';
 import { defineModule, PrepareError } from '../../engine/module.ts';
 import { PlanError, type Change, type Step } from '../../engine/plan/types.ts';
@@ -152,12 +154,12 @@ export const user = defineModule({
       return {
         changes: [{ what: 'user', before: 'present', after: 'absent' }],
         steps: [{ kind: 'run', argv }],
-        after: {
-          [userKey(p.name)]: { exists: false, name: p.name, uid: null, gid: null, home: null, shell: null } satisfies UserFact,
-          ...(current.uid !== null ? { [uidFact(current.uid).key]: null } : {}),
-          [`pwlock:${p.name}`]: null,
-          [`shadow:${p.name}`]: null,
-        },
+        after: predictions(
+          predict(userFact(p.name), { exists: false, name: p.name, uid: null, gid: null, home: null, shell: null }),
+          current.uid !== null && predict(uidFact(current.uid), null),
+          predict(lockFact(p.name), null),
+          predict(shadowFact(p.name), null),
+        ),
         invalidates: [`group:${p.name}`, ...(current.home ? [`file:${current.home}`] : [])],
       };
     }
@@ -174,7 +176,7 @@ export const user = defineModule({
     const steps: Step[] = [];
     const changes: Change[] = [];
     let predicted: UserFact;
-    const after: Record<string, unknown> = {};
+    const after = new Predictions();
 
     if (!current.exists) {
       const system = Boolean(p.system);
@@ -195,10 +197,9 @@ export const user = defineModule({
       changes.push({ what: 'user', before: 'absent', after: describe({ system, home, shell: p.shell, uid: p.uid, groups: wantedGroups, comment: p.comment }) });
       predicted = { exists: true, name: p.name, uid: p.uid ?? null, gid: null, home, shell: p.shell ?? '/bin/sh', comment: p.comment ?? '', groups: [p.group ?? p.name, ...wantedGroups] };
       // useradd leaves the password locked with no hash ('!'): a later task locking it has nothing to do.
-      after[`pwlock:${p.name}`] = 'locked-empty' satisfies PasswordLock;
-      after[`shadow:${p.name}`] = null;
-      if (!p.group) after[groupKey(p.name)] = { exists: true, name: p.name, gid: null, members: [] } satisfies GroupFact;
-      if (createHome) after[`file:${home}`] = { exists: true, type: 'directory', mode: '0755', owner: p.name, group: p.group ?? p.name, size: null, sha256: null, linkTarget: null };
+      after.set(lockFact(p.name), 'locked-empty').set(shadowFact(p.name), null);
+      if (!p.group) after.set(groupFact(p.name), { exists: true, name: p.name, gid: null, members: [] });
+      if (createHome) after.set(fileFact(home), { exists: true, type: 'directory', mode: '0755', owner: p.name, group: p.group ?? p.name, size: null, sha256: null, linkTarget: null });
     } else {
       predicted = { ...current };
       const mod: string[] = [];
@@ -247,7 +248,7 @@ export const user = defineModule({
         if (before !== wanted) {
           changes.push({ what: 'password', before: before ? 'set' : 'none', after: 'set', sensitive: true });
           newHash = hash;
-          after[`shadow:${p.name}`] = wanted;
+          after.set(shadowFact(p.name), wanted);
         }
       }
       // A new hash keeps a lock the account had ('!' before a hash) unless passwordLock says otherwise;
@@ -265,19 +266,19 @@ export const user = defineModule({
       if (newHash !== undefined) {
         // chpasswd -e reads NAME:HASH on stdin: the hash never appears in a command line.
         steps.push({ kind: 'run', argv: ['chpasswd', '--encrypted'], stdin: new Secret(`${p.name}:${lockWanted ? '!' : ''}${newHash}\n`) });
-        after[`pwlock:${p.name}`] = lockWanted ? 'locked' : 'unlocked';
+        after.set(lockFact(p.name), lockWanted ? 'locked' : 'unlocked');
       } else if (lockWanted !== lockedBefore) {
         // usermod -L puts '!' before what is there (a hash, nothing, '*'); -U (only from 'locked' here) takes it off.
         steps.push({ kind: 'run', argv: ['usermod', lockWanted ? '--lock' : '--unlock', '--', p.name] });
-        after[`pwlock:${p.name}`] = !lockWanted ? 'unlocked' : lockBefore === 'unlocked' ? 'locked' : 'locked-empty';
+        after.set(lockFact(p.name), !lockWanted ? 'unlocked' : lockBefore === 'unlocked' ? 'locked' : 'locked-empty');
       }
     }
     if (changes.length === 0) return { changes: [], steps: [] };
     if (p.uid !== undefined && p.uid !== current.uid) {
-      after[uidFact(p.uid).key] = p.name;
-      if (current.uid !== null) after[uidFact(current.uid).key] = null;
+      after.set(uidFact(p.uid), p.name);
+      if (current.uid !== null) after.set(uidFact(current.uid), null);
     }
-    return { changes, steps, after: { ...after, [userKey(p.name)]: predicted } };
+    return { changes, steps, after: after.set(userFact(p.name), predicted).record() };
   },
 });
 

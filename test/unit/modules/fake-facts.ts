@@ -118,3 +118,13 @@ export async function planWith<S extends TObject>(mod: ModuleFn<S>, params: Reco
 export function stepsOf(plan: Plan): unknown[] {
   return [...plan.steps];
 }
+
+/** What a plan predicts for a fact (Plan.after), typed as the fact. */
+export function predicted<T>(plan: Pick<Plan, 'after'>, fact: Fact<T>): T | undefined {
+  return plan.after?.[fact.key] as T | undefined;
+}
+
+/** What a plan guesses for a fact in a dry run (Plan.guesses), typed as the fact. */
+export function guessed<T>(plan: Pick<Plan, 'guesses'>, fact: Fact<T>): T | undefined {
+  return plan.guesses?.[fact.key] as T | undefined;
+}
