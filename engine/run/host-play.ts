@@ -217,7 +217,7 @@ export async function runPlayOnHost(env: PlayEnv, state: HostState): Promise<voi
     // Facts dropped by an earlier task (a command, a package install: every fact is read again)
     // are read for this task and, in the same exec, for the tasks after it, as at the start of the
     // play: what a later task changes first is predicted over them, or dropped again.
-    const missing = facts.some((f) => (f.host === undefined || f.host === state.host.name) && !state.facts.has(f.key));
+    const missing = missingFacts(facts, state).length > 0;
     const ahead = missing && !handler && typeof key === 'number' && become === playBecome ? factsFrom(env, state.host.name, key + 1) : [];
     if (!(await gather([...facts, ...ahead], become, timeoutMs))) return 'failed';
     const stores = new Map<string, FactStore>([[state.host.name, state.facts]]);
@@ -301,5 +301,3 @@ export async function runPlayOnHost(env: PlayEnv, state: HostState): Promise<voi
   }
 }
 
-
-/** One read per fact and host: the same key on another host (onHost) is another fact. */
