@@ -13,6 +13,10 @@ export const LAB_HOSTS = ['build', 'relay1', 'relay2', 'relay3', ...NODES, ...BE
 export const LAB_GROUPS = { relays: ['relay1', 'relay2', 'relay3'], nodes: NODES, bench: BENCH, conv: CONV, pkg: PKG };
 
 export async function ensureLab(): Promise<typeof labPaths> {
+  // test/run.sh brought the lab up for two lanes of tests that share it: a host the other lane is
+  // resetting, rebooting or has cut would look missing here, and an `up` would wait on it or boot
+  // it under that lane's feet. Each file resets the hosts it needs itself.
+  if (process.env.SHIPSHAPE_SUITE_LAB === 'up') return labPaths;
   const status = await labStatus().catch(() => undefined);
   const running = new Set((status?.hosts ?? []).filter((h) => h.running && h.ssh).map((h) => h.name));
   if (!LAB_HOSTS.every((h) => running.has(h))) await labUp({ hosts: LAB_HOSTS, groups: LAB_GROUPS });

@@ -3,5 +3,8 @@
 # itself and takes it down at the end, whatever happens. Root only.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
-trap 'npx tsx test/lab/cli.ts down >/dev/null 2>&1 || true' EXIT
+# Scratch files under one directory of this run, removed with the lab at the end (as test/run.sh).
+TMPDIR="$(mktemp -d /tmp/shipshape-test.XXXXXX)"
+export TMPDIR
+trap 'npx tsx test/lab/cli.ts down >/dev/null 2>&1 || true; rm -rf -- "$TMPDIR"' EXIT
 node --import tsx --test --test-concurrency=1 test/scale/*.test.ts
