@@ -18,7 +18,9 @@ npx tsc --noEmit
 # Every scratch file a test (or an engine it starts) makes goes under one directory of this run, and
 # behaviour tests bring the lab up themselves: whatever happens, take the lab down and remove the
 # directory at the end, so a run leaves nothing behind in /tmp.
+# Mode 1777, as /tmp: the connection tests' sshd logs plain users in with keys kept under it.
 TMPDIR="$(mktemp -d /tmp/shipshape-test.XXXXXX)"
+chmod 1777 "$TMPDIR"
 export TMPDIR
 trap 'npx tsx test/lab/cli.ts down >/dev/null 2>&1 || true; rm -rf -- "$TMPDIR"' EXIT
 
