@@ -54,10 +54,6 @@ export const LISTS_STAMP_SH = `${LISTING_SH.replace('DIR', LISTS_DIR)} | cksum |
 /** Shell text printing a checksum of dpkg's status database (what is installed, at which version). */
 export const DPKG_STAMP_SH = `cksum < /var/lib/dpkg/status | tr ' ' -`;
 
-export function pkgKey(name: string): string {
-  return `pkg:${name}`;
-}
-
 export function packageFact(name: string): Fact<PackageFact> {
   const script = [
     `s=$(dpkg-query -W -f ${quote('${Status}\\t${Version}\\n')} ${quote(name)} 2>/dev/null | head -n 1)`,
@@ -65,7 +61,7 @@ export function packageFact(name: string): Fact<PackageFact> {
     `printf 'candidate=%s\\n' "$(apt-cache policy ${quote(name)} 2>/dev/null | sed -n 's/^ *Candidate: //p' | head -n 1)"`,
     `printf 'stamp=%s\\n' "$(${LISTS_STAMP_SH})"`,
   ].join('\n');
-  return defineFact<PackageFact>(pkgKey(name), script, (out) => parsePackage(name, out));
+  return defineFact<PackageFact>(`pkg:${name}`, script, (out) => parsePackage(name, out));
 }
 
 export function parsePackage(name: string, out: string): PackageFact {

@@ -29,10 +29,6 @@ export function unitName(name: string): string {
   return dot > 0 && SUFFIXES.includes(name.slice(dot + 1)) ? name : `${name}.service`;
 }
 
-export function unitKey(name: string): string {
-  return `unit:${unitName(name)}`;
-}
-
 /** The folders an admin puts a unit's drop-ins in (NAME.service.d/*.conf): the ones compared with what systemd loaded. */
 export function dropInDirs(name: string): string[] {
   return ['/etc/systemd/system', '/run/systemd/system'].map((dir) => `${dir}/${unitName(name)}.d`);

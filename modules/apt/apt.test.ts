@@ -1,11 +1,11 @@
 // apt planning without a host: fake dpkg/apt facts in, changes, steps and predicted facts out.
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { NO_HOOKS_CONF_SH, parseLists, parsePackage, parseRefreshed, parseSimulation, refreshedListsFact, simulateFact, type AptListsFact, type PackageFact, type RefreshedListsFact, type SimulateAction, type SimulatedPackage } from '../../engine/facts/apt.ts';
+import { aptListsFact, NO_HOOKS_CONF_SH, packageFact, parseLists, parsePackage, parseRefreshed, parseSimulation, refreshedListsFact, simulateFact, type AptListsFact, type PackageFact, type RefreshedListsFact, type SimulateAction, type SimulatedPackage } from '../../engine/facts/apt.ts';
 import { PlanError, type RunStep } from '../../engine/plan/types.ts';
 import { renderRun } from '../../engine/plan/render.ts';
 import { apt } from './apt.ts';
-import { packagesAfter, planWith } from '../../test/unit/modules/fake-facts.ts';
+import { packagesAfter, planWith, predicted } from '../../test/unit/modules/fake-facts.ts';
 
 const STAMP = '1234-567';
 const FRESH: AptListsFact = { empty: false, age: 60, stamp: STAMP };
@@ -56,8 +56,8 @@ describe('apt planning', () => {
     assert.deepEqual(argvOf(plan.steps[0]).slice(4), ['300', ...APT, 'update'], 'apt-get update in a lock-retry loop, lockTimeout first');
     assert.deepEqual(argvOf(plan.steps[1]), [...APT, 'install', '--', 'hello', 'sl'], 'both packages in one apt-get call');
     assert.deepEqual((plan.steps[1] as RunStep).env, { DEBIAN_FRONTEND: 'noninteractive' });
-    assert.deepEqual(plan.after?.['apt:lists'], { empty: false, age: 0, stamp: null });
-    assert.deepEqual(plan.after?.['pkg:hello'], { name: 'hello', installed: true, held: false, configFiles: false, version: null, candidate: null, stamp: EMPTY.stamp });
+    assert.deepEqual(predicted(plan, aptListsFact), { empty: false, age: 0, stamp: null });
+    assert.deepEqual(predicted(plan, packageFact('hello')), { name: 'hello', installed: true, held: false, configFiles: false, version: null, candidate: null, stamp: EMPTY.stamp });
     assert.deepEqual(plan.packages, { install: ['hello', 'sl'], installsNew: ['hello', 'sl'], touches: ['hello', 'sl'], update: true, versions: { hello: null, sl: null }, leaves: [] }, 'the effect the engine keeps (PlanContext.packages, the dry run preview)');
     assert.deepEqual(plan.invalidates, ['*'], 'a package may change anything: every fact is read again (predictions kept in a dry run)');
   });
@@ -74,7 +74,7 @@ describe('apt planning', () => {
   it('current lists: the diff names the candidate version; a package not in the lists is an error', async () => {
     const plan = await planWith(apt, { name: 'hello' }, world(FRESH, pkg('hello', null, '2.10-3')));
     assert.deepEqual(plan.changes, [{ what: 'package hello', before: '(absent)', after: '2.10-3' }]);
-    assert.equal((plan.after?.['pkg:hello'] as PackageFact).version, '2.10-3');
+    assert.equal(predicted(plan, packageFact('hello'))?.version, '2.10-3');
     await assert.rejects(planWith(apt, { name: 'nosuch' }, world(FRESH, pkg('nosuch', null, null))), /package nosuch is not in the package lists/);
   });
 
@@ -82,7 +82,7 @@ describe('apt planning', () => {
     const q = { cacheValidTime: 3600, names: ['hello'] };
     const moved = await planWith(apt, { name: 'hello', cacheValidTime: 3600 }, { ...world(STALE, pkg('hello', '2.10-3')), ...foresee(q, { stamp: '999-888', fetched: 2, candidates: { hello: '2.10-3' } }) });
     assert.deepEqual(moved.changes, [{ what: 'apt lists', before: '(2 indices behind the mirror)', after: '(updated)' }]);
-    assert.deepEqual(moved.after?.['apt:lists'], { empty: false, age: 0, stamp: '999-888' }, 'later tasks see the foreseen lists');
+    assert.deepEqual(predicted(moved, aptListsFact), { empty: false, age: 0, stamp: '999-888' }, 'later tasks see the foreseen lists');
     const plan = await planWith(apt, { name: 'hello', cacheValidTime: 3600 }, { ...world(STALE, pkg('hello', '2.10-3')), ...foresee(q, { candidates: { hello: '2.10-3' } }) });
     assert.deepEqual(plan.changes, [], 'the mirror has nothing new: no change announced');
     assert.equal(plan.msg, undefined);
@@ -134,7 +134,7 @@ describe('apt planning', () => {
     const remove = await planWith(apt, { name: 'hello', state: 'absent' }, { ...world(EMPTY, pkg('hello', '2.10-3')), ...removal('remove', 'hello', [gone('hello', '2.10-3')]) });
     assert.deepEqual(remove.changes, [{ what: 'package hello', before: '2.10-3', after: '(removed)' }]);
     assert.deepEqual(argvOf(remove.steps[0]), [...APT, 'remove', '--', 'hello']);
-    assert.equal((remove.after?.['pkg:hello'] as PackageFact).configFiles, true);
+    assert.equal(predicted(remove, packageFact('hello'))?.configFiles, true);
     const leftovers = await planWith(apt, { name: 'hello', state: 'absent', purge: true }, { ...world(FRESH, pkg('hello', null, '2.10-3', { configFiles: true })), ...removal('purge', 'hello', []) });
     assert.deepEqual(leftovers.changes, [{ what: 'package hello', before: '(config files only)', after: '(purged)' }]);
     assert.deepEqual(argvOf(leftovers.steps[0]), [...APT, 'purge', '--', 'hello']);

@@ -2,14 +2,15 @@
 // refreshed when missing or old, fleet upgrades and autoremove. Facts from dpkg-query, apt-cache
 // policy and apt-get -s; what cannot be known before the lists are updated is said so, never guessed.
 import {
-  aptListsFact, DPKG_STAMP_SH, LISTS_STAMP_SH, packageFact, pkgKey, refreshedListsFact, simulateFact, UPDATE_STAMP,
-  type AptListsFact, type PackageFact, type RefreshedListsFact, type SimulateAction,
+  aptListsFact, DPKG_STAMP_SH, LISTS_STAMP_SH, packageFact, refreshedListsFact, simulateFact, UPDATE_STAMP,
+  type AptListsFact, type RefreshedListsFact, type SimulateAction,
 } from '../../engine/facts/apt.ts';
 import { removalFact, type PlannedPackages } from '../../engine/facts/apt-planned.ts';
 import type { SimulatedPackage } from '../../engine/facts/apt.ts';
 import type { Static } from '@sinclair/typebox';
 import type { Fact } from '../../engine/facts/types.ts';
 import { defineModule, PrepareError } from '../../engine/module.ts';
+import { Predictions } from '../../engine/plan/predict.ts';
 import { PlanError, type Change, type RunStep, type Step } from '../../engine/plan/types.ts';
 import { Choice, OneOrMany, toList, Type } from '../../engine/schema.ts';
 
@@ -162,7 +163,7 @@ export const apt = defineModule({
     const foreseen = refreshed?.status === 'refreshed' ? refreshed : undefined;
     const changes: Change[] = [];
     const steps: Step[] = [];
-    const after: Record<string, unknown> = {};
+    const after = new Predictions();
     let invalidates: string[] = [];
     let msg: string | undefined;
 
@@ -171,7 +172,7 @@ export const apt = defineModule({
       else if (foreseen && foreseen.stamp !== lists.stamp) changes.push({ what: 'apt lists', before: behind(foreseen.fetched), after: '(updated)' });
       else if (!foreseen) msg = `what the lists refresh brings is unknown until it runs (${refreshed?.error ?? 'the scratch refresh did not run'})`;
       steps.push(updateStep(lockTimeout));
-      after['apt:lists'] = { empty: false, age: 0, stamp: foreseen?.stamp ?? null } satisfies AptListsFact;
+      after.set(aptListsFact, { empty: false, age: 0, stamp: foreseen?.stamp ?? null });
       invalidates = ['pkg:*', 'apt:simulate:*', 'apt:refreshed:*'];
     }
     const listsAfter = update !== 'none' ? 'updated' : lists.empty ? 'empty' : 'present';
@@ -191,7 +192,7 @@ export const apt = defineModule({
         if (pkg.installed || (p.purge && pkg.configFiles)) {
           removals.push(pkg.name);
           changes.push({ what: `package ${pkg.name}`, before: pkg.version ?? '(config files only)', after: p.purge ? '(purged)' : '(removed)' });
-          after[pkgKey(pkg.name)] = { ...pkg, installed: false, configFiles: !p.purge && pkg.installed, version: null } satisfies PackageFact;
+          after.set(packageFact(pkg.name), { ...pkg, installed: false, configFiles: !p.purge && pkg.installed, version: null });
         }
         continue;
       }
@@ -202,17 +203,17 @@ export const apt = defineModule({
         if (known && pkg.candidate === null) throw new PlanError(`package ${pkg.name} is not in the package lists (no installation candidate)`);
         certain.push(pkg.name);
         changes.push({ what: `package ${pkg.name}`, before: pkg.configFiles ? '(config files only)' : '(absent)', after: known ? pkg.candidate : UNKNOWN_VERSION });
-        after[pkgKey(pkg.name)] = { ...pkg, installed: true, configFiles: false, version: known ? pkg.candidate : null } satisfies PackageFact;
+        after.set(packageFact(pkg.name), { ...pkg, installed: true, configFiles: false, version: known ? pkg.candidate : null });
       } else if (state === 'latest') {
         if (!known) {
           // After a refresh the candidate may be newer: apt-get decides, and says whether dpkg changed.
           uncertain.push(pkg.name);
-          after[pkgKey(pkg.name)] = { ...pkg, version: null, stamp: null } satisfies PackageFact;
+          after.set(packageFact(pkg.name), { ...pkg, version: null, stamp: null });
         } else if (pkg.candidate !== null && pkg.candidate !== pkg.version) {
           if (pkg.held && !facts.uncertain?.(packageFact(pkg.name))) throw new PlanError(held(pkg.name, `upgrade it from ${pkg.version} to ${pkg.candidate}`));
           certain.push(pkg.name);
           changes.push({ what: `package ${pkg.name}`, before: pkg.version, after: pkg.candidate });
-          after[pkgKey(pkg.name)] = { ...pkg, version: pkg.candidate } satisfies PackageFact;
+          after.set(packageFact(pkg.name), { ...pkg, version: pkg.candidate });
         }
       }
     }
@@ -236,7 +237,7 @@ export const apt = defineModule({
     const newlyInstalled = certain.filter((n) => !pkgs.find((x) => x.name === n)!.installed);
     const touched: string[] = [...installs, ...removals, ...(autoremoveHere ? leftOver.map((x) => x.name) : [])];
     const versions: Record<string, string | null> = Object.fromEntries([
-      ...certain.map((n) => [n, (after[pkgKey(n)] as PackageFact).version] as const),
+      ...certain.map((n) => [n, after.get(packageFact(n))!.version] as const),
       ...removals.map((n) => [n, null] as const),
       ...(autoremoveHere ? leftOver.map((x) => [x.name, null] as const) : []),
     ]);
@@ -268,11 +269,11 @@ export const apt = defineModule({
     if (touchesPackages) invalidates = CHANGING_INVALIDATES;
     // Installing leaves the lists as they were: a later task reads them as this one did (in a real
     // run too, so that it says about versions what the dry run, which keeps predictions, says).
-    if (touchesPackages && update === 'none') after['apt:lists'] = lists;
+    if (touchesPackages && update === 'none') after.set(aptListsFact, lists);
     // For a dry run's later apt tasks, whose apt-get -s is read from the host as it is: what they must add or leave out.
     const leaves = autoremoveHere ? [] : leftOver;
     const packages = touched.length > 0 ? { packages: { install: installs, installsNew: newlyInstalled, touches: touched, update: update !== 'none', versions, leaves } } : {};
-    return { changes, steps, after, invalidates, ...packages, ...(msg ? { msg } : {}) };
+    return { changes, steps, after: after.record(), invalidates, ...packages, ...(msg ? { msg } : {}) };
   },
 });
 

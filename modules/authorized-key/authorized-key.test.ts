@@ -1,11 +1,11 @@
 import { strict as assert } from 'node:assert';
 import { describe, it } from 'node:test';
-import { authorizedKeysKey, parseAuthorizedKeys, type AuthorizedKeysFact } from './facts.ts';
-import { ABSENT_FILE, fileKey, type FileFact } from '../../engine/facts/file.ts';
+import { authorizedKeysFact, parseAuthorizedKeys, type AuthorizedKeysFact } from './facts.ts';
+import { ABSENT_FILE, fileFact, fileKey, type FileFact } from '../../engine/facts/file.ts';
 import { userKey, type UserFact } from '../../engine/facts/user.ts';
 import { PlanError } from '../../engine/plan/types.ts';
 import { authorizedKey, editKeys, expiryInstant, keyOptions, lockingOptions, parseKey } from './authorized-key.ts';
-import { aFile, aUser, planWith, sha256 } from '../../test/unit/modules/fake-facts.ts';
+import { aFile, aUser, planWith, predicted, sha256 } from '../../test/unit/modules/fake-facts.ts';
 
 const K1 = 'ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIOMqqnkVzrm0SdG6UOoqKLsabgH5C9okWi0dh2l9GKJl admin@laptop';
 const K2 = 'ssh-rsa AAAAB3NzaC1yc2EAAAADAQABAAABAQC7 ci@build';
@@ -18,7 +18,7 @@ const keysFile = (content: string, attrs: Partial<FileFact> = {}): FileFact => (
 function host(file: FileFact | null, dir: FileFact | null = dirFact()): Record<string, unknown> {
   return {
     ...aUser('deploy'),
-    [authorizedKeysKey('deploy')]: { home: HOME, group: 'deploy', dir: dir ?? { ...ABSENT_FILE }, file: file ?? { ...ABSENT_FILE } } satisfies AuthorizedKeysFact,
+    [authorizedKeysFact('deploy').key]: { home: HOME, group: 'deploy', dir: dir ?? { ...ABSENT_FILE }, file: file ?? { ...ABSENT_FILE } } satisfies AuthorizedKeysFact,
   };
 }
 
@@ -58,9 +58,9 @@ describe('authorizedKey: plan', () => {
       { kind: 'mkdir', path: `${HOME}/.ssh`, mode: '0700', owner: 'deploy', group: 'deploy' },
       { kind: 'write', path: PATH, content: `${K1}\n`, mode: '0600', owner: 'deploy', group: 'deploy' },
     ]);
-    const again = await planWith(authorizedKey, { user: 'deploy', key: K1 }, { ...aUser('deploy'), [authorizedKeysKey('deploy')]: plan.after![authorizedKeysKey('deploy')] });
+    const again = await planWith(authorizedKey, { user: 'deploy', key: K1 }, { ...aUser('deploy'), [authorizedKeysFact('deploy').key]: predicted(plan, authorizedKeysFact('deploy')) });
     assert.deepEqual([again.changes, again.steps], [[], []]);
-    assert.equal((plan.after![fileKey(PATH)] as FileFact).content, `${K1}\n`);
+    assert.equal(predicted(plan, fileFact(PATH))!.content, `${K1}\n`);
   });
 
   it('converged: nothing', async () => {
@@ -85,14 +85,14 @@ describe('authorizedKey: plan', () => {
     const predicted: UserFact = { exists: true, name: 'relay', uid: null, gid: null, home: '/srv/relay', shell: '/bin/sh', groups: ['relay'] };
     const plan = await planWith(authorizedKey, { user: 'relay', key: K1 }, {
       [userKey('relay')]: predicted,
-      [authorizedKeysKey('relay')]: { home: null, group: null, dir: { ...ABSENT_FILE }, file: { ...ABSENT_FILE } },
+      [authorizedKeysFact('relay').key]: { home: null, group: null, dir: { ...ABSENT_FILE }, file: { ...ABSENT_FILE } },
     });
     assert.equal((plan.steps[0] as any).path, '/srv/relay/.ssh');
     assert.equal((plan.steps[1] as any).path, '/srv/relay/.ssh/authorized_keys');
   });
 
   it('a missing user, a bad key, exclusive with absent: errors', async () => {
-    await assert.rejects(planWith(authorizedKey, { user: 'ghost', key: K1 }, { ...aUser('ghost', false), [authorizedKeysKey('ghost')]: { home: null, group: null, dir: ABSENT_FILE, file: ABSENT_FILE } }), PlanError);
+    await assert.rejects(planWith(authorizedKey, { user: 'ghost', key: K1 }, { ...aUser('ghost', false), [authorizedKeysFact('ghost').key]: { home: null, group: null, dir: ABSENT_FILE, file: ABSENT_FILE } }), PlanError);
     await assert.rejects(planWith(authorizedKey, { user: 'deploy', key: 'ssh-ed25519 not/base64!' }, host(null)), /not an OpenSSH public key/);
     await assert.rejects(planWith(authorizedKey, { user: 'deploy', key: `${K1}\nssh-rsa AAAA evil` }, host(null)), /invalid params/);
     await assert.rejects(planWith(authorizedKey, { user: 'deploy', key: K1, exclusive: true, state: 'absent' }, host(null)), /exclusive/);
@@ -119,11 +119,11 @@ describe('authorizedKey: plan', () => {
     const path = '/etc/ssh/keys/deploy';
     const plan = await planWith(authorizedKey, { user: 'deploy', key: K1, path }, {
       ...aUser('deploy'),
-      [authorizedKeysKey('deploy', path)]: { home: HOME, group: 'deploy', dir: dirFact({ owner: 'root', group: 'root', mode: '0755' }), file: { ...ABSENT_FILE } },
+      [authorizedKeysFact('deploy', path).key]: { home: HOME, group: 'deploy', dir: dirFact({ owner: 'root', group: 'root', mode: '0755' }), file: { ...ABSENT_FILE } },
     });
     assert.deepEqual(plan.steps.map((s) => s.kind), ['write']);
     assert.equal((plan.steps[0] as any).content, `${K1}\n`);
-    assert.equal(sha256(`${K1}\n`), (plan.after![fileKey(path)] as FileFact).sha256);
+    assert.equal(sha256(`${K1}\n`), predicted(plan, fileFact(path))!.sha256);
   });
 });
 

@@ -2,10 +2,11 @@
 // options and comment may change and are then rewritten). The ~/.ssh folder (0700) and the file
 // (0600) belong to the user. The user may be one an earlier task creates: its predicted home is used.
 import { posix } from 'node:path';
-import { authorizedKeysFact, authorizedKeysKey, type AuthorizedKeysFact } from './facts.ts';
-import { ABSENT_FILE, fileKey, type FileFact } from '../../engine/facts/file.ts';
+import { authorizedKeysFact } from './facts.ts';
+import { ABSENT_FILE, fileFact, type FileFact } from '../../engine/facts/file.ts';
 import { groupKey, userFact } from '../../engine/facts/user.ts';
 import { defineModule, PrepareError, type FactReader, type PlanContext } from '../../engine/module.ts';
+import { Predictions } from '../../engine/plan/predict.ts';
 import { PlanError, type Plan, type Step } from '../../engine/plan/types.ts';
 import { Choice, OneOrMany, toList, Type, UserName } from '../../engine/schema.ts';
 import type { PublicKeyId } from '../../engine/connection/types.ts';
@@ -255,7 +256,7 @@ export const authorizedKey = defineModule({
 
     const changes: Plan['changes'] = [];
     const steps: Step[] = [];
-    const after: Record<string, unknown> = {};
+    const after = new Predictions();
     let dirAfter = dir;
     if (manageDir && state === 'present') {
       if (!dir.exists) {
@@ -270,7 +271,7 @@ export const authorizedKey = defineModule({
         steps.push(...a.steps);
         dirAfter = { ...dir, ...a.after };
       }
-      if (dirAfter !== dir) after[fileKey(dirPath)] = dirAfter;
+      if (dirAfter !== dir) after.set(fileFact(dirPath), dirAfter);
     }
     if (!dirAfter.exists && state === 'present' && !manageDir) throw new PlanError(`${dirPath} does not exist: create it first, or set manageDir`);
 
@@ -285,10 +286,10 @@ export const authorizedKey = defineModule({
     });
     changes.push(...write.changes);
     steps.push(...write.steps);
-    Object.assign(after, write.after ?? {});
+    after.merge(write.after);
     if (changes.length === 0) return { changes: [], steps: [] };
-    const fileAfter = (write.after?.[fileKey(path)] as FileFact | undefined) ?? file;
-    after[authorizedKeysKey(p.user, p.path)] = { home, group, dir: dirAfter, file: fileAfter } satisfies AuthorizedKeysFact;
-    return { changes, steps, after, msg: edit.what.join(', ') || undefined };
+    const fileAfter = after.get(fileFact(path)) ?? file;
+    after.set(authorizedKeysFact(p.user, p.path), { home, group, dir: dirAfter, file: fileAfter });
+    return { changes, steps, after: after.record(), msg: edit.what.join(', ') || undefined };
   },
 });

@@ -18,10 +18,6 @@ export interface AuthorizedKeysFact {
   file: FileFact;
 }
 
-export function authorizedKeysKey(user: string, path?: string): string {
-  return path ? `authorized_keys:${user}:${path}` : `authorized_keys:${user}`;
-}
-
 export function authorizedKeysFact(user: string, path?: string): Fact<AuthorizedKeysFact> {
   const u = quote(user);
   const script = [
@@ -35,7 +31,7 @@ export function authorizedKeysFact(user: string, path?: string): Fact<Authorized
     'echo @@file',
     'ss_file_fact "$f"',
   ].join('\n');
-  return defineFact<AuthorizedKeysFact>(authorizedKeysKey(user, path), script, (out, code) => parseAuthorizedKeys(user, out, code, path));
+  return defineFact<AuthorizedKeysFact>(path ? `authorized_keys:${user}:${path}` : `authorized_keys:${user}`, script, (out, code) => parseAuthorizedKeys(user, out, code, path));
 }
 
 export function parseAuthorizedKeys(user: string, out: string, code: number, path?: string): AuthorizedKeysFact {

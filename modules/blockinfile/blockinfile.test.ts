@@ -1,10 +1,10 @@
 import { strict as assert } from 'node:assert';
 import { describe, it } from 'node:test';
-import { fileKey, type FileFact } from '../../engine/facts/file.ts';
+import { fileFact } from '../../engine/facts/file.ts';
 import { PlanError } from '../../engine/plan/types.ts';
 import { isSecret, secret } from '../../engine/secret.ts';
 import { blockinfile, editBlock, type BlockEdit } from './blockinfile.ts';
-import { aFile, aGroup, aUser, nothingAt, planWith, sha256 } from '../../test/unit/modules/fake-facts.ts';
+import { aFile, aGroup, aUser, nothingAt, planWith, predicted, sha256 } from '../../test/unit/modules/fake-facts.ts';
 
 const B = '# BEGIN MANAGED BLOCK\n';
 const E = '# END MANAGED BLOCK\n';
@@ -47,7 +47,7 @@ describe('blockinfile: plan', () => {
     assert.equal(plan.changes.length, 1);
     assert.deepEqual(plan.changes[0]!.text, { path: PATH, before: 'Port 22\n', after: `Port 22\n${B}PermitRootLogin no\n${E}` });
     assert.deepEqual(plan.steps, [{ kind: 'write', path: PATH, content: `Port 22\n${B}PermitRootLogin no\n${E}`, validate: 'sshd -t -f %s', backup: true, replaces: sha256('Port 22\n') }]);
-    assert.equal((plan.after![fileKey(PATH)] as FileFact).content, `Port 22\n${B}PermitRootLogin no\n${E}`);
+    assert.equal(predicted(plan, fileFact(PATH))!.content, `Port 22\n${B}PermitRootLogin no\n${E}`);
   });
 
   it('converged: nothing; and planning on the prediction converges', async () => {

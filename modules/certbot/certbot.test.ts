@@ -4,12 +4,12 @@ import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
-import { certificateKey, confValue, NO_CERTIFICATE, parseCertificate, type CertificateFact } from './facts.ts';
+import { certificateFact, confValue, NO_CERTIFICATE, parseCertificate, type CertificateFact } from './facts.ts';
 import { PrepareError } from '../../engine/module.ts';
 import { renderRun } from '../../engine/plan/render.ts';
 import type { RunStep, WriteStep } from '../../engine/plan/types.ts';
 import { certbot, LETS_ENCRYPT_DIRECTORY, withRenewHook } from './certbot.ts';
-import { planWith } from '../../test/unit/modules/fake-facts.ts';
+import { planWith, predicted } from '../../test/unit/modules/fake-facts.ts';
 
 const NAME = 'relay.example.org';
 const PEBBLE = 'https://10.77.0.1:14000/dir';
@@ -27,7 +27,7 @@ const CONF = [
 ].join('\n');
 
 const cert = (f: Partial<CertificateFact> = {}, name = NAME): Record<string, CertificateFact> => ({
-  [certificateKey(name)]: {
+  [certificateFact(name).key]: {
     exists: true,
     domains: [NAME, `www.${NAME}`],
     notAfter: new Date(Date.now() + 80.5 * DAY).toISOString(),
@@ -39,7 +39,7 @@ const cert = (f: Partial<CertificateFact> = {}, name = NAME): Record<string, Cer
     ...f,
   },
 });
-const none = (name = NAME) => ({ [certificateKey(name)]: { ...NO_CERTIFICATE } });
+const none = (name = NAME) => ({ [certificateFact(name).key]: { ...NO_CERTIFICATE } });
 const base = { domains: [NAME, `www.${NAME}`], server: PEBBLE, email: 'ops@example.org' };
 const argv = (plan: { steps: unknown[] }) => (plan.steps[0] as RunStep).argv;
 
@@ -76,7 +76,7 @@ describe('certbot', () => {
       '--server', PEBBLE, '--cert-name', NAME, '--key-type', 'ecdsa', '--standalone', '-d', NAME, '-d', `www.${NAME}`,
       '--deploy-hook', 'systemctl reload nginx',
     ]);
-    const after = plan.after?.[certificateKey(NAME)] as CertificateFact;
+    const after = predicted(plan, certificateFact(NAME))!;
     assert.equal(after.exists, true);
     assert.deepEqual(after.domains, [NAME, `www.${NAME}`]);
   });

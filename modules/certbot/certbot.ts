@@ -2,8 +2,9 @@
 // obtained with certbot's standalone server or a webroot. Idempotent on the certificate itself
 // (read with cat, parsed on the controller): names, key type, ACME server and expiry.
 import { defineModule, PrepareError } from '../../engine/module.ts';
-import { certificateFact, certificateKey, LETSENCRYPT, type CertificateFact } from './facts.ts';
+import { certificateFact, LETSENCRYPT, type CertificateFact } from './facts.ts';
 import { fileKey } from '../../engine/facts/file.ts';
+import { predict, predictions } from '../../engine/plan/predict.ts';
 import { PlanError, type Change, type Plan, type Step } from '../../engine/plan/types.ts';
 import { Choice, OneOrMany, toList, Type } from '../../engine/schema.ts';
 
@@ -113,7 +114,8 @@ export const certbot = defineModule({
   facts: (p) => [certificateFact(nameOf(p))],
   plan(p, ctx): Plan {
     const name = nameOf(p);
-    const cert = ctx.facts.get(certificateFact(name));
+    const fact = certificateFact(name);
+    const cert = ctx.facts.get(fact);
     const domains = toList(p.domains);
     const server = p.server ?? LETS_ENCRYPT_DIRECTORY;
     const keyType = p.keyType ?? 'ecdsa';
@@ -130,13 +132,12 @@ export const certbot = defineModule({
       conf: null,
     });
     const invalidates = [`${fileKey(`${LETSENCRYPT}/live/${name}`)}*`, `${fileKey(`${LETSENCRYPT}/renewal/${name}.conf`)}`];
-    const key = certificateKey(name);
 
     if (!cert.exists) {
       return {
         changes: [{ what: 'certificate', before: '(absent)', after: domains.join(' ') }],
         steps: [{ kind: 'run', argv: certonlyArgv(p, false) }],
-        after: { [key]: obtained(cert) },
+        after: predictions(predict(fact, obtained(cert))),
         invalidates,
         msg: `obtain a certificate for ${domains.join(', ')} from ${server}`,
       };
@@ -156,7 +157,7 @@ export const certbot = defineModule({
       return {
         changes,
         steps: [{ kind: 'run', argv: certonlyArgv(p, true) }],
-        after: { [key]: obtained(cert) },
+        after: predictions(predict(fact, obtained(cert))),
         invalidates,
         msg: `renew the certificate ${name}`,
       };
@@ -170,7 +171,7 @@ export const certbot = defineModule({
       return {
         changes: [{ what: 'renew hook', before: cert.renewHook, after: hook, text: { path, before: cert.conf, after: conf } }],
         steps,
-        after: { [key]: { ...cert, renewHook: hook, conf } },
+        after: predictions(predict(fact, { ...cert, renewHook: hook, conf })),
         invalidates: [fileKey(path)],
       };
     }

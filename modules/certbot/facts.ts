@@ -28,10 +28,6 @@ export const NO_CERTIFICATE: CertificateFact = Object.freeze({
 
 export const LETSENCRYPT = '/etc/letsencrypt';
 
-export function certificateKey(name: string): string {
-  return `certbot:${name}`;
-}
-
 export function certificateFact(name: string): Fact<CertificateFact> {
   const script = [
     `n=${quote(name)}`,
@@ -46,7 +42,7 @@ export function certificateFact(name: string): Fact<CertificateFact> {
     `[ -r "$c" ] && { echo ==conf==; cat -- "$c"; }`,
     'exit 0',
   ].join('\n');
-  return defineFact<CertificateFact>(certificateKey(name), script, (out) => parseCertificate(name, out));
+  return defineFact<CertificateFact>(`certbot:${name}`, script, (out) => parseCertificate(name, out));
 }
 
 export function parseCertificate(name: string, out: string): CertificateFact {

@@ -4,8 +4,9 @@
 import { posix } from 'node:path';
 import type { Static } from '@sinclair/typebox';
 import { defineModule, PrepareError, type PlanContext } from '../../engine/module.ts';
-import { ABSENT_FILE, fileFact, fileKey, type FileFact } from '../../engine/facts/file.ts';
+import { ABSENT_FILE, fileFact } from '../../engine/facts/file.ts';
 import type { Fact } from '../../engine/facts/types.ts';
+import { predict, predictions } from '../../engine/plan/predict.ts';
 import type { Plan, RunStep } from '../../engine/plan/types.ts';
 import { shellJoin } from '../../engine/quote.ts';
 import { SecretString, Type } from '../../engine/schema.ts';
@@ -124,7 +125,7 @@ function guarded(p: Common, ctx: PlanContext): Plan | undefined {
 function runPlan(p: Common, text: string, step: RunStep): Plan {
   // What the command will have made: certain to exist after it ran, contents unknown before.
   const made = [guardPath(p, 'creates'), ...(p.produces ?? [])].filter((x): x is string => x !== undefined);
-  const guesses = Object.fromEntries(made.map((path) => [fileKey(path), { ...ABSENT_FILE, exists: true, type: 'file' } satisfies FileFact]));
+  const guesses = predictions(...made.map((path) => predict(fileFact(path), { ...ABSENT_FILE, exists: true, type: 'file' })));
   return { changes: [{ what: 'run', after: text }], steps: [step], invalidates: ['*'], ...(made.length > 0 ? { guesses } : {}) };
 }
 

@@ -3,14 +3,14 @@ import { mkdtempSync, readFileSync, statSync, writeFileSync, mkdirSync, readdirS
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
-import { fileKey, type FileFact } from '../../engine/facts/file.ts';
+import { fileFact, type FileFact } from '../../engine/facts/file.ts';
 import { PrepareError } from '../../engine/module.ts';
 import { renderWrite, script } from '../../engine/plan/render.ts';
 import { runLocally } from '../../test/unit/run-local.ts';
 import { PlanError, type WriteStep } from '../../engine/plan/types.ts';
 import { isSecret, secret } from '../../engine/secret.ts';
 import { copy } from './copy.ts';
-import { aDir, aFile, aLink, aUser, nothingAt, planWith, sha256 } from '../../test/unit/modules/fake-facts.ts';
+import { aDir, aFile, aLink, aUser, nothingAt, planWith, predicted, sha256 } from '../../test/unit/modules/fake-facts.ts';
 
 const DEST = '/etc/app/app.conf';
 
@@ -24,7 +24,7 @@ describe('copy', () => {
       { what: 'mode', before: null, after: '0640' },
     ]);
     assert.deepEqual(plan.steps, [{ kind: 'write', path: DEST, content: 'a=1\n', mode: '0640' }]);
-    assert.deepEqual(plan.after?.[fileKey(DEST)], {
+    assert.deepEqual(predicted(plan, fileFact(DEST)), {
       exists: true, type: 'file', mode: '0640', owner: null, group: null, size: 4, sha256: sha256('a=1\n'), linkTarget: null, content: 'a=1\n',
     } satisfies FileFact);
   });
@@ -32,9 +32,9 @@ describe('copy', () => {
   it('a new file belongs to whoever writes it, in a setgid folder to its group (issue 16, defect 11)', async () => {
     const root = { writer: { user: 'root', group: 'root' } };
     const plain = await planWith(copy, { dest: '/srv/a', content: 'a\n' }, { ...nothingAt('/srv/a'), ...aDir('/srv') }, root);
-    assert.deepEqual(pick(plain.after?.[fileKey('/srv/a')]), ['0644', 'root', 'root']);
+    assert.deepEqual(pick(predicted(plain, fileFact('/srv/a'))), ['0644', 'root', 'root']);
     const shared = await planWith(copy, { dest: '/srv/s/a', content: 'a\n' }, { ...nothingAt('/srv/s/a'), ...aDir('/srv/s', { mode: '2775', group: 'staff' }) }, root);
-    assert.deepEqual(pick(shared.after?.[fileKey('/srv/s/a')]), ['0644', 'root', 'staff']);
+    assert.deepEqual(pick(predicted(shared, fileFact('/srv/s/a'))), ['0644', 'root', 'staff']);
   });
 
   it('a file in a folder that does not exist, or is a file, is refused in the plan (issue 16, defect 6)', async () => {
@@ -52,7 +52,7 @@ describe('copy', () => {
     const plan = await planWith(copy, { dest: DEST, content: 'a=1\n', mode: '0600' }, aFile(DEST, 'a=1\n'));
     assert.deepEqual(plan.changes, [{ what: 'mode', before: '0644', after: '0600' }]);
     assert.deepEqual(plan.steps, [{ kind: 'attrs', path: DEST, mode: '0600' }]);
-    assert.equal((plan.after?.[fileKey(DEST)] as FileFact).content, 'a=1\n');
+    assert.equal(predicted(plan, fileFact(DEST))!.content, 'a=1\n');
   });
 
   it('only the owner differs: chown, no rewrite', async () => {
@@ -64,7 +64,7 @@ describe('copy', () => {
     const plan = await planWith(copy, { dest: DEST, content: 'a=2\n', owner: 'app', backup: true, validate: 'app --check %s' }, { ...aFile(DEST, 'a=1\n', { group: 'adm' }), ...aUser('app') });
     assert.deepEqual(plan.changes[0]!.text, { path: DEST, before: 'a=1\n', after: 'a=2\n' });
     assert.deepEqual(plan.steps, [{ kind: 'write', path: DEST, content: 'a=2\n', owner: 'app', group: 'adm', validate: 'app --check %s', backup: true, replaces: sha256('a=1\n') }]);
-    const after = plan.after?.[fileKey(DEST)] as FileFact;
+    const after = predicted(plan, fileFact(DEST))!;
     assert.equal(after.owner, 'app');
     assert.equal(after.group, 'adm');
     assert.equal(after.mode, '0644');
@@ -80,7 +80,7 @@ describe('copy', () => {
     const step = plan.steps[0] as WriteStep;
     assert.ok(isSecret(step.content));
     assert.doesNotMatch(script([renderWrite(step)]), /copy-secret-value-42/);
-    assert.equal((plan.after?.[fileKey(DEST)] as FileFact).sensitive, true);
+    assert.equal(predicted(plan, fileFact(DEST))!.sensitive, true);
   });
 
   it('a file predicted from a secret stays sensitive for a later copy', async () => {
@@ -103,7 +103,7 @@ describe('copy', () => {
     const plan = await planWith(copy, { dest: '/opt/blob.bin', src: 'files/blob.bin' }, nothingAt('/opt/blob.bin'), { baseDir: dir });
     assert.equal((plan.steps[0] as WriteStep).content!.toString('hex' as never), bytes.toString('hex'));
     assert.equal(plan.changes[0]!.text, undefined, 'binary content has no text diff');
-    assert.equal((plan.after?.[fileKey('/opt/blob.bin')] as FileFact).sha256, sha256(bytes));
+    assert.equal(predicted(plan, fileFact('/opt/blob.bin'))!.sha256, sha256(bytes));
     const same = await planWith(copy, { dest: '/opt/blob.bin', src: 'files/blob.bin' }, aFile('/opt/blob.bin', '', { sha256: sha256(bytes), content: undefined }), { baseDir: dir });
     assert.deepEqual(same.changes, []);
   });

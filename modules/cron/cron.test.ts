@@ -1,13 +1,13 @@
 import { strict as assert } from 'node:assert';
 import { describe, it } from 'node:test';
-import { crontabKey, parseCrontab, type CrontabFact } from './facts.ts';
-import { fileKey, type FileFact } from '../../engine/facts/file.ts';
+import { crontabFact, parseCrontab, type CrontabFact } from './facts.ts';
+import { fileFact } from '../../engine/facts/file.ts';
 import { PlanError } from '../../engine/plan/types.ts';
 import { cron, editCrontab, envValue, jobLine } from './cron.ts';
-import { aFile, aGroup, aUser, nothingAt, planWith } from '../../test/unit/modules/fake-facts.ts';
+import { aFile, aGroup, aUser, nothingAt, planWith, predicted } from '../../test/unit/modules/fake-facts.ts';
 
 const RENEW = { name: 'certbot renew', minute: '0', hour: '3', job: 'certbot renew --quiet && systemctl restart coturn' };
-const tab = (content: string, user = 'root'): Record<string, CrontabFact> => ({ [crontabKey(user)]: { exists: true, content } });
+const tab = (content: string, user = 'root'): Record<string, CrontabFact> => ({ [crontabFact(user).key]: { exists: true, content } });
 const root = { ...aUser('root', true, 0), ...aGroup('root', true, 0) };
 
 describe('cron fact', () => {
@@ -72,7 +72,7 @@ describe('cron: plan, user crontab', () => {
     const after = '#shipshape: certbot renew\n0 3 * * * certbot renew --quiet && systemctl restart coturn\n';
     assert.deepEqual(plan.changes, [{ what: 'job certbot renew', text: { path: 'crontab -u root', before: '', after } }]);
     assert.deepEqual(plan.steps, [{ kind: 'run', argv: ['crontab', '-u', 'root', '-'], stdin: after }]);
-    assert.deepEqual(plan.after, { [crontabKey('root')]: { exists: true, content: after } });
+    assert.deepEqual(plan.after, { [crontabFact('root').key]: { exists: true, content: after } });
     const again = await planWith(cron, RENEW, { ...aUser('root', true, 0), ...plan.after! });
     assert.deepEqual([again.changes, again.steps], [[], []]);
   });
@@ -83,7 +83,7 @@ describe('cron: plan, user crontab', () => {
   });
 
   it('another user; a user an earlier task creates (predicted) plans on an empty crontab', async () => {
-    const plan = await planWith(cron, { ...RENEW, user: 'app' }, { ...aUser('app'), [crontabKey('app')]: { exists: false, content: '' } });
+    const plan = await planWith(cron, { ...RENEW, user: 'app' }, { ...aUser('app'), [crontabFact('app').key]: { exists: false, content: '' } });
     assert.deepEqual((plan.steps[0] as any).argv, ['crontab', '-u', 'app', '-']);
   });
 
@@ -118,7 +118,7 @@ describe('cron: plan, /etc/cron.d file', () => {
     const text = 'MAILTO=""\n#shipshape: backup\n@daily app /usr/local/bin/backup\n';
     assert.deepEqual(plan.changes[0]!.text, { path: P, before: '', after: text });
     assert.deepEqual(plan.steps, [{ kind: 'write', path: P, content: text, mode: '0644', owner: 'root', group: 'root' }]);
-    assert.equal((plan.after![fileKey(P)] as FileFact).content, text);
+    assert.equal(predicted(plan, fileFact(P))!.content, text);
     const again = await planWith(cron, BACKUP, { ...aUser('app'), ...root, ...plan.after! });
     assert.deepEqual(again.steps, []);
   });
@@ -126,7 +126,7 @@ describe('cron: plan, /etc/cron.d file', () => {
   it('the last job absent removes the file; with another job left it rewrites it', async () => {
     const only = await planWith(cron, { ...BACKUP, state: 'absent' }, { ...aUser('app'), ...root, ...aFile(P, 'MAILTO=""\n#shipshape: backup\n@daily app x\n') });
     assert.deepEqual(only.steps, [{ kind: 'remove', path: P }]);
-    assert.equal((only.after![fileKey(P)] as FileFact).exists, false);
+    assert.equal(predicted(only, fileFact(P))!.exists, false);
     const two = await planWith(cron, { ...BACKUP, state: 'absent' }, { ...aUser('app'), ...root, ...aFile(P, '#shipshape: backup\n@daily app x\n#shipshape: b\n@daily app y\n') });
     assert.equal((two.steps[0] as any).content, 'MAILTO=""\n#shipshape: b\n@daily app y\n', 'the environment lines stay set');
   });

@@ -2,10 +2,11 @@
 // /etc/cron.d (written atomically, the user in the line). Each job is the line below a marker
 // comment `#shipshape: NAME`, so a job is found again by its name whatever its schedule became.
 // Environment lines (NAME=value) are kept at the top, before the jobs.
-import { crontabFact, crontabKey, type CrontabFact } from './facts.ts';
-import { fileFact, fileKey, type FileFact } from '../../engine/facts/file.ts';
+import { crontabFact } from './facts.ts';
+import { fileFact } from '../../engine/facts/file.ts';
 import { userFact } from '../../engine/facts/user.ts';
 import { defineModule, PrepareError } from '../../engine/module.ts';
+import { predict, predictions } from '../../engine/plan/predict.ts';
 import { PlanError, type Change, type Plan } from '../../engine/plan/types.ts';
 import { Choice, Type, UserName } from '../../engine/schema.ts';
 import { attributeFacts } from '../shared/attributes.ts';
@@ -194,7 +195,7 @@ export const cron = defineModule({
         return {
           changes: [{ what: `file ${path}`, text: { path, before, after: '' }, before: 'present', after: 'absent' }],
           steps: [{ kind: 'remove', path }],
-          after: { [fileKey(path)]: { exists: false, type: null, mode: null, owner: null, group: null, size: null, sha256: null, linkTarget: null } satisfies FileFact },
+          after: predictions(predict(fileFact(path), { exists: false, type: null, mode: null, owner: null, group: null, size: null, sha256: null, linkTarget: null })),
           msg: `${path} removed (no job left)`,
         };
       }
@@ -212,7 +213,7 @@ export const cron = defineModule({
       changes: [change],
       // crontab reads the whole new table on stdin and installs it atomically.
       steps: [{ kind: 'run', argv: ['crontab', '-u', user, '-'], stdin: edit.text }],
-      after: { [crontabKey(user)]: { exists: true, content: edit.text } satisfies CrontabFact },
+      after: predictions(predict(crontabFact(user), { exists: true, content: edit.text })),
       msg: edit.what.join(', '),
     };
   },

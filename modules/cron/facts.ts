@@ -11,10 +11,6 @@ export interface CrontabFact {
   content: string;
 }
 
-export function crontabKey(user: string): string {
-  return `crontab:${user}`;
-}
-
 export function crontabFact(user: string): Fact<CrontabFact> {
   const u = quote(user);
   // stderr is captured apart from the text (fd 3 carries stdout past the capture): "no crontab
@@ -25,7 +21,7 @@ export function crontabFact(user: string): Fact<CrontabFact> {
     `{ err=$(crontab -l -u ${u} 2>&1 >&3 3>&-); rc=$?; } 3>&1`,
     'if [ "$rc" -ne 0 ]; then case "$err" in *"no crontab for"*) exit 0 ;; *) printf \'%s\\n\' "$err" >&2; exit 1 ;; esac; fi',
   ].join('\n');
-  return defineFact<CrontabFact>(crontabKey(user), script, (out, code) => parseCrontab(user, out, code));
+  return defineFact<CrontabFact>(`crontab:${user}`, script, (out, code) => parseCrontab(user, out, code));
 }
 
 export function parseCrontab(user: string, out: string, code: number): CrontabFact {

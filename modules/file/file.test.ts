@@ -2,10 +2,10 @@ import { strict as assert } from 'node:assert';
 import { describe, it } from 'node:test';
 import { PrepareError } from '../../engine/module.ts';
 import { PlanError } from '../../engine/plan/types.ts';
-import { fileKey } from '../../engine/facts/file.ts';
+import { fileFact, fileKey } from '../../engine/facts/file.ts';
 import { renderPathStep } from '../../engine/plan/render.ts';
 import { file } from './file.ts';
-import { aDir, aFile, aGroup, aLink, aUser, nothingAt, planWith } from '../../test/unit/modules/fake-facts.ts';
+import { aDir, aFile, aGroup, aLink, aUser, nothingAt, planWith, predicted } from '../../test/unit/modules/fake-facts.ts';
 
 describe('file: directory', () => {
   it('creates a missing directory, then owner and mode; predicts it', async () => {
@@ -17,7 +17,7 @@ describe('file: directory', () => {
       { what: 'mode', before: null, after: '0750' },
     ]);
     assert.deepEqual(plan.steps, [{ kind: 'mkdir', path: '/srv/app', mode: '0750', owner: 'app', group: 'app' }]);
-    assert.deepEqual(plan.after?.[fileKey('/srv/app')], {
+    assert.deepEqual(predicted(plan, fileFact('/srv/app')), {
       exists: true, type: 'directory', mode: '0750', owner: 'app', group: 'app', size: null, sha256: null, linkTarget: null,
     });
   });
@@ -30,7 +30,7 @@ describe('file: directory', () => {
 
   it('an unset mode of a new directory is what mkdir makes (umask 022), its owner whoever writes it (unknown without a writer)', async () => {
     const plan = await planWith(file, { path: '/srv/x', state: 'directory' }, nothingAt('/srv/x'));
-    const after = plan.after?.[fileKey('/srv/x')] as Record<string, unknown>;
+    const after = predicted(plan, fileFact('/srv/x'))!;
     assert.equal(after.mode, '0755');
     assert.equal(after.owner, null);
     assert.equal(after.group, null);
@@ -40,11 +40,11 @@ describe('file: directory', () => {
     const facts = { ...nothingAt('/srv/p/q/r'), ...nothingAt('/srv/p/q'), ...nothingAt('/srv/p'), ...aDir('/srv', { mode: '2775', group: 'staff' }) };
     const plan = await planWith(file, { path: '/srv/p/q/r', state: 'directory' }, facts, { writer: { user: 'root', group: 'root' } });
     for (const d of ['/srv/p/q/r', '/srv/p/q', '/srv/p']) {
-      const f = plan.after?.[fileKey(d)] as Record<string, unknown>;
+      const f = predicted(plan, fileFact(d))!;
       assert.deepEqual([f.type, f.mode, f.owner, f.group], ['directory', '2755', 'root', 'staff'], d);
     }
     const given = await planWith(file, { path: '/srv/p', state: 'directory', mode: '0755' }, { ...nothingAt('/srv/p'), ...aDir('/srv', { mode: '2775', group: 'staff' }) }, { writer: { user: 'root', group: 'root' } });
-    assert.equal((given.after?.[fileKey('/srv/p')] as Record<string, unknown>).mode, '0755', 'a given mode clears the inherited bit (chmod 00755)');
+    assert.equal(predicted(given, fileFact('/srv/p'))!.mode, '0755', 'a given mode clears the inherited bit (chmod 00755)');
   });
 
   it('touch or a link in a folder that does not exist is refused in the plan (issue 16, defect 6)', async () => {
@@ -96,7 +96,7 @@ describe('file: file and touch', () => {
   it('no state: the attributes of an existing directory; a missing path is an error', async () => {
     const plan = await planWith(file, { path: '/etc/ssl/private', mode: '0710' }, aDir('/etc/ssl/private', { mode: '0700' }));
     assert.deepEqual(plan.steps, [{ kind: 'attrs', path: '/etc/ssl/private', mode: '0710' }]);
-    assert.equal((plan.after?.[fileKey('/etc/ssl/private')] as Record<string, unknown>).type, 'directory');
+    assert.equal(predicted(plan, fileFact('/etc/ssl/private'))!.type, 'directory');
     await assert.rejects(planWith(file, { path: '/nope', mode: '0710' }, nothingAt('/nope')), (e: unknown) => e instanceof PlanError && /without a state/.test(e.message));
   });
 
@@ -110,7 +110,7 @@ describe('file: file and touch', () => {
     const plan = await planWith(file, { path: '/etc/x.conf', mode: '0600' }, aFile('/etc/x.conf', 'a=1\n'));
     assert.deepEqual(plan.changes, [{ what: 'mode', before: '0644', after: '0600' }]);
     assert.deepEqual(plan.steps, [{ kind: 'attrs', path: '/etc/x.conf', mode: '0600' }]);
-    const after = plan.after?.[fileKey('/etc/x.conf')] as Record<string, unknown>;
+    const after = predicted(plan, fileFact('/etc/x.conf'))!;
     assert.equal(after.mode, '0600');
     assert.equal(after.content, 'a=1\n');
   });
@@ -118,7 +118,7 @@ describe('file: file and touch', () => {
   it('touch creates an empty file when missing and leaves an existing one alone', async () => {
     const fresh = await planWith(file, { path: '/var/log/app.log', state: 'touch' }, nothingAt('/var/log/app.log'));
     assert.deepEqual(fresh.steps, [{ kind: 'write', path: '/var/log/app.log', content: '', createOnly: true }]);
-    assert.equal((fresh.after?.[fileKey('/var/log/app.log')] as Record<string, unknown>).content, '');
+    assert.equal(predicted(fresh, fileFact('/var/log/app.log'))!.content, '');
     const again = await planWith(file, { path: '/var/log/app.log', state: 'touch' }, aFile('/var/log/app.log', 'log'));
     assert.deepEqual(again.changes, []);
   });
@@ -128,7 +128,7 @@ describe('file: absent', () => {
   it('removes recursively, predicts absence, invalidates what was inside', async () => {
     const plan = await planWith(file, { path: '/srv/old', state: 'absent' }, aDir('/srv/old'));
     assert.deepEqual(plan.steps, [{ kind: 'remove', path: '/srv/old' }]);
-    assert.equal((plan.after?.[fileKey('/srv/old')] as Record<string, unknown>).exists, false);
+    assert.equal(predicted(plan, fileFact('/srv/old'))!.exists, false);
     assert.deepEqual(plan.invalidates, ['file:/srv/old/*']);
   });
 
@@ -149,7 +149,7 @@ describe('file: link', () => {
     });
     assert.deepEqual(plan.changes, [{ what: 'state', before: 'absent', after: 'link' }]);
     assert.deepEqual(plan.steps, [{ kind: 'symlink', path: '/etc/nginx/sites-enabled/app', target: '../sites-available/app' }]);
-    assert.equal((plan.after?.[fileKey('/etc/nginx/sites-enabled/app')] as Record<string, unknown>).linkTarget, '../sites-available/app');
+    assert.equal(predicted(plan, fileFact('/etc/nginx/sites-enabled/app'))!.linkTarget, '../sites-available/app');
   });
 
   it('no change when the link points there; a retarget is one change', async () => {

@@ -9,15 +9,11 @@ export interface ProgramFact {
   path: string | null;
 }
 
-export function programKey(name: string): string {
-  return `program:${name}`;
-}
-
 export function programFact(name: string): Fact<ProgramFact> {
   if (!/^[\w.+-]+$/.test(name)) throw new Error(`program name ${JSON.stringify(name)} is not a plain command name`);
   // sbin is on root's PATH but maybe not a login user's: look there too.
   const script = `PATH="$PATH:/usr/local/sbin:/usr/sbin:/sbin"; command -v ${quote(name)} || true`;
-  return defineFact<ProgramFact>(programKey(name), script, (out) => {
+  return defineFact<ProgramFact>(`program:${name}`, script, (out) => {
     const path = out.trim().split('\n')[0] ?? '';
     return path.startsWith('/') ? { exists: true, path } : { exists: false, path: null };
   });

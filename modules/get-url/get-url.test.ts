@@ -5,8 +5,8 @@ import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
-import { fileKey, type FileFact } from '../../engine/facts/file.ts';
-import { programKey } from './facts.ts';
+import { fileFact, type FileFact } from '../../engine/facts/file.ts';
+import { programFact } from './facts.ts';
 import { renderWrite } from '../../engine/plan/render.ts';
 import { quote } from '../../engine/quote.ts';
 import { PlanError, type LocalIO, type WriteStep } from '../../engine/plan/types.ts';
@@ -14,15 +14,15 @@ import { executeSteps } from '../../engine/run/execute.ts';
 import { getUrl } from './get-url.ts';
 import { localLink } from '../../test/unit/local-link.ts';
 import { runLocally } from '../../test/unit/run-local.ts';
-import { aDir, aFile, aGroup, aUser, nothingAt, planWith, sha256 } from '../../test/unit/modules/fake-facts.ts';
+import { aDir, aFile, aGroup, aUser, nothingAt, planWith, predicted, sha256 } from '../../test/unit/modules/fake-facts.ts';
 
 const DEST = '/usr/local/bin/smp-server';
 const URL_ = 'http://10.77.0.1:8080/smp-server';
 const SUM = sha256('binary v1\n');
 const noLocal = {} as LocalIO;
 const tools = (curl: boolean, wget: boolean) => ({
-  [programKey('curl')]: { exists: curl, path: curl ? '/usr/bin/curl' : null },
-  [programKey('wget')]: { exists: wget, path: wget ? '/usr/bin/wget' : null },
+  [programFact('curl').key]: { exists: curl, path: curl ? '/usr/bin/curl' : null },
+  [programFact('wget').key]: { exists: wget, path: wget ? '/usr/bin/wget' : null },
 });
 
 describe('getUrl', () => {
@@ -33,7 +33,7 @@ describe('getUrl', () => {
       { what: 'mode', before: null, after: '0755' },
     ]);
     assert.deepEqual(plan.steps, [{ kind: 'write', path: DEST, source: { kind: 'url', url: URL_, timeoutMs: 600_000 }, sha256: SUM, mode: '0755' }]);
-    assert.deepEqual(plan.after?.[fileKey(DEST)], { exists: true, type: 'file', mode: '0755', owner: null, group: null, size: null, sha256: SUM, linkTarget: null } satisfies FileFact);
+    assert.deepEqual(predicted(plan, fileFact(DEST)), { exists: true, type: 'file', mode: '0755', owner: null, group: null, size: null, sha256: SUM, linkTarget: null } satisfies FileFact);
   });
 
   it('converged: same sha256 and attributes, no steps; only attributes differ: chmod/chown without a download', async () => {
@@ -56,7 +56,7 @@ describe('getUrl', () => {
     assert.match(kept.msg ?? '', /no sha256 given: not compared/);
     const fetched = await planWith(getUrl, { url: URL_, dest: DEST }, nothingAt(DEST));
     assert.deepEqual(fetched.changes, [{ what: 'content', before: '(absent)', after: `(download of ${URL_})` }]);
-    assert.equal((fetched.after?.[fileKey(DEST)] as FileFact).sha256, null);
+    assert.equal(predicted(fetched, fileFact(DEST))!.sha256, null);
   });
 
   it("via host: curl, else wget, else a PlanError", async () => {

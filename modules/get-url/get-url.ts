@@ -5,8 +5,9 @@
 // then is the temp file renamed.
 import { posix } from 'node:path';
 import { defineModule, type FactReader } from '../../engine/module.ts';
-import { fileFact, fileKey, type FileFact } from '../../engine/facts/file.ts';
+import { fileFact, type FileFact } from '../../engine/facts/file.ts';
 import { programFact } from './facts.ts';
+import { predict, predictions } from '../../engine/plan/predict.ts';
 import { PlanError, type Change, type Plan, type WriteStep } from '../../engine/plan/types.ts';
 import { Choice, Type } from '../../engine/schema.ts';
 import { folderFacts, newPathSite } from '../shared/new-path.ts';
@@ -74,7 +75,7 @@ export const getUrl = defineModule({
     if (matches) {
       const a = planAttributes(p.dest, current, attrs);
       if (a.changes.length === 0) return { changes: [], steps: [], msg: expected === undefined ? `${p.dest} exists (no sha256 given: not compared)` : undefined };
-      return { changes: a.changes, steps: a.steps, after: { [fileKey(p.dest)]: { ...current, ...a.after } satisfies FileFact } };
+      return { changes: a.changes, steps: a.steps, after: predictions(predict(fileFact(p.dest), { ...current, ...a.after })) };
     }
 
     // A new file: its folder must be there (refused in the dry run as the real run would fail), and it belongs to who writes it.
@@ -112,7 +113,7 @@ export const getUrl = defineModule({
       sha256: expected ?? null,
       linkTarget: null,
     };
-    return { changes, steps: [step], after: { [fileKey(p.dest)]: after }, msg: `download ${p.url} to ${posix.normalize(p.dest)}` };
+    return { changes, steps: [step], after: predictions(predict(fileFact(p.dest), after)), msg: `download ${p.url} to ${posix.normalize(p.dest)}` };
   },
 });
 

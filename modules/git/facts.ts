@@ -59,11 +59,6 @@ function setprivArgv(uid: string, gid: string): string[] {
   return ['setpriv', `--reuid=${uid}`, `--regid=${gid}`, '--init-groups', '--reset-env', '--'];
 }
 
-export function gitCheckoutKey(dest: string): string {
-  const normal = posix.normalize(dest);
-  return `git:${normal.length > 1 ? normal.replace(/\/+$/, '') : normal}`;
-}
-
 /**
  * The owner is read with stat: dest followed if it is a symlink (git works in what it points to,
  * and re-checks the owner itself), dest/.git never (a symlinked .git is refused). A clone goes into
@@ -111,7 +106,9 @@ export function gitCheckoutFact(dest: string): Fact<GitCheckoutFact> {
     `[ -n "$(g --no-optional-locks status --porcelain --untracked-files=no)" ] && echo dirty=yes`,
     'exit 0',
   ].join('\n');
-  return defineFact<GitCheckoutFact>(gitCheckoutKey(dest), script, (out) => parseCheckout(out));
+  // Keyed by the path normalized (no trailing slash), so spellings of one checkout share a key.
+  const normal = posix.normalize(dest);
+  return defineFact<GitCheckoutFact>(`git:${normal.length > 1 ? normal.replace(/\/+$/, '') : normal}`, script, (out) => parseCheckout(out));
 }
 
 export function parseCheckout(out: string): GitCheckoutFact {

@@ -1,11 +1,11 @@
 import { strict as assert } from 'node:assert';
 import { describe, it } from 'node:test';
-import { gitCheckoutFact, gitCheckoutKey, gitRemoteKey, parseCheckout, parseRemote, gitRemoteFact, type GitCheckoutFact, type GitRemoteFact, type GitRunAs } from './facts.ts';
+import { gitCheckoutFact, gitRemoteKey, parseCheckout, parseRemote, gitRemoteFact, type GitCheckoutFact, type GitRemoteFact, type GitRunAs } from './facts.ts';
 import { PrepareError } from '../../engine/module.ts';
 import { renderRun } from '../../engine/plan/render.ts';
 import { PlanError, type RunStep } from '../../engine/plan/types.ts';
 import { git } from '../index.ts';
-import { planWith } from '../../test/unit/modules/fake-facts.ts';
+import { planWith, predicted } from '../../test/unit/modules/fake-facts.ts';
 
 const REPO = 'git://10.77.0.1/app.git';
 const DEST = '/srv/app';
@@ -18,7 +18,7 @@ const ALICE: GitRunAs = { as: 'user', uid: 1001, gid: 1002 };
 const AS_ALICE = ['setpriv', '--reuid=1001', '--regid=1002', '--init-groups', '--reset-env', '--', 'git'];
 
 const checkout = (f: Partial<GitCheckoutFact>): Record<string, GitCheckoutFact> => ({
-  [gitCheckoutKey(DEST)]: { state: 'dir', empty: false, repo: true, git: true, runAs: SELF, head: C1, branch: 'main', url: REPO, dirty: false, ...f },
+  [gitCheckoutFact(DEST).key]: { state: 'dir', empty: false, repo: true, git: true, runAs: SELF, head: C1, branch: 'main', url: REPO, dirty: false, ...f },
 });
 const absent = checkout({ state: 'absent', repo: false, head: null, branch: null, url: null });
 const remote = (version: string | undefined, r: Partial<GitRemoteFact> = {}): Record<string, GitRemoteFact> => ({
@@ -81,7 +81,7 @@ describe('git', () => {
     const plan = await planWith(git, { repo: REPO, dest: DEST, version: 'v1' }, { ...absent, ...remote('v1') });
     assert.deepEqual(plan.changes, [{ what: 'commit', before: '(absent)', after: C1 }]);
     assert.deepEqual(argvs(plan.steps), [['git', '-C', '/', 'clone', '-q', '--branch', 'v1', '--', REPO, DEST]]);
-    assert.deepEqual(plan.after?.[gitCheckoutKey(DEST)], { state: 'dir', empty: false, repo: true, git: true, runAs: SELF, head: C1, branch: null, url: REPO, dirty: false });
+    assert.deepEqual(predicted(plan, gitCheckoutFact(DEST)), { state: 'dir', empty: false, repo: true, git: true, runAs: SELF, head: C1, branch: null, url: REPO, dirty: false });
     assert.deepEqual(plan.invalidates, ['file:/srv/app', 'file:/srv/app/*', 'file:/srv'], 'the folders above dest are read again: the clone may make them');
   });
 
@@ -120,7 +120,7 @@ describe('git', () => {
       ['git', '-C', DEST, 'fetch', '-q', '--force', 'origin', '+refs/tags/v2:refs/tags/v2'],
       ['git', '-C', DEST, 'checkout', '-q', '--detach', 'refs/tags/v2'],
     ]);
-    assert.equal((plan.after?.[gitCheckoutKey(DEST)] as GitCheckoutFact).head, C2);
+    assert.equal(predicted(plan, gitCheckoutFact(DEST))!.head, C2);
     assert.deepEqual(plan.output, { before: C1, after: C2 });
   });
 
@@ -173,7 +173,7 @@ describe('git', () => {
       [...AS_ALICE, '-C', DEST, 'fetch', '-q', '--force', 'origin', '+refs/tags/v2:refs/tags/v2'],
       [...AS_ALICE, '-C', DEST, 'checkout', '-q', '--force', '--detach', 'refs/tags/v2'],
     ]);
-    assert.deepEqual((plan.after?.[gitCheckoutKey(DEST)] as GitCheckoutFact).runAs, ALICE);
+    assert.deepEqual(predicted(plan, gitCheckoutFact(DEST))!.runAs, ALICE);
     const branch = await planWith(git, { repo: REPO, dest: DEST, version: 'main' }, { ...checkout({ runAs: ALICE, head: C1 }), ...remote('main') });
     assert.ok(argvs(branch.steps).every((a) => a.join(' ').startsWith(AS_ALICE.join(' '))), JSON.stringify(argvs(branch.steps)));
   });
@@ -184,7 +184,7 @@ describe('git', () => {
       [...AS_ALICE, '-C', '/', 'clone', '-q', '--', REPO, DEST],
       [...AS_ALICE, '-C', DEST, 'checkout', '-q', '--detach', C1],
     ]);
-    assert.deepEqual((plan.after?.[gitCheckoutKey(DEST)] as GitCheckoutFact).runAs, ALICE);
+    assert.deepEqual(predicted(plan, gitCheckoutFact(DEST))!.runAs, ALICE);
   });
 
   it('a checkout git may not run in is an error naming why, not a checkout without git', async () => {
@@ -203,7 +203,7 @@ describe('git', () => {
     const dest = "/srv/a b;'$(x)";
     const repo = "git://h/$(reboot)';x.git";
     const plan = await planWith(git, { repo, dest, version: 'v1' }, {
-      [gitCheckoutKey(dest)]: { state: 'absent', empty: false, repo: false, git: true, runAs: SELF, head: null, branch: null, url: null, dirty: false },
+      [gitCheckoutFact(dest).key]: { state: 'absent', empty: false, repo: false, git: true, runAs: SELF, head: null, branch: null, url: null, dirty: false },
       [gitRemoteKey(repo, 'v1')]: { git: true, ok: true, headBranch: null, refs: { 'refs/tags/v1': C1 } },
     });
     assert.equal(renderRun(plan.steps[0] as RunStep).body, `git -C / clone -q --branch v1 -- 'git://h/$(reboot)'\\'';x.git' '/srv/a b;'\\''$(x)'`);

@@ -2,9 +2,10 @@
 // version comes from `git ls-remote` (a fact read on the host), so a dry run knows whether an update
 // would move HEAD; the diff is the commit before and after.
 import { defineModule, PrepareError } from '../../engine/module.ts';
-import { gitArgv, gitCheckoutFact, gitCheckoutKey, gitRemoteFact, type GitCheckoutFact, type GitRemoteFact, type GitRunAs } from './facts.ts';
+import { gitArgv, gitCheckoutFact, gitRemoteFact, type GitCheckoutFact, type GitRemoteFact, type GitRunAs } from './facts.ts';
 import { fileKey } from '../../engine/facts/file.ts';
 import { ancestors } from '../shared/new-path.ts';
+import { predict, predictions } from '../../engine/plan/predict.ts';
 import { PlanError, type Change, type Plan, type RunStep } from '../../engine/plan/types.ts';
 import { Type } from '../../engine/schema.ts';
 
@@ -153,9 +154,9 @@ export const gitModule = defineModule({
   },
   facts: (p) => [gitCheckoutFact(p.dest), gitRemoteFact(p.repo, p.version)],
   plan(p, ctx): Plan {
-    const current = ctx.facts.get(gitCheckoutFact(p.dest));
+    const checkout = gitCheckoutFact(p.dest);
+    const current = ctx.facts.get(checkout);
     const remote = ctx.facts.get(gitRemoteFact(p.repo, p.version));
-    const key = gitCheckoutKey(p.dest);
     const touched = [fileKey(p.dest), `${fileKey(p.dest)}/*`];
 
     if (current.state === 'other') throw new PlanError(`${p.dest} exists and is not a directory`);
@@ -168,7 +169,7 @@ export const gitModule = defineModule({
       return {
         changes: [{ what: 'commit', before: '(absent)', after }],
         steps: cloneSteps(p, wanted, runAs),
-        after: { [key]: predicted(p, wanted, { ...current, git: true }, runAs) },
+        after: predictions(predict(checkout, predicted(p, wanted, { ...current, git: true }, runAs))),
         // A clone makes the folders above dest too: read again when a later task needs them.
         invalidates: [...touched, ...ancestors(p.dest).map((d) => fileKey(d))],
         msg: `clone ${p.repo} at ${wanted.name ?? 'HEAD'}${remote.git ? '' : ' (git is not on the host yet: the commit is known once it is)'}`,
@@ -204,7 +205,7 @@ export const gitModule = defineModule({
     return {
       changes,
       steps,
-      after: { [key]: moves ? predicted(p, wanted, current, runAs) : { ...current, url: p.repo, dirty: false } },
+      after: predictions(predict(checkout, moves ? predicted(p, wanted, current, runAs) : { ...current, url: p.repo, dirty: false })),
       invalidates: moves ? touched : [],
       output: { before: current.head, after: moves ? wanted.commit : current.head },
     };

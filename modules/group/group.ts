@@ -1,6 +1,7 @@
 // group: a local group (groupadd/groupmod/groupdel), predicted for later tasks like users are.
-import { gidFact, groupFact, groupKey, type GroupFact } from '../../engine/facts/user.ts';
+import { gidFact, groupFact, type GroupFact } from '../../engine/facts/user.ts';
 import { defineModule } from '../../engine/module.ts';
+import { predict, predictions } from '../../engine/plan/predict.ts';
 import { PlanError } from '../../engine/plan/types.ts';
 import { Choice, GroupName, Type } from '../../engine/schema.ts';
 
@@ -32,21 +33,21 @@ export const group = defineModule({
     const absent: GroupFact = { exists: false, name: p.name, gid: null, members: [] };
     if (p.state === 'absent') {
       if (!current.exists) return { changes: [], steps: [] };
-      return { changes: [{ what: 'group', before: 'present', after: 'absent' }], steps: [{ kind: 'run', argv: ['groupdel', '--', p.name] }], after: { [groupKey(p.name)]: absent, ...(current.gid !== null ? { [gidFact(current.gid).key]: null } : {}) } };
+      return { changes: [{ what: 'group', before: 'present', after: 'absent' }], steps: [{ kind: 'run', argv: ['groupdel', '--', p.name] }], after: predictions(predict(groupFact(p.name), absent), current.gid !== null && predict(gidFact(current.gid), null)) };
     }
     if (!current.exists) {
       const argv = ['groupadd', ...(p.system ? ['--system'] : []), ...(p.gid !== undefined ? ['--gid', String(p.gid)] : []), '--', p.name];
       return {
         changes: [{ what: 'group', before: 'absent', after: p.gid !== undefined ? `present, gid ${p.gid}` : 'present' }],
         steps: [{ kind: 'run', argv }],
-        after: { [groupKey(p.name)]: { exists: true, name: p.name, gid: p.gid ?? null, members: [] } satisfies GroupFact, ...(p.gid !== undefined ? { [gidFact(p.gid).key]: p.name } : {}) },
+        after: predictions(predict(groupFact(p.name), { exists: true, name: p.name, gid: p.gid ?? null, members: [] }), p.gid !== undefined && predict(gidFact(p.gid), p.name)),
       };
     }
     if (p.gid !== undefined && current.gid !== p.gid) {
       return {
         changes: [{ what: 'gid', before: current.gid, after: p.gid }],
         steps: [{ kind: 'run', argv: ['groupmod', '--gid', String(p.gid), '--', p.name] }],
-        after: { [groupKey(p.name)]: { ...current, gid: p.gid }, [gidFact(p.gid).key]: p.name, ...(current.gid !== null ? { [gidFact(current.gid).key]: null } : {}) },
+        after: predictions(predict(groupFact(p.name), { ...current, gid: p.gid }), predict(gidFact(p.gid), p.name), current.gid !== null && predict(gidFact(current.gid), null)),
       };
     }
     return { changes: [], steps: [] };

@@ -1,12 +1,12 @@
 import { strict as assert } from 'node:assert';
 import { describe, it } from 'node:test';
-import { fileKey, type FileFact } from '../../engine/facts/file.ts';
+import { fileFact, fileKey } from '../../engine/facts/file.ts';
 import { PrepareError } from '../../engine/module.ts';
 import { PlanError, type WriteStep } from '../../engine/plan/types.ts';
 import { isSecret, secret } from '../../engine/secret.ts';
 import { editLines, lineinfile, type LineEdit } from './lineinfile.ts';
 import { command } from '../command/command.ts';
-import { aFile, nothingAt, planWith, sha256 } from '../../test/unit/modules/fake-facts.ts';
+import { aFile, guessed, nothingAt, planWith, predicted, sha256 } from '../../test/unit/modules/fake-facts.ts';
 
 // [name, file text, edit, expected text]
 const cases: Array<[string, string, LineEdit, string]> = [
@@ -63,7 +63,7 @@ describe('lineinfile: plan', () => {
     assert.equal(plan.changes[0]!.what, 'line replaced');
     assert.deepEqual(plan.changes[0]!.text, { path: PATH, before: 'Port 22\n#PermitRootLogin yes\n', after: 'Port 22\nPermitRootLogin no\n' });
     assert.deepEqual(plan.steps, [{ kind: 'write', path: PATH, content: 'Port 22\nPermitRootLogin no\n', validate: 'sshd -t -f %s', replaces: sha256('Port 22\n#PermitRootLogin yes\n') }]);
-    assert.equal((plan.after?.[fileKey(PATH)] as FileFact).content, 'Port 22\nPermitRootLogin no\n');
+    assert.equal(predicted(plan, fileFact(PATH))!.content, 'Port 22\nPermitRootLogin no\n');
     assert.equal(plan.msg, 'line replaced');
   });
 
@@ -101,9 +101,9 @@ describe('lineinfile: plan', () => {
   it('a file an earlier command of a dry run makes (creates): a change known once it exists, not a failure', async () => {
     // What the dry run carries forward from `command({ ..., creates: PATH })`: PATH exists, nothing else known.
     const init = await planWith(command, { argv: ['/usr/local/bin/smp-server', 'init'], creates: PATH }, nothingAt(PATH));
-    const guessed = init.guesses![fileKey(PATH)] as FileFact;
+    const guess = guessed(init, fileFact(PATH))!;
     for (const params of [{ path: PATH, regexp: '^port\\s*=', line: 'port = 5223' }, { path: PATH, regexp: '^x', state: 'absent' }]) {
-      const plan = await planWith(lineinfile, params, { [fileKey(PATH)]: guessed });
+      const plan = await planWith(lineinfile, params, { [fileKey(PATH)]: guess });
       assert.deepEqual(plan.changes, [{ what: 'content', before: '(not written yet)', after: '(edited once an earlier task has made it)' }]);
       assert.match(plan.msg!, /made by an earlier task: its edit is known once it exists/);
       // A real run reads the file again after the command; the step only refuses should it ever run.
@@ -130,7 +130,7 @@ describe('lineinfile: plan', () => {
     const content = (plan.steps[0] as WriteStep).content;
     assert.ok(isSecret(content));
     assert.equal(content.reveal(), 'user=a\npassword=lineinfile-secret-99\n');
-    assert.equal((plan.after?.[fileKey(PATH)] as FileFact).sensitive, true);
+    assert.equal(predicted(plan, fileFact(PATH))!.sensitive, true);
     const again = await planWith(lineinfile, { path: PATH, regexp: '^password=', line: pw }, aFile(PATH, 'user=a\npassword=lineinfile-secret-99\n'));
     assert.deepEqual(again.changes, [], 'converged');
   });

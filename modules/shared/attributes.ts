@@ -4,7 +4,7 @@
 // existing path to the wanted attributes without rewriting it.
 import type { PlanView } from '../../engine/module.ts';
 import { PlanError } from '../../engine/plan/types.ts';
-import { fileKey, type FileFact } from '../../engine/facts/file.ts';
+import type { FileFact } from '../../engine/facts/file.ts';
 import type { Fact } from '../../engine/facts/types.ts';
 import { groupFact, userFact } from '../../engine/facts/user.ts';
 import type { AttrsStep, Change } from '../../engine/plan/types.ts';
@@ -81,6 +81,3 @@ export function planAttributes(path: string, current: FileFact, wanted: Attribut
     after: { mode: opts.link ? current.mode : (wanted.mode ?? current.mode), owner: wanted.owner ?? current.owner, group: wanted.group ?? current.group },
   };
 }
-
-/** The key a module writes its prediction under. */
-export { fileKey };

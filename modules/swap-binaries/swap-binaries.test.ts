@@ -3,9 +3,9 @@ import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import { swapArgs, swapBinaries, swapScript } from './swap-binaries.ts';
 import type { RunStep } from '../../engine/plan/types.ts';
-import { ABSENT_FILE, fileKey } from '../../engine/facts/file.ts';
+import { ABSENT_FILE, fileFact, fileKey } from '../../engine/facts/file.ts';
 import { validateParams } from '../../engine/playbook/validate.ts';
-import { aFile, planWith } from '../../test/unit/modules/fake-facts.ts';
+import { aFile, planWith, predicted } from '../../test/unit/modules/fake-facts.ts';
 
 const B = '/usr/local/bin/smp-server';
 const params = { binaries: [B], services: ['smp'], probes: [{ port: 5223, binary: B }] };
@@ -21,8 +21,8 @@ describe('swapBinaries', () => {
     const plan = await planWith(swapBinaries, params, { ...aFile(B, 'v1'), ...aFile(`${B}.new`, 'v2') });
     assert.deepEqual(plan.changes.map((c) => c.what), [`swap ${B}`]);
     assert.match(String(plan.changes[0]!.after), /^sha256:/);
-    assert.equal((plan.after![fileKey(B)] as { content: string }).content, 'v2');
-    assert.equal((plan.after![fileKey(`${B}.prev`)] as { content: string }).content, 'v1');
+    assert.equal(predicted(plan, fileFact(B))!.content, 'v2');
+    assert.equal(predicted(plan, fileFact(`${B}.prev`))!.content, 'v1');
     assert.match((plan.steps[0] as RunStep).label!, /^swap /);
   });
   it('staged but not built yet (dry run): a swap whose version is known once built', async () => {

@@ -8,8 +8,9 @@
 // fingerprint in its address): `BINARY -v` names the expected version, and the chain presented on
 // the port ends in the CA whose fingerprint is in the server's fingerprint file, the same file and
 // the same fingerprint as before the swap: an upgrade must not change a server's identity.
-import { fileFact, fileKey, type FileFact } from '../../engine/facts/file.ts';
+import { fileFact, type FileFact } from '../../engine/facts/file.ts';
 import { defineModule } from '../../engine/module.ts';
+import { Predictions } from '../../engine/plan/predict.ts';
 import { PlanError, type Change, type Plan, type RunStep } from '../../engine/plan/types.ts';
 import { Type, UnitName } from '../../engine/schema.ts';
 
@@ -136,23 +137,21 @@ export const swapBinaries = defineModule({
   facts: (p) => p.binaries.flatMap((b) => [fileFact(b), fileFact(`${b}.new`)]),
   plan(p, { facts }): Plan {
     const changes: Change[] = [];
-    const after: Record<string, unknown> = {};
+    const after = new Predictions();
     for (const b of p.binaries) {
       const cur = facts.get(fileFact(b));
       const next = facts.get(fileFact(`${b}.new`));
       if (!next.exists || next.type !== 'file') throw new PlanError(`${b}.new does not exist, and no earlier task stages it`);
       if (cur.exists && next.sha256 !== null && cur.sha256 === next.sha256) continue;
       changes.push({ what: `swap ${b}`, before: short(cur), after: next.sha256 ? short(next) : '(version known once built)' });
-      after[fileKey(b)] = { ...next };
-      after[fileKey(`${b}.prev`)] = { ...cur };
+      after.set(fileFact(b), { ...next }).set(fileFact(`${b}.prev`), { ...cur });
     }
     if (changes.length === 0) return { changes, steps: [step(p, false)], msg: 'installed binaries are the staged ones: probe only' };
     // Every binary is swapped (an unchanged one is copied over itself), so the services restart once.
     for (const b of p.binaries) {
       const cur = facts.get(fileFact(b));
-      after[fileKey(b)] ??= { ...facts.get(fileFact(`${b}.new`)) };
-      after[fileKey(`${b}.prev`)] ??= { ...cur };
+      after.setDefault(fileFact(b), { ...facts.get(fileFact(`${b}.new`)) }).setDefault(fileFact(`${b}.prev`), { ...cur });
     }
-    return { changes, steps: [step(p, true)], after };
+    return { changes, steps: [step(p, true)], after: after.record() };
   },
 });

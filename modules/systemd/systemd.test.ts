@@ -3,12 +3,12 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { ABSENT_FILE, fileKey, type FileFact } from '../../engine/facts/file.ts';
-import { parseUnit, unitFilePaths, unitName, type UnitFact } from '../../engine/facts/unit.ts';
+import { parseUnit, unitFact, unitFilePaths, unitName, type UnitFact } from '../../engine/facts/unit.ts';
 import { PlanError, type RunStep } from '../../engine/plan/types.ts';
 import { shellJoin } from '../../engine/quote.ts';
 import { validateParams } from '../../engine/playbook/validate.ts';
 import { systemd } from './systemd.ts';
-import { aFile, planWith } from '../../test/unit/modules/fake-facts.ts';
+import { aFile, planWith, predicted } from '../../test/unit/modules/fake-facts.ts';
 
 const UNIT_FILE = '[Unit]\nDescription=relay\n[Service]\nExecStart=/usr/local/bin/relay\n[Install]\nWantedBy=multi-user.target\n';
 
@@ -37,7 +37,7 @@ describe('systemd planning', () => {
     const plan = await planWith(systemd, { unit: 'relay', state: 'started', enabled: true }, world('relay', {}));
     assert.deepEqual(plan.changes, [{ what: 'enabled', before: false, after: true }, { what: 'state', before: 'inactive', after: 'active' }]);
     assert.deepEqual(cmds(plan.steps), ['systemctl enable -- relay.service', 'systemctl start -- relay.service']);
-    const after = plan.after?.['unit:relay.service'] as UnitFact;
+    const after = predicted(plan, unitFact('relay.service'))!;
     assert.equal(after.activeState, 'active');
     assert.equal(after.unitFileState, 'enabled');
   });
@@ -66,7 +66,7 @@ describe('systemd planning', () => {
     ]);
     assert.deepEqual(cmds(plan.steps), ['systemctl daemon-reload', 'systemctl enable -- relay.service', 'systemctl start -- relay.service']);
     assert.deepEqual(plan.files, { settles: { written: [path], writtenIn: [] } }, 'the reload is done: a later systemd task has nothing to reload');
-    assert.equal((plan.after?.['unit:relay.service'] as UnitFact).loadState, 'loaded');
+    assert.equal(predicted(plan, unitFact('relay.service'))?.loadState, 'loaded');
     const onDisk = await planWith(systemd, { unit: 'relay', state: 'started' }, world('relay', 'not-found', { files: aFile(path, UNIT_FILE) }));
     assert.deepEqual(onDisk.changes[0], { what: 'daemon-reload', before: `${path} not loaded yet`, after: 'reloaded' }, 'a file on disk that systemd has not loaded: reloaded too');
   });
@@ -111,7 +111,7 @@ describe('systemd planning', () => {
     const needed = await planWith(systemd, { unit: 'relay', daemonReload: true }, world('relay', { needDaemonReload: true }));
     assert.deepEqual(needed.changes, [{ what: 'daemon-reload', before: 'systemd reports NeedDaemonReload=yes', after: 'reloaded' }]);
     assert.deepEqual(cmds(needed.steps), ['systemctl daemon-reload']);
-    assert.equal((needed.after?.['unit:relay.service'] as UnitFact).needDaemonReload, false);
+    assert.equal(predicted(needed, unitFact('relay.service'))?.needDaemonReload, false);
     const path = '/etc/systemd/system/relay.service';
     const written = await planWith(systemd, { unit: 'relay', daemonReload: true }, world('relay', {}, { files: aFile(path, UNIT_FILE) }), { files: { written: [path] } });
     assert.deepEqual(cmds(written.steps), ['systemctl daemon-reload']);

@@ -3,8 +3,9 @@
 // (predicted when an earlier task writes them) let a dry run plan a unit that does not exist yet.
 import { fileFact } from '../../engine/facts/file.ts';
 import type { Fact } from '../../engine/facts/types.ts';
-import { dropInDirs, unitFact, unitFilePaths, unitKey, unitName, type UnitFact } from '../../engine/facts/unit.ts';
+import { dropInDirs, unitFact, unitFilePaths, unitName, type UnitFact } from '../../engine/facts/unit.ts';
 import { defineModule, PrepareError } from '../../engine/module.ts';
+import { predict, predictions } from '../../engine/plan/predict.ts';
 import { PlanError, type Change, type FileEffect, type Step } from '../../engine/plan/types.ts';
 import { Choice, Type, UnitName } from '../../engine/schema.ts';
 
@@ -149,7 +150,6 @@ export const systemd = defineModule({
       }
     }
 
-    const after: Record<string, unknown> = {};
     let settled: FileEffect | undefined;
     if (reload !== undefined) {
       changes.push({ what: 'daemon-reload', before: reload, after: 'reloaded' });
@@ -213,9 +213,8 @@ export const systemd = defineModule({
     }
 
     if (changes.length === 0) return { changes: [], steps, ...(msg ? { msg } : {}) };
-    after[unitKey(name)] = unit;
     // Starting or stopping a unit changes which processes run as its user (a user removed next).
     const procs = steps.some((st) => st.kind === 'run' && ['start', 'stop', 'restart', 'reload', 'mask'].includes(st.argv[1]!)) ? ['procs:*'] : [];
-    return { changes, steps, after, ...(settled ? { files: settled } : {}), ...(procs.length ? { invalidates: procs } : {}) };
+    return { changes, steps, after: predictions(predict(unitFact(name), unit)), ...(settled ? { files: settled } : {}), ...(procs.length ? { invalidates: procs } : {}) };
   },
 });

@@ -3,13 +3,13 @@ import { mkdtempSync, mkdirSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
-import { fileKey, type FileFact } from '../../engine/facts/file.ts';
+import { fileFact } from '../../engine/facts/file.ts';
 import { PrepareError } from '../../engine/module.ts';
 import { renderWrite, script } from '../../engine/plan/render.ts';
 import type { WriteStep } from '../../engine/plan/types.ts';
 import { isSecret, secret } from '../../engine/secret.ts';
 import { renderTemplate, template } from './template.ts';
-import { aFile, aGroup, nothingAt, planWith, sha256 } from '../../test/unit/modules/fake-facts.ts';
+import { aFile, aGroup, nothingAt, planWith, predicted, sha256 } from '../../test/unit/modules/fake-facts.ts';
 
 function playbookDir(templates: Record<string, string>): string {
   const dir = mkdtempSync(join(tmpdir(), 'tpl-'));
@@ -84,7 +84,7 @@ describe('template', () => {
     assert.ok(isSecret(step.content), 'the write carries a Secret');
     assert.equal((step.content as ReturnType<typeof secret>).reveal(), 'user=app\npassword=tpl-db-password-77\n');
     assert.doesNotMatch(script([renderWrite(step)]), /tpl-db-password-77/);
-    const after = plan.after?.[fileKey(DEST)] as FileFact;
+    const after = predicted(plan, fileFact(DEST))!;
     assert.equal(after.sensitive, true);
   });
 

@@ -4,8 +4,9 @@
 // source and checks its size and sha256 against the source's before the rename.
 import { posix } from 'node:path';
 import { onHost } from '../../engine/facts/types.ts';
-import { fileFact, fileKey, type FileFact } from '../../engine/facts/file.ts';
+import { fileFact, type FileFact } from '../../engine/facts/file.ts';
 import { defineModule } from '../../engine/module.ts';
+import { predict, predictions } from '../../engine/plan/predict.ts';
 import { PlanError, type Change, type Plan, type WriteStep } from '../../engine/plan/types.ts';
 import { withoutSpecialBits } from '../../engine/run/host-stream.ts';
 import { Mode, Type } from '../../engine/schema.ts';
@@ -55,7 +56,7 @@ export const transfer = defineModule({
     const attributePlan = planAttributes(p.dest, current, attrs);
     if (same) {
       if (attributePlan.changes.length === 0) return { changes: [], steps: [] };
-      return { changes: attributePlan.changes, steps: attributePlan.steps, after: { [fileKey(p.dest)]: { ...current, ...attributePlan.after } } };
+      return { changes: attributePlan.changes, steps: attributePlan.steps, after: predictions(predict(fileFact(p.dest), { ...current, ...attributePlan.after })) };
     }
 
     const change: Change = {
@@ -91,6 +92,6 @@ export const transfer = defineModule({
       ...(chown ? { owner: attrs.owner ?? current.owner ?? undefined, group: attrs.group ?? current.group ?? undefined } : {}),
       ...(current.exists && current.sha256 ? { replaces: current.sha256 } : {}),
     };
-    return { changes, steps: [step], after: { [fileKey(p.dest)]: after }, msg: `${p.from}:${p.src} -> ${p.dest}` };
+    return { changes, steps: [step], after: predictions(predict(fileFact(p.dest), after)), msg: `${p.from}:${p.src} -> ${p.dest}` };
   },
 });

@@ -64,8 +64,6 @@ export interface UfwFact {
   ssh: UfwSshConnection | null;
 }
 
-export const UFW_KEY = 'ufw';
-
 /**
  * SSH_CONNECTION of the login session: in the environment, or (through sudo, which drops it) in the
  * environment the nearest ancestor process started with. Root may read them all; the login user its own.
@@ -93,7 +91,7 @@ export function ufwFact(): Fact<UfwFact> {
     'exit 0',
   ].join('\n');
   // The connection's client port is new on every connection: a saved plan holds the host to the rest.
-  return withStable(defineFact<UfwFact>(UFW_KEY, script, parseUfw), (v) => ({ ...v, ssh: v.ssh && { client: v.ssh.client, server: v.ssh.server, serverPort: v.ssh.serverPort } }));
+  return withStable(defineFact<UfwFact>('ufw', script, parseUfw), (v) => ({ ...v, ssh: v.ssh && { client: v.ssh.client, server: v.ssh.server, serverPort: v.ssh.serverPort } }));
 }
 
 const POLICY: Record<string, UfwPolicy> = { ACCEPT: 'allow', DROP: 'deny', REJECT: 'reject' };

@@ -1,9 +1,9 @@
 import { strict as assert } from 'node:assert';
 import { describe, it } from 'node:test';
-import { inNetwork, normalAddress, parseChainRule, parseSshConnection, parseTuple, parseUfw, UFW_KEY, type UfwChainRule, type UfwFact, type UfwRule, type UfwSshConnection } from './facts.ts';
+import { inNetwork, normalAddress, parseChainRule, parseSshConnection, parseTuple, parseUfw, ufwFact, type UfwChainRule, type UfwFact, type UfwRule, type UfwSshConnection } from './facts.ts';
 import { PlanError } from '../../engine/plan/types.ts';
 import { matchRule, ruleArgv, ufw, verdict } from './ufw.ts';
-import { planWith, stepsOf } from '../../test/unit/modules/fake-facts.ts';
+import { planWith, predicted, stepsOf } from '../../test/unit/modules/fake-facts.ts';
 
 // Lines as ufw 0.36.2 on Debian 12 wrote them in the lab (see the lab test).
 const FILES = [
@@ -31,7 +31,7 @@ const hasV4 = (r: UfwRule) => [r.from, r.to].some((a) => a !== 'any' && !a.inclu
 const fact = (x: Partial<UfwFact> = {}): Record<string, UfwFact> => {
   const rules = x.rules ?? [];
   const chains = x.chains ?? { v4: rules.filter((r) => !hasV6(r)), v6: rules.filter((r) => !hasV4(r)) };
-  return { [UFW_KEY]: { installed: true, enabled: false, incoming: 'deny', outgoing: 'allow', routed: 'deny', rules: [], other: [], ipv6: true, ssh: null, ...x, chains } };
+  return { [ufwFact().key]: { installed: true, enabled: false, incoming: 'deny', outgoing: 'allow', routed: 'deny', rules: [], other: [], ipv6: true, ssh: null, ...x, chains } };
 };
 
 describe('ufw fact: parsing ufw files', () => {
@@ -110,7 +110,7 @@ describe('ufw: plan', () => {
       { kind: 'run', argv: ['ufw', 'allow', 'in', 'proto', 'tcp', 'from', 'any', 'to', 'any', 'port', '5223', 'comment', 'relay'] },
       { kind: 'run', argv: ['ufw', '--force', 'enable'] },
     ]);
-    const after = plan.after![UFW_KEY] as UfwFact;
+    const after = predicted(plan, ufwFact())!;
     assert.equal(after.enabled, true);
     assert.deepEqual(after.rules, [r({}), r({ port: '5223', comment: 'relay' })]);
   });
@@ -156,7 +156,7 @@ describe('ufw: plan', () => {
   it('delete: removes a present rule (same action), nothing for an absent one', async () => {
     const plan = await planWith(ufw, { rule: 'allow', port: 8080, proto: 'tcp', delete: true }, fact({ rules: [r({}), r({ port: '8080', comment: 'x' })] }));
     assert.deepEqual(stepsOf(plan), [{ kind: 'run', argv: ['ufw', 'delete', 'allow', 'in', 'proto', 'tcp', 'from', 'any', 'to', 'any', 'port', '8080'] }]);
-    assert.deepEqual((plan.after![UFW_KEY] as UfwFact).rules, [r({})]);
+    assert.deepEqual(predicted(plan, ufwFact())!.rules, [r({})]);
     const none = await planWith(ufw, { rule: 'deny', port: 8080, proto: 'tcp', delete: true }, fact({ rules: [r({ port: '8080' })] }));
     assert.deepEqual(none.changes, []);
   });
@@ -190,7 +190,7 @@ describe('ufw: plan', () => {
   });
 
   it('ufw missing: a clear error', async () => {
-    await assert.rejects(planWith(ufw, GUIDE, { [UFW_KEY]: parseUfw('notinstalled\n') }), (e: Error) => e instanceof PlanError && /not installed/.test(e.message));
+    await assert.rejects(planWith(ufw, GUIDE, { [ufwFact().key]: parseUfw('notinstalled\n') }), (e: Error) => e instanceof PlanError && /not installed/.test(e.message));
   });
 });
 

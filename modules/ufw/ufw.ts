@@ -4,8 +4,9 @@
 // rule fields); the predicted state lets a later ufw task see the rules of an earlier one.
 // The lockout guard evaluates the planned firewall as it will filter the engine's next SSH
 // connection: each family's rules in order, the first match wins, the default policy last.
-import { inNetwork, ipBits, normalAddress, placeKey, ruleKey, ufwFact, UFW_KEY, type UfwChainRule, type UfwFact, type UfwPolicy, type UfwRule, type UfwSshConnection } from './facts.ts';
+import { inNetwork, ipBits, normalAddress, placeKey, ruleKey, ufwFact, type UfwChainRule, type UfwFact, type UfwPolicy, type UfwRule, type UfwSshConnection } from './facts.ts';
 import { defineModule, PrepareError, type PlanContext } from '../../engine/module.ts';
+import { predict, predictions } from '../../engine/plan/predict.ts';
 import { PlanError, type Change, type Plan, type RunStep } from '../../engine/plan/types.ts';
 import { Choice, Type } from '../../engine/schema.ts';
 
@@ -387,7 +388,7 @@ export const ufw = defineModule({
     return {
       changes,
       steps: [...adds, ...policySteps, ...deletes, ...stateSteps, ...reload],
-      after: { [UFW_KEY]: after },
+      after: predictions(predict(ufwFact(), after)),
       msg: changes.map((c) => c.what).join(', '),
     };
   },

@@ -17,7 +17,7 @@ import type { Plan } from '../../../engine/plan/types.ts';
 import { copy } from '../../../modules/copy/copy.ts';
 import { file } from '../../../modules/file/file.ts';
 import { lineinfile } from '../../../modules/lineinfile/lineinfile.ts';
-import { planWith } from './fake-facts.ts';
+import { planWith, predicted } from './fake-facts.ts';
 
 function sh(command: string, input?: string | Buffer): string {
   return execFileSync('/bin/sh', ['-c', command], { input, stdio: ['pipe', 'pipe', 'pipe'] }).toString();
@@ -42,8 +42,8 @@ async function roundTrip<S extends TObject>(mod: ModuleFn<S>, params: Record<str
   assert.ok(plan.changes.length > 0, 'the first plan changes something');
   execute(plan);
   const actual = read(path);
-  const predicted = plan.after?.[fileKey(path)] as FileFact;
-  for (const [k, v] of Object.entries(predicted)) {
+  const prediction = predicted(plan, fileFact(path))!;
+  for (const [k, v] of Object.entries(prediction)) {
     if (v === null && ['owner', 'group', 'mode'].includes(k)) continue; // unknown in the prediction
     if (k === 'size' && actual.type !== 'file') continue;
     assert.deepEqual(actual[k as keyof FileFact], v, `predicted ${k} matches what is read back`);

@@ -3,14 +3,14 @@
 // before when no apt task installs anything.
 import { strict as assert } from 'node:assert';
 import { describe, it } from 'node:test';
-import { UFW_KEY } from '../../../modules/ufw/facts.ts';
+import { ufwFact } from '../../../modules/ufw/facts.ts';
 import { ABSENT_FILE, fileKey } from '../../../engine/facts/file.ts';
 import { groupKey, userKey } from '../../../engine/facts/user.ts';
 import { ufw } from '../../../modules/ufw/ufw.ts';
 import { file } from '../../../modules/file/file.ts';
 import { planWith } from './fake-facts.ts';
 
-const notInstalled = { [UFW_KEY]: { installed: false, enabled: false, incoming: null, outgoing: null, routed: null, rules: [], other: [] } };
+const notInstalled = { [ufwFact().key]: { installed: false, enabled: false, incoming: null, outgoing: null, routed: null, rules: [], other: [] } };
 const firewall = { default: { incoming: 'deny', outgoing: 'allow' }, rules: [{ rule: 'allow', port: 22, proto: 'tcp' }], state: 'enabled' };
 
 describe('state provided by packages an earlier task installs', () => {

@@ -4,14 +4,14 @@ import { chmodSync, mkdtempSync, readFileSync, statSync, writeFileSync, existsSy
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
-import { fileKey, type FileFact } from '../../../engine/facts/file.ts';
+import { fileFact, fileKey, type FileFact } from '../../../engine/facts/file.ts';
 import { PlanError, type Plan } from '../../../engine/plan/types.ts';
 import { executeSteps } from '../../../engine/run/execute.ts';
 import { CHUNK_BLOCKS } from '../../../engine/run/host-stream.ts';
 import { transfer } from '../../../modules/transfer/transfer.ts';
 import { fetch } from '../../../modules/fetch/fetch.ts';
 import { localLink } from '../local-link.ts';
-import { aDir, aFile, aLink, aUser, nothingAt, planWith, sha256 } from './fake-facts.ts';
+import { aDir, aFile, aLink, aUser, nothingAt, planWith, predicted, sha256 } from './fake-facts.ts';
 import { shellIO } from './local-io.ts';
 
 // transfer's source fact lives on the `from` host; the fake reader keys facts by key only, so the
@@ -48,7 +48,7 @@ describe('transfer: planning', () => {
       { what: 'mode', before: null, after: '0755' },
     ]);
     assert.deepEqual(plan.steps, [{ kind: 'write', path: DEST, source: { kind: 'host', host: 'build', path: SRC }, mode: '0755' }]);
-    assert.deepEqual(plan.after?.[fileKey(DEST)], {
+    assert.deepEqual(predicted(plan, fileFact(DEST)), {
       exists: true, type: 'file', mode: '0755', owner: null, group: null, size: 6, sha256: sha256('binary'), linkTarget: null, content: 'binary',
     } satisfies FileFact);
   });
@@ -60,7 +60,7 @@ describe('transfer: planning', () => {
       { what: 'owner', before: 'root', after: 'smp' },
       { what: 'mode', before: '0755', after: '0750' },
     ]);
-    const after = plan.after?.[fileKey(DEST)] as FileFact;
+    const after = predicted(plan, fileFact(DEST))!;
     assert.equal(after.mode, '0750');
     assert.equal(after.owner, 'smp');
     assert.equal(after.group, 'root');
@@ -96,10 +96,10 @@ describe('transfer: planning', () => {
   });
 
   it('a src predicted by an earlier task with an unknown checksum: plans the transfer, predicts an unknown sha256', async () => {
-    const predicted: FileFact = { exists: true, type: 'file', mode: null, owner: null, group: null, size: null, sha256: null, linkTarget: null };
-    const plan = await planWith(transfer, { ...base, mode: '0755' }, { ...folders, [fileKey(SRC)]: predicted, ...aFile(DEST, 'old') });
+    const staged: FileFact = { exists: true, type: 'file', mode: null, owner: null, group: null, size: null, sha256: null, linkTarget: null };
+    const plan = await planWith(transfer, { ...base, mode: '0755' }, { ...folders, [fileKey(SRC)]: staged, ...aFile(DEST, 'old') });
     assert.equal(plan.changes[0]!.after, `(checksum known once ${SRC} is built on build)`);
-    assert.equal((plan.after?.[fileKey(DEST)] as FileFact).sha256, null);
+    assert.equal(predicted(plan, fileFact(DEST))!.sha256, null);
     assert.equal(plan.steps.length, 1);
   });
 
