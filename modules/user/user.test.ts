@@ -6,7 +6,9 @@ import { chmodSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'nod
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
-import { parseUser, uidFact, userFact, userKey } from '../../engine/facts/user.ts';
+import { fileFact } from '../../engine/facts/file.ts';
+import { groupFact, parseUser, uidFact, userFact, userKey, userProcessesFact } from '../../engine/facts/user.ts';
+import { predict, predictions } from '../../engine/plan/predict.ts';
 import { PrepareError } from '../../engine/module.ts';
 import type { RunStep } from '../../engine/plan/types.ts';
 import { isSecret, secret } from '../../engine/secret.ts';
@@ -116,6 +118,12 @@ describe('user plans that cannot apply are refused in the plan (issue 16, defect
     await assert.rejects(planWith(user, { name: 'ops', state: 'absent' }, busy), /^PlanError: user 'ops' has 1 running process \(42 sleep\): userdel would refuse; stop them first/);
     const idle = await planWith(user, { name: 'ops', state: 'absent' }, { ...aUser('ops'), 'procs:ops': [] });
     assert.deepEqual((idle.steps[0] as RunStep).argv, ['userdel', '--', 'ops']);
+  });
+
+  it("a removed user's group and home are read again: the home's key as fileFact reads it, a trailing slash in passwd or not", async () => {
+    const ops = { exists: true, name: 'ops', uid: 1000, gid: 1000, home: '/home/ops/', shell: '/bin/sh' };
+    const plan = await planWith(user, { name: 'ops', state: 'absent' }, predictions(predict(userFact('ops'), ops), predict(userProcessesFact('ops'), [])));
+    assert.deepEqual(plan.invalidates, [groupFact('ops').key, fileFact('/home/ops').key]);
   });
 });
 
