@@ -78,7 +78,7 @@ describe('user password', () => {
   ];
   for (const row of table) {
     it(row.name, async () => {
-      const facts = { ...aUser('app'), ...aGroup('app'), 'shadow:app': row.current === null ? null : shadowDigest(row.current), 'pwlock:app': row.current === null ? 'locked-empty' : 'unlocked' };
+      const facts = { ...aUser('app'), ...aGroup('app'), ...predictions(predict(shadowFact('app'), row.current === null ? null : shadowDigest(row.current)), predict(lockFact('app'), row.current === null ? 'locked-empty' : 'unlocked')) };
       const plan = await planWith(user, { name: 'app', password: row.wanted }, facts);
       if (!row.change) {
         assert.deepEqual(plan.changes, []);
@@ -106,17 +106,17 @@ describe('user password', () => {
 
 describe('user plans that cannot apply are refused in the plan (issue 16, defect 8)', () => {
   it('a uid another user has: refused for a new user and for a renumbering; free or its own uid: planned', async () => {
-    await assert.rejects(planWith(user, { name: 'ops', uid: 1500 }, { ...aUser('ops', false), 'uid:1500': 'other' }), /^PlanError: uid 1500 is already used by the user 'other': useradd would refuse/);
-    await assert.rejects(planWith(user, { name: 'ops', uid: 1500 }, { ...aUser('ops'), 'uid:1500': 'other' }), /usermod would refuse/);
-    const fresh = await planWith(user, { name: 'ops', uid: 1500 }, { ...aUser('ops', false), 'uid:1500': null });
+    await assert.rejects(planWith(user, { name: 'ops', uid: 1500 }, { ...aUser('ops', false), ...predictions(predict(uidFact(1500), 'other')) }), /^PlanError: uid 1500 is already used by the user 'other': useradd would refuse/);
+    await assert.rejects(planWith(user, { name: 'ops', uid: 1500 }, { ...aUser('ops'), ...predictions(predict(uidFact(1500), 'other')) }), /usermod would refuse/);
+    const fresh = await planWith(user, { name: 'ops', uid: 1500 }, { ...aUser('ops', false), ...predictions(predict(uidFact(1500), null)) });
     assert.equal(predicted(fresh, uidFact(1500)), 'ops', 'the uid is predicted taken, for a later task');
-    assert.deepEqual((await planWith(user, { name: 'ops', uid: 1000 }, { ...aUser('ops'), 'uid:1000': 'ops' })).changes, []);
+    assert.deepEqual((await planWith(user, { name: 'ops', uid: 1000 }, { ...aUser('ops'), ...predictions(predict(uidFact(1000), 'ops')) })).changes, []);
   });
 
   it('removing a user with running processes is refused naming them; unless an earlier task of a dry run may stop them', async () => {
-    const busy = { ...aUser('ops'), 'procs:ops': [{ pid: 42, command: 'sleep' }] };
+    const busy = { ...aUser('ops'), ...predictions(predict(userProcessesFact('ops'), [{ pid: 42, command: 'sleep' }])) };
     await assert.rejects(planWith(user, { name: 'ops', state: 'absent' }, busy), /^PlanError: user 'ops' has 1 running process \(42 sleep\): userdel would refuse; stop them first/);
-    const idle = await planWith(user, { name: 'ops', state: 'absent' }, { ...aUser('ops'), 'procs:ops': [] });
+    const idle = await planWith(user, { name: 'ops', state: 'absent' }, { ...aUser('ops'), ...predictions(predict(userProcessesFact('ops'), [])) });
     assert.deepEqual((idle.steps[0] as RunStep).argv, ['userdel', '--', 'ops']);
   });
 
@@ -209,7 +209,7 @@ describe('user passwordLock: the fact reads only the first characters of the has
   ];
   for (const row of rows) {
     it(row.name, async () => {
-      const facts = { ...aUser('app'), ...aGroup('app'), 'pwlock:app': row.lock, ...(row.shadow !== undefined ? { 'shadow:app': row.shadow === null ? null : shadowDigest(row.shadow) } : {}) };
+      const facts = { ...aUser('app'), ...aGroup('app'), ...predictions(predict(lockFact('app'), row.lock), row.shadow !== undefined && predict(shadowFact('app'), row.shadow === null ? null : shadowDigest(row.shadow))) };
       const params = { name: 'app', ...row.params };
       if (row.fails) return void (await assert.rejects(planWith(user, params, facts), row.fails));
       const plan = await planWith(user, params, facts);
