@@ -69,28 +69,28 @@ describe('play facts', () => {
       task('d', { module: probe, params: { paths: [], throws: true } }),
       task('e', call('/e1', '/e2')),
     );
-    assert.deepEqual(keys(factsFrom(env(p, { skipTags: ['skipped'] }), 'h1', 0)), ['file:/a', 'file:/c', 'file:/e1', 'file:/e2']);
-    assert.deepEqual(keys(factsFrom(env(p), 'h1', 2)), ['file:/c', 'file:/e1', 'file:/e2'], 'from task 2 on');
-    assert.deepEqual(keys(factsFrom(env(p, { deferred: [0, 4] }), 'h1', 0)), ['file:/b', 'file:/c'], 'deferred params are read when the task runs');
+    assert.deepEqual(keys(factsFrom(env(p, { skipTags: ['skipped'] }), 'h1', 0)), [fileFact('/a').key, fileFact('/c').key, fileFact('/e1').key, fileFact('/e2').key]);
+    assert.deepEqual(keys(factsFrom(env(p), 'h1', 2)), [fileFact('/c').key, fileFact('/e1').key, fileFact('/e2').key], 'from task 2 on');
+    assert.deepEqual(keys(factsFrom(env(p, { deferred: [0, 4] }), 'h1', 0)), [fileFact('/b').key, fileFact('/c').key], 'deferred params are read when the task runs');
     assert.deepEqual(factsFrom(env(p), 'h2', 0), [], 'nothing prepared for another host');
   });
 
   it('factsBeforePlay: base facts unless held, the tasks, and the pending handlers only for a play that becomes root and has not read them', () => {
     const p = tasks(task('a', call('/a')));
     const state = newHostState(host);
-    assert.deepEqual(keys(factsBeforePlay(env(p), state)), [baseFacts.key, 'file:/a']);
+    assert.deepEqual(keys(factsBeforePlay(env(p), state)), [baseFacts.key, fileFact('/a').key]);
     const root = { ...p, become: true };
-    assert.deepEqual(keys(factsBeforePlay(env(root), state)), [baseFacts.key, 'file:/a', pendingHandlersFact.key]);
+    assert.deepEqual(keys(factsBeforePlay(env(root), state)), [baseFacts.key, fileFact('/a').key, pendingHandlersFact.key]);
     state.facts.set(baseFacts.key, {});
     state.pending = { handlers: [] } as never;
-    assert.deepEqual(keys(factsBeforePlay(env(root), state)), ['file:/a'], 'base facts and pending handlers already read');
+    assert.deepEqual(keys(factsBeforePlay(env(root), state)), [fileFact('/a').key], 'base facts and pending handlers already read');
   });
 
   it("missingFacts: not in the store, this host's only, each once in first-asked order", () => {
     const state = newHostState(host);
     state.facts.set(fileFact('/held').key, { exists: false });
     const asked = [fileFact('/b'), fileFact('/held'), onHost('h2', fileFact('/other')), onHost('h1', fileFact('/mine')), fileFact('/a'), fileFact('/b')];
-    assert.deepEqual(keys(missingFacts(asked, state)), ['file:/b', onHost('h1', fileFact('/mine')).key, 'file:/a']);
+    assert.deepEqual(keys(missingFacts(asked, state)), [fileFact('/b').key, onHost('h1', fileFact('/mine')).key, fileFact('/a').key]);
     assert.deepEqual(missingFacts([], state), []);
   });
 });
