@@ -5,7 +5,7 @@
 // again after each change): the engine keeps it from the tasks' PackageEffect (package-effects.ts).
 // And what a removal would take with it, from apt-get -s itself.
 import { quote } from '../quote.ts';
-import { aptWithoutHooks, parseSimulation, type SimulatedPackage } from './apt.ts';
+import { aptWithoutHooks, parseSimulation, SIMULATION, type SimulatedPackage } from './apt.ts';
 import { defineFact, type Fact } from './types.ts';
 
 export interface PlannedPackages {
@@ -23,7 +23,7 @@ export interface PlannedPackages {
 export function removalFact(names: string[], purge: boolean): Fact<SimulatedPackage[] | null> {
   const verb = purge ? 'purge' : 'remove';
   const script = `${aptWithoutHooks('apt-get', `-s -q -o Debug::NoLocking=1 ${verb} --autoremove -- ${names.map(quote).join(' ')}`)} 2>/dev/null`;
-  return defineFact<SimulatedPackage[] | null>(`apt:simulate:${verb}:${names.join(',')}`, script, (out, code) => (code === 0 ? parseSimulation(out) : null));
+  return defineFact<SimulatedPackage[] | null>(`${SIMULATION}${verb}:${names.join(',')}`, script, (out, code) => (code === 0 ? parseSimulation(out) : null));
 }
 
 /** Merged: what this task leaves on top of what earlier ones did. */

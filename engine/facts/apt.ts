@@ -54,6 +54,10 @@ export const LISTS_STAMP_SH = `${LISTING_SH.replace('DIR', LISTS_DIR)} | cksum |
 /** Shell text printing a checksum of dpkg's status database (what is installed, at which version). */
 export const DPKG_STAMP_SH = `cksum < /var/lib/dpkg/status | tr ' ' -`;
 
+const PACKAGE = 'pkg:';
+/** Every package's key (an invalidation pattern, see FactStore.invalidate): what an apt-get update changes. */
+export const EVERY_PACKAGE = `${PACKAGE}*`;
+
 export function packageFact(name: string): Fact<PackageFact> {
   const script = [
     `s=$(dpkg-query -W -f ${quote('${Status}\\t${Version}\\n')} ${quote(name)} 2>/dev/null | head -n 1)`,
@@ -61,7 +65,7 @@ export function packageFact(name: string): Fact<PackageFact> {
     `printf 'candidate=%s\\n' "$(apt-cache policy ${quote(name)} 2>/dev/null | sed -n 's/^ *Candidate: //p' | head -n 1)"`,
     `printf 'stamp=%s\\n' "$(${LISTS_STAMP_SH})"`,
   ].join('\n');
-  return defineFact<PackageFact>(`pkg:${name}`, script, (out) => parsePackage(name, out));
+  return defineFact<PackageFact>(`${PACKAGE}${name}`, script, (out) => parsePackage(name, out));
 }
 
 export function parsePackage(name: string, out: string): PackageFact {
@@ -145,9 +149,14 @@ export function aptWithoutHooks(tool: 'apt-get' | 'apt-cache', args: string): st
   return `${NO_HOOKS_CONF_SH} | LC_ALL=C ${tool} -c /dev/stdin ${args}`;
 }
 
+/** The start of every apt-get -s fact's key (simulateFact, removalFact). */
+export const SIMULATION = 'apt:simulate:';
+/** Every apt-get -s fact's key (an invalidation pattern): an update changes what apt would do. */
+export const EVERY_SIMULATION = `${SIMULATION}*`;
+
 /** What `apt-get -s ACTION` would do, from the lists as they are now (no lock taken, nothing changed, no hook run). */
 export function simulateFact(action: SimulateAction): Fact<SimulatedPackage[]> {
-  return defineFact<SimulatedPackage[]>(`apt:simulate:${action}`, `${aptWithoutHooks('apt-get', `-s -q -o Debug::NoLocking=1 ${action}`)} 2>/dev/null`, (out, code) => {
+  return defineFact<SimulatedPackage[]>(`${SIMULATION}${action}`, `${aptWithoutHooks('apt-get', `-s -q -o Debug::NoLocking=1 ${action}`)} 2>/dev/null`, (out, code) => {
     if (code !== 0) throw new Error(`apt-get -s ${action} exited ${code}`);
     return parseSimulation(out);
   });
@@ -196,8 +205,12 @@ export interface RefreshedListsFact {
  * in the host's own updates. Costs one download of the changed indices (the real run's update
  * fetches them again).
  */
+const REFRESHED = 'apt:refreshed:';
+/** Every refreshedListsFact key (an invalidation pattern): a real update makes the scratch one stale. */
+export const EVERY_REFRESHED_LISTS = `${REFRESHED}*`;
+
 export function refreshedListsFact(q: { cacheValidTime?: number; names: string[]; actions: SimulateAction[] }): Fact<RefreshedListsFact> {
-  const key = `apt:refreshed:${q.cacheValidTime ?? ''}:${q.actions.join(',')}:${q.names.join(',')}`;
+  const key = `${REFRESHED}${q.cacheValidTime ?? ''}:${q.actions.join(',')}:${q.names.join(',')}`;
   const opts = `-o Dir::State::Lists="$t" -o Dir::Cache::pkgcache= -o Dir::Cache::srcpkgcache= -o Debug::NoLocking=1`;
   const script = [
     `if [ "$(${INDEX_COUNT_SH})" -eq 0 ]; then echo status=empty; exit 0; fi`,

@@ -53,6 +53,15 @@ export function fileKey(path: string): string {
 }
 
 /**
+ * The keys of every path under the folder, the folder itself excluded: an invalidation pattern (a
+ * key prefix ending in '*', see FactStore.invalidate), for a task that changes what a folder holds.
+ */
+export function keysUnder(folder: string): string {
+  const key = fileKey(folder);
+  return `${key.endsWith('/') ? key : `${key}/`}*`;
+}
+
+/**
  * ss_file_fact PATH prints what parseFileFact reads: key=value lines (lstat: links are not
  * followed), then for a regular file its sha256 and, when small, `content` and the base64 text.
  * The folder is entered with ss_cd and the file read through a descriptor checked against the name

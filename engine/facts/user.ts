@@ -75,6 +75,10 @@ export interface UserProcess {
   command: string;
 }
 
+const PROCESSES = 'procs:';
+/** Every userProcessesFact key (an invalidation pattern): a unit started or stopped changes who runs what. */
+export const EVERY_USER_PROCESSES = `${PROCESSES}*`;
+
 /**
  * `procs:NAME`: the processes running as the user (real uid, as userdel checks), from /proc (no
  * procps on a minimal host); [] when there is no such user. Read only to remove the user.
@@ -87,7 +91,7 @@ export function userProcessesFact(name: string): Fact<UserProcess[]> {
     '  [ "$ss_r" = "$ss_u" ] && printf \'%s %s\\n\' "${ss_d#/proc/}" "$(cat "$ss_d/comm" 2>/dev/null)"',
     'done; true',
   ].join('\n');
-  return defineFact<UserProcess[]>(`procs:${name}`, script, (out) =>
+  return defineFact<UserProcess[]>(`${PROCESSES}${name}`, script, (out) =>
     out.split('\n').filter((l) => /^\d+ /.test(l)).map((l) => ({ pid: Number(l.slice(0, l.indexOf(' '))), command: l.slice(l.indexOf(' ') + 1) })),
   );
 }

@@ -1,7 +1,9 @@
 // apt planning without a host: fake dpkg/apt facts in, changes, steps and predicted facts out.
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { aptListsFact, NO_HOOKS_CONF_SH, packageFact, parseLists, parsePackage, parseRefreshed, parseSimulation, refreshedListsFact, simulateFact, type AptListsFact, type PackageFact, type RefreshedListsFact, type SimulateAction, type SimulatedPackage } from '../../engine/facts/apt.ts';
+import { aptListsFact, EVERY_PACKAGE, EVERY_REFRESHED_LISTS, EVERY_SIMULATION, NO_HOOKS_CONF_SH, packageFact, parseLists, parsePackage, parseRefreshed, parseSimulation, refreshedListsFact, simulateFact, type AptListsFact, type PackageFact, type RefreshedListsFact, type SimulateAction, type SimulatedPackage } from '../../engine/facts/apt.ts';
+import { removalFact } from '../../engine/facts/apt-planned.ts';
+import { predict, predictions, type Prediction } from '../../engine/plan/predict.ts';
 import { PlanError, type RunStep } from '../../engine/plan/types.ts';
 import { renderRun } from '../../engine/plan/render.ts';
 import { apt } from './apt.ts';
@@ -12,15 +14,15 @@ const FRESH: AptListsFact = { empty: false, age: 60, stamp: STAMP };
 const STALE: AptListsFact = { empty: false, age: 86_400, stamp: STAMP };
 const EMPTY: AptListsFact = { empty: true, age: null, stamp: '4294967295-0' };
 
-function pkg(name: string, version: string | null, candidate: string | null = '2.10-3', extra: Partial<PackageFact> = {}): Record<string, PackageFact> {
-  return { [`pkg:${name}`]: { name, installed: version !== null, held: false, configFiles: false, version, candidate, stamp: STAMP, ...extra } };
+function pkg(name: string, version: string | null, candidate: string | null = '2.10-3', extra: Partial<PackageFact> = {}): Prediction {
+  return predict(packageFact(name), { name, installed: version !== null, held: false, configFiles: false, version, candidate, stamp: STAMP, ...extra });
 }
-function world(lists: AptListsFact, ...pkgs: Record<string, PackageFact>[]): Record<string, unknown> {
-  return Object.assign({ 'apt:lists': lists }, ...pkgs);
+function world(lists: AptListsFact, ...pkgs: Prediction[]): Record<string, unknown> {
+  return predictions(predict(aptListsFact, lists), ...pkgs);
 }
-const sim = (action: string, list: SimulatedPackage[]) => ({ [`apt:simulate:${action}`]: list });
-/** apt-get -s remove|purge --autoremove NAMES, as removalFact reads it. */
-const removal = (verb: 'remove' | 'purge', names: string, list: SimulatedPackage[] | null) => ({ [`apt:simulate:${verb}:${names}`]: list });
+const sim = (action: SimulateAction, list: SimulatedPackage[]) => predictions(predict(simulateFact(action), list));
+/** apt-get -s remove|purge --autoremove NAMES (comma-separated), as removalFact reads it. */
+const removal = (verb: 'remove' | 'purge', names: string, list: SimulatedPackage[] | null) => predictions(predict(removalFact(names.split(','), verb === 'purge'), list));
 const gone = (name: string, before: string): SimulatedPackage => ({ name, action: 'remove', before, after: null });
 const argvOf = (s: unknown) => (s as RunStep).argv;
 /** The scratch refresh's answer for a task (key as the module asks for it). */
@@ -102,7 +104,7 @@ describe('apt planning', () => {
     const always = await planWith(apt, { updateCache: true }, { ...world(FRESH), ...foresee({}, {}) });
     assert.equal(always.changes.length, 0);
     assert.equal(always.steps.length, 1);
-    assert.deepEqual(always.invalidates, ['pkg:*', 'apt:simulate:*', 'apt:refreshed:*'], 'a refresh alone touches no file, user or unit');
+    assert.deepEqual(always.invalidates, [EVERY_PACKAGE, EVERY_SIMULATION, EVERY_REFRESHED_LISTS], 'a refresh alone touches no file, user or unit');
     assert.equal(always.guesses, undefined, 'no package changes: a later reboot-if-asked has nothing to warn about');
     const fresh = await planWith(apt, { cacheValidTime: 3600 }, world(FRESH));
     assert.deepEqual(fresh, { changes: [], steps: [] });

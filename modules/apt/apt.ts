@@ -2,7 +2,7 @@
 // refreshed when missing or old, fleet upgrades and autoremove. Facts from dpkg-query, apt-cache
 // policy and apt-get -s; what cannot be known before the lists are updated is said so, never guessed.
 import {
-  aptListsFact, DPKG_STAMP_SH, LISTS_STAMP_SH, packageFact, refreshedListsFact, simulateFact, UPDATE_STAMP,
+  aptListsFact, DPKG_STAMP_SH, EVERY_PACKAGE, EVERY_REFRESHED_LISTS, EVERY_SIMULATION, LISTS_STAMP_SH, packageFact, refreshedListsFact, simulateFact, UPDATE_STAMP,
   type AptListsFact, type RefreshedListsFact, type SimulateAction,
 } from '../../engine/facts/apt.ts';
 import { removalFact, type PlannedPackages } from '../../engine/facts/apt-planned.ts';
@@ -173,7 +173,7 @@ export const apt = defineModule({
       else if (!foreseen) msg = `what the lists refresh brings is unknown until it runs (${refreshed?.error ?? 'the scratch refresh did not run'})`;
       steps.push(updateStep(lockTimeout));
       after.set(aptListsFact, { empty: false, age: 0, stamp: foreseen?.stamp ?? null });
-      invalidates = ['pkg:*', 'apt:simulate:*', 'apt:refreshed:*'];
+      invalidates = [EVERY_PACKAGE, EVERY_SIMULATION, EVERY_REFRESHED_LISTS];
     }
     const listsAfter = update !== 'none' ? 'updated' : lists.empty ? 'empty' : 'present';
 

@@ -2,7 +2,9 @@ import { strict as assert } from 'node:assert';
 import { describe, it } from 'node:test';
 import { PrepareError } from '../../engine/module.ts';
 import { PlanError } from '../../engine/plan/types.ts';
-import { fileFact, fileKey } from '../../engine/facts/file.ts';
+import { fileFact, fileKey, keysUnder } from '../../engine/facts/file.ts';
+import { userFact } from '../../engine/facts/user.ts';
+import { predict, predictions } from '../../engine/plan/predict.ts';
 import { renderPathStep } from '../../engine/plan/render.ts';
 import { file } from './file.ts';
 import { aDir, aFile, aGroup, aLink, aUser, nothingAt, planWith, predicted } from '../../test/unit/modules/fake-facts.ts';
@@ -71,7 +73,7 @@ describe('file: directory', () => {
   });
 
   it('a numeric owner compares by the name it resolves to', async () => {
-    const facts = { ...aDir('/srv/app', { owner: 'app' }), ['user:1000']: { exists: true, name: 'app', uid: 1000, gid: 1000, home: '/home/app', shell: '/bin/sh' } };
+    const facts = { ...aDir('/srv/app', { owner: 'app' }), ...predictions(predict(userFact('1000'), { exists: true, name: 'app', uid: 1000, gid: 1000, home: '/home/app', shell: '/bin/sh' })) };
     const plan = await planWith(file, { path: '/srv/app', state: 'directory', owner: '1000' }, facts);
     assert.deepEqual(plan.changes, []);
   });
@@ -106,6 +108,11 @@ describe('file: file and touch', () => {
     assert.equal(fileKey('/'), 'file:/');
   });
 
+  it('keysUnder: the pattern of every path under a folder, not the folder itself', () => {
+    assert.equal(keysUnder('/srv/app/'), 'file:/srv/app/*');
+    assert.equal(keysUnder('/'), 'file:/*');
+  });
+
   it('state file (no state given) changes the mode of an existing file and keeps its content in the prediction', async () => {
     const plan = await planWith(file, { path: '/etc/x.conf', mode: '0600' }, aFile('/etc/x.conf', 'a=1\n'));
     assert.deepEqual(plan.changes, [{ what: 'mode', before: '0644', after: '0600' }]);
@@ -129,7 +136,7 @@ describe('file: absent', () => {
     const plan = await planWith(file, { path: '/srv/old', state: 'absent' }, aDir('/srv/old'));
     assert.deepEqual(plan.steps, [{ kind: 'remove', path: '/srv/old' }]);
     assert.equal(predicted(plan, fileFact('/srv/old'))!.exists, false);
-    assert.deepEqual(plan.invalidates, ['file:/srv/old/*']);
+    assert.deepEqual(plan.invalidates, [keysUnder('/srv/old')]);
   });
 
   it('no change when already absent', async () => {

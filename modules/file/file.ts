@@ -2,7 +2,7 @@
 // empty file touched into existence), with mode, owner and group. Never writes content.
 import { posix } from 'node:path';
 import { defineModule, PrepareError } from '../../engine/module.ts';
-import { ABSENT_FILE, fileFact, type FileFact } from '../../engine/facts/file.ts';
+import { ABSENT_FILE, fileFact, keysUnder, type FileFact } from '../../engine/facts/file.ts';
 import type { Fact } from '../../engine/facts/types.ts';
 import { predict, predictions, type Prediction } from '../../engine/plan/predict.ts';
 import { PlanError, type Change, type Plan, type Step } from '../../engine/plan/types.ts';
@@ -87,7 +87,7 @@ export const file = defineModule({
         // A removed drop-in (NAME.service.d/x.conf) calls for a daemon-reload as a written one does.
         files: { writtenIn: [posix.dirname(p.path)] },
         // What was inside a removed directory is gone too.
-        invalidates: current.type === 'directory' ? [`${fact.key}/*`] : [],
+        invalidates: current.type === 'directory' ? [keysUnder(p.path)] : [],
       };
     }
 

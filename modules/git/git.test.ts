@@ -1,6 +1,7 @@
 import { strict as assert } from 'node:assert';
 import { describe, it } from 'node:test';
 import { gitCheckoutFact, gitRemoteKey, parseCheckout, parseRemote, gitRemoteFact, type GitCheckoutFact, type GitRemoteFact, type GitRunAs } from './facts.ts';
+import { fileFact, keysUnder } from '../../engine/facts/file.ts';
 import { PrepareError } from '../../engine/module.ts';
 import { renderRun } from '../../engine/plan/render.ts';
 import { PlanError, type RunStep } from '../../engine/plan/types.ts';
@@ -82,7 +83,7 @@ describe('git', () => {
     assert.deepEqual(plan.changes, [{ what: 'commit', before: '(absent)', after: C1 }]);
     assert.deepEqual(argvs(plan.steps), [['git', '-C', '/', 'clone', '-q', '--branch', 'v1', '--', REPO, DEST]]);
     assert.deepEqual(predicted(plan, gitCheckoutFact(DEST)), { state: 'dir', empty: false, repo: true, git: true, runAs: SELF, head: C1, branch: null, url: REPO, dirty: false });
-    assert.deepEqual(plan.invalidates, ['file:/srv/app', 'file:/srv/app/*', 'file:/srv'], 'the folders above dest are read again: the clone may make them');
+    assert.deepEqual(plan.invalidates, [fileFact(DEST).key, keysUnder(DEST), fileFact('/srv').key], 'the folders above dest are read again: the clone may make them');
   });
 
   it('clones a shallow branch; a commit is cloned then checked out detached', async () => {

@@ -3,7 +3,7 @@
 // would move HEAD; the diff is the commit before and after.
 import { defineModule, PrepareError } from '../../engine/module.ts';
 import { gitArgv, gitCheckoutFact, gitRemoteFact, type GitCheckoutFact, type GitRemoteFact, type GitRunAs } from './facts.ts';
-import { fileKey } from '../../engine/facts/file.ts';
+import { fileKey, keysUnder } from '../../engine/facts/file.ts';
 import { ancestors } from '../shared/new-path.ts';
 import { predict, predictions } from '../../engine/plan/predict.ts';
 import { PlanError, type Change, type Plan, type RunStep } from '../../engine/plan/types.ts';
@@ -157,7 +157,7 @@ export const gitModule = defineModule({
     const checkout = gitCheckoutFact(p.dest);
     const current = ctx.facts.get(checkout);
     const remote = ctx.facts.get(gitRemoteFact(p.repo, p.version));
-    const touched = [fileKey(p.dest), `${fileKey(p.dest)}/*`];
+    const touched = [fileKey(p.dest), keysUnder(p.dest)];
 
     if (current.state === 'other') throw new PlanError(`${p.dest} exists and is not a directory`);
     if (current.state === 'dir' && !current.repo && !current.empty) throw new PlanError(`${p.dest} exists, is not empty and is not a git checkout`);

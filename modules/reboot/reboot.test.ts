@@ -1,5 +1,6 @@
 import { strict as assert } from 'node:assert';
 import { describe, it } from 'node:test';
+import { baseFacts } from '../../engine/facts/base.ts';
 import type { LocalIO } from '../../engine/plan/types.ts';
 import { executeSteps } from '../../engine/run/execute.ts';
 import type { HostLink } from '../../engine/run/host-link.ts';
@@ -36,7 +37,7 @@ describe('reboot', () => {
   it('always a change without ifPathExists: one reboot step, every fact read again after', async () => {
     const plan = await planWith(reboot, {}, {});
     assert.deepEqual(plan.changes, [{ what: 'reboot', before: 'running', after: 'rebooted' }]);
-    assert.deepEqual(plan.invalidates, ['*', 'base'], 'every fact, the base facts (kernel) too');
+    assert.deepEqual(plan.invalidates, ['*', baseFacts.key], 'every fact, the base facts (kernel) too');
     assert.deepEqual(plan.steps, [{ kind: 'reboot', timeoutS: 600 }]);
   });
 

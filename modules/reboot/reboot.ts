@@ -1,6 +1,7 @@
 // reboot: reboots the host, waits for it to come back with a new boot id, reconnects, and lets the
 // play go on (the engine's reboot step, engine/run/steps/reboot.ts, does it). Always a change when it runs; `ifPathExists` makes it conditional on a file the
 // package tools leave (/var/run/reboot-required), read as a fact so a dry run says the same.
+import { baseFacts } from '../../engine/facts/base.ts';
 import { fileFact } from '../../engine/facts/file.ts';
 import { defineModule } from '../../engine/module.ts';
 import type { Plan } from '../../engine/plan/types.ts';
@@ -46,7 +47,7 @@ export const reboot = defineModule({
     return {
       changes: [{ what: 'reboot', before: 'running', after: p.ifPathExists ? `rebooted (${p.ifPathExists} exists)` : 'rebooted' }],
       steps: [{ kind: 'reboot', timeoutS: p.timeout ?? 600 }],
-      invalidates: ['*', 'base'],
+      invalidates: ['*', baseFacts.key],
       ...(p.msg ? { msg: p.msg } : {}),
     };
   },

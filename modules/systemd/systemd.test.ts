@@ -4,6 +4,7 @@ import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { ABSENT_FILE, fileKey, type FileFact } from '../../engine/facts/file.ts';
 import { parseUnit, unitFact, unitFilePaths, unitName, type UnitFact } from '../../engine/facts/unit.ts';
+import { predict, predictions } from '../../engine/plan/predict.ts';
 import { PlanError, type RunStep } from '../../engine/plan/types.ts';
 import { shellJoin } from '../../engine/quote.ts';
 import { validateParams } from '../../engine/playbook/validate.ts';
@@ -17,9 +18,7 @@ function unit(name: string, over: Partial<UnitFact> = {}): UnitFact {
 }
 /** Facts for a unit: its systemctl show reading, its candidate files (absent unless given). */
 function world(name: string, u: Partial<UnitFact> | 'not-found', opts: { files?: Record<string, FileFact> } = {}): Record<string, unknown> {
-  const facts: Record<string, unknown> = {
-    [`unit:${unitName(name)}`]: u === 'not-found' ? unit(name, { loadState: 'not-found', unitFileState: '', fragmentPath: null }) : unit(name, u),
-  };
+  const facts = predictions(predict(unitFact(name), u === 'not-found' ? unit(name, { loadState: 'not-found', unitFileState: '', fragmentPath: null }) : unit(name, u)));
   for (const path of unitFilePaths(name)) {
     facts[fileKey(path)] = opts.files?.[fileKey(path)] ?? { ...ABSENT_FILE };
   }

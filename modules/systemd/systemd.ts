@@ -2,6 +2,7 @@
 // daemon-reload/daemon-reexec. The unit's state comes from `systemctl show`; the files of the unit
 // (predicted when an earlier task writes them) let a dry run plan a unit that does not exist yet.
 import { fileFact } from '../../engine/facts/file.ts';
+import { EVERY_USER_PROCESSES } from '../../engine/facts/user.ts';
 import type { Fact } from '../../engine/facts/types.ts';
 import { dropInDirs, unitFact, unitFilePaths, unitName, type UnitFact } from '../../engine/facts/unit.ts';
 import { defineModule, PrepareError } from '../../engine/module.ts';
@@ -214,7 +215,7 @@ export const systemd = defineModule({
 
     if (changes.length === 0) return { changes: [], steps, ...(msg ? { msg } : {}) };
     // Starting or stopping a unit changes which processes run as its user (a user removed next).
-    const procs = steps.some((st) => st.kind === 'run' && ['start', 'stop', 'restart', 'reload', 'mask'].includes(st.argv[1]!)) ? ['procs:*'] : [];
+    const procs = steps.some((st) => st.kind === 'run' && ['start', 'stop', 'restart', 'reload', 'mask'].includes(st.argv[1]!)) ? [EVERY_USER_PROCESSES] : [];
     return { changes, steps, after: predictions(predict(unitFact(name), unit)), ...(settled ? { files: settled } : {}), ...(procs.length ? { invalidates: procs } : {}) };
   },
 });

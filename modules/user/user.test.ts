@@ -6,7 +6,9 @@ import { chmodSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'nod
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
-import { parseUser, uidFact, userFact, userKey } from '../../engine/facts/user.ts';
+import { fileFact } from '../../engine/facts/file.ts';
+import { groupFact, parseUser, uidFact, userFact, userKey, userProcessesFact } from '../../engine/facts/user.ts';
+import { predict, predictions } from '../../engine/plan/predict.ts';
 import { PrepareError } from '../../engine/module.ts';
 import type { RunStep } from '../../engine/plan/types.ts';
 import { isSecret, secret } from '../../engine/secret.ts';
@@ -76,7 +78,7 @@ describe('user password', () => {
   ];
   for (const row of table) {
     it(row.name, async () => {
-      const facts = { ...aUser('app'), ...aGroup('app'), 'shadow:app': row.current === null ? null : shadowDigest(row.current), 'pwlock:app': row.current === null ? 'locked-empty' : 'unlocked' };
+      const facts = { ...aUser('app'), ...aGroup('app'), ...predictions(predict(shadowFact('app'), row.current === null ? null : shadowDigest(row.current)), predict(lockFact('app'), row.current === null ? 'locked-empty' : 'unlocked')) };
       const plan = await planWith(user, { name: 'app', password: row.wanted }, facts);
       if (!row.change) {
         assert.deepEqual(plan.changes, []);
@@ -104,18 +106,24 @@ describe('user password', () => {
 
 describe('user plans that cannot apply are refused in the plan (issue 16, defect 8)', () => {
   it('a uid another user has: refused for a new user and for a renumbering; free or its own uid: planned', async () => {
-    await assert.rejects(planWith(user, { name: 'ops', uid: 1500 }, { ...aUser('ops', false), 'uid:1500': 'other' }), /^PlanError: uid 1500 is already used by the user 'other': useradd would refuse/);
-    await assert.rejects(planWith(user, { name: 'ops', uid: 1500 }, { ...aUser('ops'), 'uid:1500': 'other' }), /usermod would refuse/);
-    const fresh = await planWith(user, { name: 'ops', uid: 1500 }, { ...aUser('ops', false), 'uid:1500': null });
+    await assert.rejects(planWith(user, { name: 'ops', uid: 1500 }, { ...aUser('ops', false), ...predictions(predict(uidFact(1500), 'other')) }), /^PlanError: uid 1500 is already used by the user 'other': useradd would refuse/);
+    await assert.rejects(planWith(user, { name: 'ops', uid: 1500 }, { ...aUser('ops'), ...predictions(predict(uidFact(1500), 'other')) }), /usermod would refuse/);
+    const fresh = await planWith(user, { name: 'ops', uid: 1500 }, { ...aUser('ops', false), ...predictions(predict(uidFact(1500), null)) });
     assert.equal(predicted(fresh, uidFact(1500)), 'ops', 'the uid is predicted taken, for a later task');
-    assert.deepEqual((await planWith(user, { name: 'ops', uid: 1000 }, { ...aUser('ops'), 'uid:1000': 'ops' })).changes, []);
+    assert.deepEqual((await planWith(user, { name: 'ops', uid: 1000 }, { ...aUser('ops'), ...predictions(predict(uidFact(1000), 'ops')) })).changes, []);
   });
 
   it('removing a user with running processes is refused naming them; unless an earlier task of a dry run may stop them', async () => {
-    const busy = { ...aUser('ops'), 'procs:ops': [{ pid: 42, command: 'sleep' }] };
+    const busy = { ...aUser('ops'), ...predictions(predict(userProcessesFact('ops'), [{ pid: 42, command: 'sleep' }])) };
     await assert.rejects(planWith(user, { name: 'ops', state: 'absent' }, busy), /^PlanError: user 'ops' has 1 running process \(42 sleep\): userdel would refuse; stop them first/);
-    const idle = await planWith(user, { name: 'ops', state: 'absent' }, { ...aUser('ops'), 'procs:ops': [] });
+    const idle = await planWith(user, { name: 'ops', state: 'absent' }, { ...aUser('ops'), ...predictions(predict(userProcessesFact('ops'), [])) });
     assert.deepEqual((idle.steps[0] as RunStep).argv, ['userdel', '--', 'ops']);
+  });
+
+  it("a removed user's group and home are read again: the home's key as fileFact reads it, a trailing slash in passwd or not", async () => {
+    const ops = { exists: true, name: 'ops', uid: 1000, gid: 1000, home: '/home/ops/', shell: '/bin/sh' };
+    const plan = await planWith(user, { name: 'ops', state: 'absent' }, predictions(predict(userFact('ops'), ops), predict(userProcessesFact('ops'), [])));
+    assert.deepEqual(plan.invalidates, [groupFact('ops').key, fileFact('/home/ops').key]);
   });
 });
 
@@ -201,7 +209,7 @@ describe('user passwordLock: the fact reads only the first characters of the has
   ];
   for (const row of rows) {
     it(row.name, async () => {
-      const facts = { ...aUser('app'), ...aGroup('app'), 'pwlock:app': row.lock, ...(row.shadow !== undefined ? { 'shadow:app': row.shadow === null ? null : shadowDigest(row.shadow) } : {}) };
+      const facts = { ...aUser('app'), ...aGroup('app'), ...predictions(predict(lockFact('app'), row.lock), row.shadow !== undefined && predict(shadowFact('app'), row.shadow === null ? null : shadowDigest(row.shadow))) };
       const params = { name: 'app', ...row.params };
       if (row.fails) return void (await assert.rejects(planWith(user, params, facts), row.fails));
       const plan = await planWith(user, params, facts);

@@ -160,7 +160,7 @@ export const user = defineModule({
           predict(lockFact(p.name), null),
           predict(shadowFact(p.name), null),
         ),
-        invalidates: [`group:${p.name}`, ...(current.home ? [`file:${current.home}`] : [])],
+        invalidates: [groupFact(p.name).key, ...(current.home ? [fileFact(current.home).key] : [])],
       };
     }
     if (p.uid !== undefined && p.uid !== current.uid) {

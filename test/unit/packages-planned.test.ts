@@ -6,9 +6,10 @@ import { strict as assert } from 'node:assert';
 import { describe, it } from 'node:test';
 import { Type } from '@sinclair/typebox';
 import type { PlannedPackages } from '../../engine/facts/apt-planned.ts';
-import type { SimulatedPackage } from '../../engine/facts/apt.ts';
+import { aptListsFact, packageFact, type SimulatedPackage } from '../../engine/facts/apt.ts';
 import { FactStore } from '../../engine/facts/store.ts';
 import type { ModuleDef, PlanContext } from '../../engine/module.ts';
+import { predict, predictions } from '../../engine/plan/predict.ts';
 import type { PackageEffect, Plan } from '../../engine/plan/types.ts';
 import { FileMarks } from '../../engine/run/file-marks.ts';
 import { NO_PACKAGES } from '../../engine/run/package-effects.ts';
@@ -56,9 +57,9 @@ describe('the planned packages, task after task', () => {
   });
 
   it('apt returns it as its effect, no guess', async () => {
-    const FRESH: Record<string, unknown> = { 'apt:lists': { empty: false, age: 10, stamp: '1-1' } };
-    const pkg = { name: 'hello', installed: true, version: '2.10-2', candidate: '2.10-3', held: false, configFiles: false, stamp: '1-1' };
-    const plan = await planWith(apt, { name: 'hello', state: 'latest' }, { ...FRESH, 'pkg:hello': pkg });
+    const FRESH = predict(aptListsFact, { empty: false, age: 10, stamp: '1-1' });
+    const pkg = predict(packageFact('hello'), { name: 'hello', installed: true, version: '2.10-2', candidate: '2.10-3', held: false, configFiles: false, stamp: '1-1' });
+    const plan = await planWith(apt, { name: 'hello', state: 'latest' }, predictions(FRESH, pkg));
     assert.deepEqual([plan.packages?.versions, plan.packages?.leaves, plan.guesses], [{ hello: '2.10-3' }, [], undefined]);
   });
 });

@@ -10,9 +10,10 @@ import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { ABSENT_FILE, type FileFact } from '../../engine/facts/file.ts';
+import { packageFact } from '../../engine/facts/apt.ts';
+import { ABSENT_FILE, fileFact, type FileFact } from '../../engine/facts/file.ts';
 import { FactStore } from '../../engine/facts/store.ts';
-import type { UnitFact } from '../../engine/facts/unit.ts';
+import { unitFact, type UnitFact } from '../../engine/facts/unit.ts';
 
 const LISTING = [
   'drwxr-xr-x root/root         0 2024-05-30 10:00 ./',
@@ -182,7 +183,7 @@ const absent = { ...ABSENT_FILE };
 
 describe('package preview: the overlay later tasks plan on', () => {
   it('a packaged file absent on the host: predicted from the package, content and checksum included, certain', () => {
-    const got = overlay([pkg()], 'file:/etc/nginx/nginx.conf', absent);
+    const got = overlay([pkg()], fileFact('/etc/nginx/nginx.conf').key, absent);
     const value = got?.value as FileFact;
     assert.equal(got?.doubt, undefined);
     assert.deepEqual([value.exists, value.type, value.mode, value.owner, value.content, value.size], [true, 'file', '0644', 'root', 'user www-data;\n', 15]);
@@ -191,39 +192,39 @@ describe('package preview: the overlay later tasks plan on', () => {
 
   it('a conffile already on the host is kept (--force-confold); a packaged file whose content was not read is doubted', () => {
     const there: FileFact = { ...absent, exists: true, type: 'file', mode: '0600', owner: 'root', group: 'root', size: 1, sha256: 'x', content: 'mine' };
-    assert.equal(overlay([pkg()], 'file:/etc/nginx/nginx.conf', there), undefined);
-    assert.match(overlay([pkg()], 'file:/usr/bin/su do', absent)?.doubt ?? '', /not read by the dry run.*not text, or too large|not read by the dry run/);
+    assert.equal(overlay([pkg()], fileFact('/etc/nginx/nginx.conf').key, there), undefined);
+    assert.match(overlay([pkg()], fileFact('/usr/bin/su do').key, absent)?.doubt ?? '', /not read by the dry run.*not text, or too large|not read by the dry run/);
   });
 
   it('a link the package ships; a path its scripts name, or in a folder it ships, is doubted naming the package; elsewhere nothing', () => {
-    const link = overlay([pkg()], 'file:/etc/nginx/modules-enabled/50-mod.conf', absent)?.value as FileFact;
+    const link = overlay([pkg()], fileFact('/etc/nginx/modules-enabled/50-mod.conf').key, absent)?.value as FileFact;
     assert.deepEqual([link.type, link.linkTarget], ['link', '/usr/share/nginx/modules-available/mod.conf']);
-    const made = overlay([pkg()], 'file:/etc/nginx/sites-enabled/default', absent);
+    const made = overlay([pkg()], fileFact('/etc/nginx/sites-enabled/default').key, absent);
     assert.deepEqual(made?.value, absent, 'the host as it is now, but doubted');
     assert.match(made?.doubt ?? '', /nginx-common.*postinst/);
-    assert.match(overlay([pkg({ scripts: { postinst: 'mkdir -p /etc/nginx/sites-enabled\n' } })], 'file:/etc/nginx/sites-enabled/other', absent)?.doubt ?? '', /postinst works in \/etc\/nginx\/sites-enabled/);
-    assert.equal(overlay([pkg()], 'file:/etc/nginx/conf.d/mine.conf', absent), undefined, 'a folder the scripts never name: a new file there is certain');
-    assert.equal(overlay([pkg()], 'file:/etc/motd', absent), undefined, 'a shared folder (/etc) is nobody\'s');
-    assert.equal(overlay([pkg()], 'file:/etc/systemd/system/nginx.service', absent), undefined, 'a bare file name in a script (deb-systemd-invoke start nginx.service) says nothing of a path');
-    assert.equal(overlay([pkg({ scripts: { postinst: 'rm -f /usr/local/bin/x' } })], 'file:/usr/local/bin', absent), undefined, 'a shared folder named in a script is not doubted');
-    assert.equal(overlay([pkg({ scripts: {} })], 'file:/etc/nginx/sites-enabled/default', absent), undefined, 'no maintainer scripts: nothing but what is shipped');
-    assert.equal(overlay([], 'file:/etc/nginx/nginx.conf', absent), undefined);
+    assert.match(overlay([pkg({ scripts: { postinst: 'mkdir -p /etc/nginx/sites-enabled\n' } })], fileFact('/etc/nginx/sites-enabled/other').key, absent)?.doubt ?? '', /postinst works in \/etc\/nginx\/sites-enabled/);
+    assert.equal(overlay([pkg()], fileFact('/etc/nginx/conf.d/mine.conf').key, absent), undefined, 'a folder the scripts never name: a new file there is certain');
+    assert.equal(overlay([pkg()], fileFact('/etc/motd').key, absent), undefined, 'a shared folder (/etc) is nobody\'s');
+    assert.equal(overlay([pkg()], fileFact('/etc/systemd/system/nginx.service').key, absent), undefined, 'a bare file name in a script (deb-systemd-invoke start nginx.service) says nothing of a path');
+    assert.equal(overlay([pkg({ scripts: { postinst: 'rm -f /usr/local/bin/x' } })], fileFact('/usr/local/bin').key, absent), undefined, 'a shared folder named in a script is not doubted');
+    assert.equal(overlay([pkg({ scripts: {} })], fileFact('/etc/nginx/sites-enabled/default').key, absent), undefined, 'no maintainer scripts: nothing but what is shipped');
+    assert.equal(overlay([], fileFact('/etc/nginx/nginx.conf').key, absent), undefined);
   });
 
   it('a unit the package ships: loaded once installed, its running state doubted (its scripts may start it)', () => {
     const notFound: UnitFact = { name: 'nginx.service', loadState: 'not-found', activeState: 'inactive', subState: 'dead', unitFileState: '', needDaemonReload: false, fragmentPath: null };
-    const got = overlay([pkg()], 'unit:nginx.service', notFound);
+    const got = overlay([pkg()], unitFact('nginx.service').key, notFound);
     assert.deepEqual((got?.value as UnitFact).loadState, 'loaded');
     assert.deepEqual((got?.value as UnitFact).unitFileState, 'disabled');
     assert.match(got?.doubt ?? '', /nginx\.service comes with nginx-common/);
-    assert.equal(overlay([pkg()], 'unit:other.service', notFound), undefined);
-    assert.equal(overlay([pkg({ scripts: {} })], 'unit:nginx.service', notFound)?.doubt, undefined, 'no scripts: installed, not started');
+    assert.equal(overlay([pkg()], unitFact('other.service').key, notFound), undefined);
+    assert.equal(overlay([pkg({ scripts: {} })], unitFact('nginx.service').key, notFound)?.doubt, undefined, 'no scripts: installed, not started');
   });
 
   it('a package pulled in as a dependency is predicted installed at the previewed version', () => {
     const observed = { name: 'nginx-common', installed: false, configFiles: false, version: null, candidate: null, stamp: 'x' };
-    assert.deepEqual(overlay([pkg()], 'pkg:nginx-common', observed)?.value, { ...observed, installed: true, version: '1.22.1-9', candidate: '1.22.1-9' });
-    assert.equal(overlay([pkg()], 'pkg:hello', { ...observed, name: 'hello' }), undefined);
+    assert.deepEqual(overlay([pkg()], packageFact('nginx-common').key, observed)?.value, { ...observed, installed: true, version: '1.22.1-9', candidate: '1.22.1-9' });
+    assert.equal(overlay([pkg()], packageFact('hello').key, { ...observed, name: 'hello' }), undefined);
   });
 
   it('the fact store keeps a doubt with a prediction until the key is read again or predicted for sure', () => {

@@ -3,7 +3,9 @@
 import { strict as assert } from 'node:assert';
 import { describe, it } from 'node:test';
 import { Type } from '@sinclair/typebox';
+import { fileKey } from '../../engine/facts/file.ts';
 import { FactStore } from '../../engine/facts/store.ts';
+import { EVERY_USER_PROCESSES, userProcessesFact } from '../../engine/facts/user.ts';
 import { defineFact, onHost, withStable, type Fact } from '../../engine/facts/types.ts';
 import type { BaseFacts } from '../../engine/facts/base.ts';
 import type { ModuleDef, PlanContext } from '../../engine/module.ts';
@@ -12,7 +14,9 @@ import { FileMarks } from '../../engine/run/file-marks.ts';
 import { NO_PACKAGES } from '../../engine/run/package-effects.ts';
 import { carryForward, decide, executedStatus, forgetTouched, planTask, type Carried, type PlanInput } from '../../engine/run/task-core.ts';
 
-const fileFact = (path: string): Fact<{ exists: boolean; sum?: string; mtime?: number }> => defineFact(`file:${path}`, 'true', () => ({ exists: false }));
+const fileFact = (path: string): Fact<{ exists: boolean; sum?: string; mtime?: number }> => defineFact(fileKey(path), 'true', () => ({ exists: false }));
+/** The processes of a user: what a unit started or stopped changes (the systemd module invalidates them all). */
+const PROCS = userProcessesFact('ops').key;
 const A = fileFact('/srv/a');
 const B = fileFact('/srv/b');
 
@@ -92,10 +96,10 @@ describe('carryForward', () => {
   const NONE = NO_PACKAGES;
   /** A host's carried state around a store. */
   const host = (facts: FactStore): Carried => ({ facts, files: new FileMarks(), packages: NONE });
-  const made = plan({ after: { [A.key]: { exists: true } }, guesses: { [B.key]: { exists: true } }, invalidates: ['procs:*'] });
+  const made = plan({ after: { [A.key]: { exists: true } }, guesses: { [B.key]: { exists: true } }, invalidates: [EVERY_USER_PROCESSES] });
   const start = () => {
     const s = new FactStore();
-    s.set('procs:ops', ['sleep']);
+    s.set(PROCS, ['sleep']);
     s.set(B.key, { exists: false });
     return s;
   };
@@ -105,7 +109,7 @@ describe('carryForward', () => {
     carryForward(host(s), made, false);
     assert.deepEqual(s.get(A.key), { exists: true });
     assert.equal(s.has(B.key), false, 'a guess is never trusted in a real run');
-    assert.equal(s.has('procs:ops'), false);
+    assert.equal(s.has(PROCS), false);
   });
 
   it('dry run: guesses predicted, invalidated keys read again but unsure (the real run may find them changed)', () => {
@@ -113,8 +117,8 @@ describe('carryForward', () => {
     carryForward(host(s), made, true);
     assert.deepEqual(s.get(B.key), { exists: true });
     assert.equal(s.uncertain(B.key), false, 'a guess carries no invalidation of its own');
-    assert.equal(s.has('procs:ops'), false, 'read again from the host');
-    assert.equal(s.uncertain('procs:ops'), true, 'a plan must not refuse on what it reads: the real run may find it changed');
+    assert.equal(s.has(PROCS), false, 'read again from the host');
+    assert.equal(s.uncertain(PROCS), true, 'a plan must not refuse on what it reads: the real run may find it changed');
   });
 
   it('dry run with doubt: every prediction inherits it', () => {
@@ -142,6 +146,6 @@ describe('carryForward', () => {
     const s = start();
     s.set(A.key, { exists: false });
     forgetTouched(host(s), made);
-    assert.deepEqual([s.has(A.key), s.has('procs:ops'), s.has(B.key)], [false, false, true]);
+    assert.deepEqual([s.has(A.key), s.has(PROCS), s.has(B.key)], [false, false, true]);
   });
 });

@@ -22,7 +22,7 @@ async function pass(tasks: Task[], store: Record<string, unknown>, opts: { baseD
     const facts = new Proxy(store, {
       has: (t, k) => k in t || String(k).startsWith('file:'),
       // A fresh Debian host has /srv (a folder the tasks write in).
-      get: (t, k) => (k in t ? t[k as string] : k === 'file:/srv' ? aDir('/srv')['file:/srv'] : String(k).startsWith('file:') ? { ...ABSENT_FILE } : undefined),
+      get: (t, k) => (k in t ? t[k as string] : k === fileKey('/srv') ? aDir('/srv')[fileKey('/srv')] : String(k).startsWith('file:') ? { ...ABSENT_FILE } : undefined),
     });
     const plan = await planWith(mod, params, facts, { ...opts, host: 'relay1' });
     if (plan.changes.length > 0) changed.push(name);
