@@ -19,10 +19,19 @@ export interface RunStep {
   /** What it does, in a line, for the log and its error (a long script says little): default the command. */
   label?: string;
   /**
-   * For steps a plan runs without announcing a change (see Plan.steps): whether this run changed
-   * something after all (apt-get update that fetched new lists). Pure: it only reads the result.
+   * For steps a plan runs without announcing a change (see Plan.steps): how this run says it changed
+   * something after all (apt-get update that fetched new lists). Data, so a saved plan holds it.
    */
-  reportsChange?: (result: { code: number | null; stdout: string; stderr: string }) => boolean;
+  reportsChange?: StampChange;
+}
+
+/**
+ * The command reads a stamp before and after its work and prints `STAMP-before=…` and
+ * `STAMP-after=…` lines (engine/run/stamp-change.ts): the run changed something when they differ,
+ * or when a line is missing (a change cannot be ruled out).
+ */
+export interface StampChange {
+  stamp: string;
 }
 
 /**

@@ -2,6 +2,7 @@
 import { ExecTimeoutError } from '../connection/errors.ts';
 import type { ExecResult } from '../connection/types.ts';
 import type { LocalIO, PathStep, RunStep, Step, WriteStep } from '../plan/types.ts';
+import { stampChanged } from '../plan/stamp-change.ts';
 import { describeStep, renderPathStep, renderRun, renderWrite, script, stdinText, type Rendered } from '../plan/render.ts';
 import { frameBytes, frameStream, newToken, type FramedStream, type SentContent } from '../remote/frame.ts';
 import { sourceInfo, sourceStream, withoutSpecialBits } from './host-stream.ts';
@@ -99,7 +100,7 @@ export async function executeSteps(steps: readonly Step[], link: HostLink, becom
     const okCodes = step.okCodes ?? [0];
     last = output(result);
     if (result.code === null || !okCodes.includes(result.code)) throw failed(describeStep(step), result, result.stderr.toString());
-    if (step.reportsChange?.({ code: result.code, stdout: last.stdout, stderr: last.stderr })) reportedChange = true;
+    if (step.reportsChange && stampChanged(step.reportsChange, last.stdout)) reportedChange = true;
   }
   return { last, reportedChange, previous };
 }

@@ -48,13 +48,12 @@ export interface PlannedTask {
 
 const SECRET = { secret: true } as const;
 
-/** A step as it goes in the file: a function (reportsChange) and secrets replaced by what they are, buffers as base64. */
+/** A step as it goes in the file: secrets replaced by what they are, buffers as base64. */
 export function stepData(step: Step): unknown {
   const out: Record<string, unknown> = {};
   for (const [k, v] of Object.entries(step)) {
     if (v === undefined) continue;
-    if (typeof v === 'function') out[k] = true;
-    else if (isSecret(v)) out[k] = SECRET;
+    if (isSecret(v)) out[k] = SECRET;
     else if (Buffer.isBuffer(v)) out[k] = { base64: v.toString('base64') };
     else out[k] = v;
   }

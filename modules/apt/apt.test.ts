@@ -6,6 +6,7 @@ import { removalFact } from '../../engine/facts/apt-planned.ts';
 import { predict, predictions, type Prediction } from '../../engine/plan/predict.ts';
 import { PlanError, type RunStep } from '../../engine/plan/types.ts';
 import { renderRun } from '../../engine/plan/render.ts';
+import { stampChanged } from '../../engine/plan/stamp-change.ts';
 import { apt } from './apt.ts';
 import { packagesAfter, planWith, predicted } from '../../test/unit/modules/fake-facts.ts';
 
@@ -91,8 +92,9 @@ describe('apt planning', () => {
     assert.equal(plan.steps.length, 1);
     const step = plan.steps[0] as RunStep;
     assert.equal(step.argv[0], 'sh');
-    assert.equal(step.reportsChange!({ code: 0, stdout: 'lists-before=1-2\nlists-after=1-2\n', stderr: '' }), false);
-    assert.equal(step.reportsChange!({ code: 0, stdout: 'lists-before=1-2\nlists-after=3-4\n', stderr: '' }), true);
+    assert.deepEqual(step.reportsChange, { stamp: 'lists' });
+    assert.equal(stampChanged(step.reportsChange!, 'lists-before=1-2\nlists-after=1-2\n'), false);
+    assert.equal(stampChanged(step.reportsChange!, 'lists-before=1-2\nlists-after=3-4\n'), true);
     assert.match(renderRun(step).body, /^DEBIAN_FRONTEND=noninteractive sh -c '.*update-success-stamp.*' sh 300 apt-get -y -q .* update$/s);
     const blind = await planWith(apt, { name: 'hello', cacheValidTime: 3600 }, { ...world(STALE, pkg('hello', '2.10-3')), ...foresee(q, FAILED) });
     assert.deepEqual(blind.changes, []);
@@ -127,7 +129,8 @@ describe('apt planning', () => {
     assert.deepEqual(refreshing.changes, []);
     const install = refreshing.steps[1] as RunStep;
     assert.deepEqual(install.argv.slice(4), [...APT, 'install', '--', 'hello']);
-    assert.equal(install.reportsChange!({ code: 0, stdout: 'dpkg-before=1-1\ndpkg-after=1-1\n', stderr: '' }), false);
+    assert.deepEqual(install.reportsChange, { stamp: 'dpkg' });
+    assert.equal(stampChanged(install.reportsChange!, 'dpkg-before=1-1\ndpkg-after=1-1\n'), false);
     const same = await planWith(apt, { name: 'hello', state: 'latest' }, world(FRESH, pkg('hello', '2.10-3', '2.10-3')));
     assert.deepEqual(same.changes, []);
   });
@@ -164,7 +167,7 @@ describe('apt planning', () => {
     ], 'the stale lists see nothing to upgrade; the refreshed ones see libc6');
     assert.deepEqual(foreseen.steps.map((s) => argvOf(s).slice(-2)), [['Dpkg::Options::=--force-confold', 'update'], ['Dpkg::Options::=--force-confold', 'dist-upgrade'], ['autoremove', '--purge']]);
     assert.equal((foreseen.steps[1] as RunStep).reportsChange, undefined, 'the upgrade is an announced change');
-    assert.ok((foreseen.steps[2] as RunStep).reportsChange, 'autoremove after an upgrade: measured');
+    assert.deepEqual((foreseen.steps[2] as RunStep).reportsChange, { stamp: 'dpkg' }, 'autoremove after an upgrade: measured');
     assert.deepEqual(foreseen.packages?.touches, ['libc6', '(autoremove)']);
 
     const plan = await planWith(apt, params, { ...world(STALE), ...sim('dist-upgrade', []), ...sim('autoremove', []), ...foresee(q, FAILED) });

@@ -11,6 +11,7 @@ import type { Static } from '@sinclair/typebox';
 import type { Fact } from '../../engine/facts/types.ts';
 import { defineModule, PrepareError } from '../../engine/module.ts';
 import { Predictions } from '../../engine/plan/predict.ts';
+import { printStamps } from '../../engine/plan/stamp-change.ts';
 import { PlanError, type Change, type RunStep, type Step } from '../../engine/plan/types.ts';
 import { Choice, OneOrMany, toList, Type } from '../../engine/schema.ts';
 
@@ -58,16 +59,12 @@ const ENV = { DEBIAN_FRONTEND: 'noninteractive' };
 
 /** Runs argv between two readings of a stamp, so a step without an announced change can say whether it changed something. */
 function measured(argv: string[], stamp: string, label: string): RunStep {
-  const script = `b=$(${stamp}) || exit 1; "$@" || exit $?; printf '${label}-before=%s\\n${label}-after=%s\\n' "$b" "$(${stamp})"`;
+  const script = `b=$(${stamp}) || exit 1; "$@" || exit $?; ${printStamps(label, '"$b"', `"$(${stamp})"`)}`;
   return {
     kind: 'run',
     argv: ['sh', '-c', script, 'sh', ...argv],
     env: ENV,
-    reportsChange: ({ stdout }) => {
-      const before = new RegExp(`^${label}-before=(.*)$`, 'm').exec(stdout)?.[1];
-      const afterValue = new RegExp(`^${label}-after=(.*)$`, 'm').exec(stdout)?.[1];
-      return before === undefined || before !== afterValue;
-    },
+    reportsChange: { stamp: label },
   };
 }
 
@@ -87,16 +84,13 @@ function updateStep(lockTimeout: number): RunStep {
     '  exit "$rc"',
     'done',
     `mkdir -p ${dirOf(UPDATE_STAMP)} && touch ${UPDATE_STAMP} || exit 1`,
-    `printf 'lists-before=%s\nlists-after=%s\n' "$b" "$(${LISTS_STAMP_SH})"`,
+    printStamps('lists', '"$b"', `"$(${LISTS_STAMP_SH})"`),
   ].join('\n');
   return {
     kind: 'run',
     argv: ['sh', '-c', script, 'sh', String(lockTimeout), ...aptGet(lockTimeout, ['update'])],
     env: ENV,
-    reportsChange: ({ stdout }) => {
-      const before = /^lists-before=(.*)$/m.exec(stdout)?.[1];
-      return before === undefined || before !== /^lists-after=(.*)$/m.exec(stdout)?.[1];
-    },
+    reportsChange: { stamp: 'lists' },
   };
 }
 

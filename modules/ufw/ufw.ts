@@ -383,7 +383,7 @@ export const ufw = defineModule({
       if (refusal) throw new PlanError(refusal);
     }
 
-    const reload: RunStep[] = p.state === 'reloaded' && enabled ? [{ kind: 'run', argv: ['ufw', 'reload'], reportsChange: () => false }] : [];
+    const reload: RunStep[] = p.state === 'reloaded' && enabled ? [{ kind: 'run', argv: ['ufw', 'reload'] }] : [];
     if (changes.length === 0) return { changes: [], steps: reload, msg: reload.length ? 'reload' : undefined };
     return {
       changes,

@@ -39,11 +39,11 @@ test('a task planned from what an earlier task changes unknowably is re-planned,
   assert.match(v.note!, /re-planned: it read file:\/srv\/out, which an earlier task changes/);
 });
 
-test('steps as data: secrets and their digests stay out, buffers go as base64, functions as true', () => {
+test('steps as data: secrets and their digests stay out, buffers go as base64, the rest as it is', () => {
   const s = stepData({ kind: 'write', path: '/etc/t', content: secret('plan-secret-9'), replaces: 'abc' }) as Record<string, unknown>;
   assert.deepEqual(s, { kind: 'write', path: '/etc/t', content: { secret: true } });
   assert.deepEqual(stepData({ kind: 'write', path: '/b', content: Buffer.from([1, 2]) }), { kind: 'write', path: '/b', content: { base64: 'AQI=' } });
-  assert.deepEqual(stepData({ kind: 'run', argv: ['x'], reportsChange: () => true }), { kind: 'run', argv: ['x'], reportsChange: true });
+  assert.deepEqual(stepData({ kind: 'run', argv: ['x'], reportsChange: { stamp: 'dpkg' } }), { kind: 'run', argv: ['x'], reportsChange: { stamp: 'dpkg' } });
   assert.doesNotMatch(JSON.stringify(stepData({ kind: 'run', argv: ['chpasswd'], stdin: secret('plan-secret-9') })), /plan-secret-9/);
 });
 
